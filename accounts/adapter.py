@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.db import connection
+from django.http import HttpRequest
+
+from accounts.models import Role
+from tenancy.models import host_url
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """Consumers sign themselves up in a tenant; staff and operators never do."""
+
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        tenant = getattr(request, "tenant", None)
+        return tenant is not None and not tenant.is_public
+
+    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+        user = super().save_user(request, user, form, commit=False)
+        user.role = Role.CONSUMER
+        if commit:
+            user.save()
+        return user
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        return "/"
+
+    def build_absolute_uri(self, request: HttpRequest | None, location: str) -> str:
+        # Links in e-mails always point at the tenant that issued them.
+        if request is not None:
+            return request.build_absolute_uri(location)
+        tenant = getattr(connection, "tenant", None)
+        host = (
+            tenant.domain_url if tenant is not None and getattr(tenant, "domain_url", None) else ""
+        )
+        return f"{host_url(host)}{location}" if host else location

@@ -1,0 +1,8 @@
+from __future__ import annotations
+
+import rules
+
+from accounts.predicates import is_verified_admin, is_verified_operator
+
+rules.add_perm("accounts.manage_staff", is_verified_admin)
+rules.add_perm("tenancy.manage_tenants", is_verified_operator)

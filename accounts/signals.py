@@ -1,0 +1,44 @@
+"""Security events from sign-in and sign-up flows, written to the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.signals import password_reset, user_signed_up
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from audit.models import AuditEvent
+from audit.services import record_event
+
+
+@receiver(user_logged_in)
+def audit_sign_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    record_event(AuditEvent.Action.SIGNED_IN, actor=user, request=request)
+
+
+@receiver(user_logged_out)
+def audit_sign_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        record_event(AuditEvent.Action.SIGNED_OUT, actor=user, request=request)
+
+
+@receiver(user_login_failed)
+def audit_failed_sign_in(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    attempted = credentials.get("email") or credentials.get("username") or ""
+    record_event(
+        AuditEvent.Action.SIGN_IN_FAILED, actor_email=str(attempted)[:254], request=request
+    )
+
+
+@receiver(user_signed_up)
+def audit_sign_up(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    record_event(AuditEvent.Action.SIGNED_UP, actor=user, request=request)
+
+
+@receiver(password_reset)
+def audit_password_reset(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    record_event(AuditEvent.Action.PASSWORD_RESET, actor=user, request=request)

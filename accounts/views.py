@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import base64
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp import match_token, user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice
+
+from accounts.forms import AcceptInvitationForm, OneTimeCodeForm
+from accounts.services import (
+    AccountError,
+    accept_invitation,
+    confirm_totp_device,
+    find_invitation,
+    pending_totp_device,
+)
+from audit.models import AuditEvent
+from audit.services import record_event
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or "/"
+    if url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
+        return candidate
+    return "/"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app: QR code and manual key, confirmed by a first code."""
+    user = request.user
+    if user_has_device(user):
+        return redirect("two_factor_verify")
+    device = pending_totp_device(user)  # type: ignore[arg-type]
+    form = OneTimeCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = confirm_totp_device(device, form.cleaned_data["code"], actor=user)  # type: ignore[arg-type]
+        except AccountError as error:
+            form.add_error("code", str(error))
+        else:
+            otp_login(request, device)
+            return render(
+                request,
+                "accounts/recovery_codes.html",
+                {"codes": codes, "next": _next_url(request)},
+            )
+    secret = base64.b32encode(device.bin_key).decode()
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#1f2937")
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "qr_svg": qr_svg,
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "next": _next_url(request),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of a staff sign-in: a code from the authenticator or a recovery code."""
+    user = request.user
+    if not user_has_device(user):
+        return redirect("two_factor_setup")
+    if user.is_verified():  # type: ignore[union-attr]
+        return redirect(_next_url(request))
+    form = OneTimeCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(user, form.cleaned_data["code"])
+        if device is None:
+            record_event(AuditEvent.Action.SECOND_FACTOR_FAILED, actor=user, request=request)
+            form.add_error("code", "That code is not valid. Try the current code from your app.")
+        else:
+            otp_login(request, device)
+            used_recovery = isinstance(device, StaticDevice)
+            record_event(
+                AuditEvent.Action.RECOVERY_CODE_USED
+                if used_recovery
+                else AuditEvent.Action.SECOND_FACTOR_PASSED,
+                actor=user,
+                request=request,
+            )
+            if used_recovery:
+                messages.warning(
+                    request, "You signed in with a recovery code; it cannot be used again."
+                )
+            return redirect(_next_url(request))
+    return render(
+        request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def accept_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = find_invitation(token)
+    if invitation is None:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = accept_invitation(
+                invitation,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+            )
+        except AccountError as error:
+            form.add_error(None, str(error))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome. Set up your authenticator app to finish.")
+            return redirect("two_factor_setup")
+    return render(
+        request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation}
+    )

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    """One security or settings event. Rows are append-only: the database refuses changes."""
+
+    class Action(models.TextChoices):
+        SIGNED_IN = "signed_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        SIGNED_OUT = "signed_out", "Signed out"
+        SIGNED_UP = "signed_up", "Signed up"
+        PASSWORD_RESET = "password_reset", "Password reset"
+        SECOND_FACTOR_ENROLLED = "2fa_enrolled", "Second factor enrolled"
+        SECOND_FACTOR_PASSED = "2fa_passed", "Second factor passed"
+        SECOND_FACTOR_FAILED = "2fa_failed", "Second factor failed"
+        RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
+        API_TOKEN_ISSUED = "api_token_issued", "API token issued"
+        API_TOKEN_REFUSED = "api_token_refused", "API token refused"
+        ROLE_CHANGED = "role_changed", "Role changed"
+        STAFF_INVITED = "staff_invited", "Staff member invited"
+        INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+        TENANT_PROVISIONED = "tenant_provisioned", "Tenant provisioned"
+        TENANT_SUSPENDED = "tenant_suspended", "Tenant suspended"
+        TENANT_RESUMED = "tenant_resumed", "Tenant resumed"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    # The actor is copied, not linked: the record outlives accounts and must never change.
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_email = models.CharField(max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    target = models.CharField(max_length=200, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["action", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.actor_email}"

@@ -1,0 +1,189 @@
+"""The complaints part of the integration API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import Role, User
+from complaints.models import (
+    SUBJECT_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+    Category,
+    Channel,
+    Complaint,
+    Event,
+)
+from complaints.services import ComplaintError, submit_complaint
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = ["kind", "actor", "body", "from_status", "to_status", "is_internal", "created_at"]
+
+    def get_actor(self, event: Event) -> str | None:
+        if event.actor is None:
+            return None
+        return "consumer" if event.by_consumer else event.actor.display_name
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(
+        slug_field="name", read_only=True, help_text="Name of the category, if any."
+    )
+    consumer_email = serializers.EmailField(source="consumer.email", read_only=True)
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "reference",
+            "subject",
+            "description",
+            "desired_outcome",
+            "category",
+            "status",
+            "priority",
+            "channel",
+            "consumer_email",
+            "received_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ComplaintDetailSerializer(ComplaintSerializer):
+    timeline = EventSerializer(many=True, read_only=True, source="visible_events")
+
+    class Meta(ComplaintSerializer.Meta):
+        fields = [*ComplaintSerializer.Meta.fields, "timeline"]
+        read_only_fields = fields
+
+
+class ComplaintCreateSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=SUBJECT_MAX_LENGTH)
+    description = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    desired_outcome = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    category_id = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.filter(is_active=True),
+        source="category",
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    consumer_email = serializers.EmailField(
+        required=False, help_text="Staff only: the consumer the complaint is logged for."
+    )
+    channel = serializers.ChoiceField(
+        choices=Channel.choices,
+        required=False,
+        help_text="Staff only: how the complaint was received. Consumers always use 'api'.",
+    )
+    received_at = serializers.DateTimeField(
+        required=False, help_text="Staff only: when the complaint was received (clock start)."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user: User = self.context["request"].user
+        staff_fields = {"consumer_email", "channel", "received_at"} & attrs.keys()
+        if user.role == Role.CONSUMER:
+            if staff_fields:
+                raise serializers.ValidationError(
+                    {field: "Only staff may set this field." for field in staff_fields}
+                )
+            attrs["consumer"] = user
+            attrs["channel"] = Channel.API
+            return attrs
+        email = attrs.pop("consumer_email", None)
+        if not email:
+            raise serializers.ValidationError(
+                {"consumer_email": "Staff must say which consumer the complaint is for."}
+            )
+        consumer = User.objects.filter(email__iexact=email, role=Role.CONSUMER).first()
+        if consumer is None:
+            raise serializers.ValidationError(
+                {"consumer_email": "No consumer account has this e-mail address."}
+            )
+        attrs["consumer"] = consumer
+        attrs.setdefault("channel", Channel.API)
+        return attrs
+
+
+class ComplaintCursorPagination(CursorPagination):
+    ordering = ("-received_at", "-id")
+    page_size = 25
+    max_page_size = 100
+    page_size_query_param = "page_size"
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the complaints the caller may see, newest first"),
+    retrieve=extend_schema(summary="One complaint with its timeline"),
+    create=extend_schema(
+        summary="Log a complaint",
+        request=ComplaintCreateSerializer,
+        responses={201: ComplaintDetailSerializer},
+    ),
+)
+class ComplaintViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    lookup_field = "reference"
+    lookup_value_regex = r"[A-Za-z0-9\-]+"
+    pagination_class = ComplaintCursorPagination
+
+    def get_queryset(self) -> QuerySet[Complaint]:
+        queryset = Complaint.objects.visible_to(self.request.user).for_list()
+        if self.action == "retrieve":
+            events = Event.objects.select_related("actor", "complaint")
+            if not self.request.user.has_perm("complaints.view_internal_notes"):
+                events = events.filter(is_internal=False)
+            queryset = queryset.prefetch_related(
+                Prefetch("events", queryset=events, to_attr="visible_events")
+            )
+        return queryset
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        if self.action == "create":
+            return ComplaintCreateSerializer
+        if self.action == "retrieve":
+            return ComplaintDetailSerializer
+        return ComplaintSerializer
+
+    def get_object(self) -> Complaint:
+        complaint = super().get_object()
+        if not self.request.user.has_perm("complaints.view_complaint", complaint):
+            raise PermissionDenied("You may not see this complaint.")
+        return complaint
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = request.user
+        may_log = user.has_perm("complaints.submit_complaint") or user.has_perm(
+            "complaints.log_on_behalf"
+        )
+        if not may_log:
+            raise PermissionDenied("You may not log complaints.")
+        serializer = ComplaintCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        try:
+            complaint = submit_complaint(actor=user, **serializer.validated_data)
+        except ComplaintError as error:
+            raise serializers.ValidationError({"non_field_errors": [str(error)]}) from error
+        self.kwargs["reference"] = complaint.reference
+        self.action = "retrieve"
+        detail = ComplaintDetailSerializer(self.get_object(), context={"request": request})
+        return Response(detail.data, status=201)

@@ -1,0 +1,18 @@
+"""URLs of a tenant's site: consumer portal, agent console and the JSON API."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+from accounts import views as account_views
+
+urlpatterns = [
+    path("accounts/", include("allauth.urls")),
+    path("account/two-factor/setup/", account_views.two_factor_setup, name="two_factor_setup"),
+    path("account/two-factor/", account_views.two_factor_verify, name="two_factor_verify"),
+    path(
+        "invitations/<str:token>/", account_views.accept_invitation_view, name="accept_invitation"
+    ),
+    path("api/v1/", include("project.api_urls")),
+    path("", include("complaints.urls")),
+]

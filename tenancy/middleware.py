@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django_tenants.middleware.main import TenantMainMiddleware
+
+from project.logging import tenant_var
+from tenancy.models import Domain, Tenant
+
+TENANT_CACHE_SECONDS = 60
+
+
+def host_cache_key(hostname: str) -> str:
+    return f"tenancy:host:{hostname}"
+
+
+def forget_host(hostname: str) -> None:
+    """Drop a cached host lookup after its tenant or domain changed."""
+    previous = connection.schema_name
+    connection.set_schema_to_public()
+    try:
+        cache.delete(host_cache_key(hostname))
+    finally:
+        if previous != connection.schema_name:
+            connection.set_schema(previous)
+
+
+class TenantMiddleware(TenantMainMiddleware):
+    """Resolves the tenant from the host, with a cached lookup and a page for every refusal."""
+
+    def get_tenant(self, domain_model: type[Domain], hostname: str) -> Tenant:  # type: ignore[override]
+        key = host_cache_key(hostname)
+        tenant = cache.get(key)
+        if tenant is None:
+            tenant = super().get_tenant(domain_model, hostname)
+            cache.set(key, tenant, TENANT_CACHE_SECONDS)
+        return tenant
+
+    def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {"detail": "No organisation is served at this address."}, status=404
+            )
+        return render(request, "tenancy/unknown_host.html", {"hostname": hostname}, status=404)
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        response = super().process_request(request)
+        if response is not None:
+            return response
+        tenant: Tenant = request.tenant  # type: ignore[attr-defined]
+        tenant_var.set(tenant.schema_name)
+        if tenant.is_suspended:
+            connection.set_schema_to_public()
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"detail": f"{tenant.name} is suspended; the API is unavailable."},
+                    status=503,
+                )
+            return render(request, "tenancy/suspended.html", {"tenant": tenant}, status=503)
+        return None

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class Industry(models.TextChoices):
+    BANKING = "banking", "Banking and financial services"
+    TELECOMS = "telecoms", "Telecommunications"
+    AIRLINE = "airline", "Airline"
+    OTHER = "other", "Other"
+
+
+class RegulatoryProfile(models.TextChoices):
+    UK_FCA = "uk_fca", "UK financial services (FCA DISP 1)"
+    US_CFPB = "us_cfpb", "US consumer finance (CFPB)"
+    UK_OFCOM = "uk_ofcom", "UK telecoms (Ofcom)"
+    US_DOT_AIRLINE = "us_dot_airline", "US airlines (DOT 14 CFR 259.7)"
+    EU_AIR = "eu_air", "EU airlines (Regulation 261/2004)"
+    GENERIC = "generic", "Generic (own SLA targets only)"
+
+
+class TenantQuerySet(models.QuerySet["Tenant"]):
+    def customers(self) -> TenantQuerySet:
+        """Every tenant but the public schema that hosts the platform console."""
+        return self.exclude(schema_name="public")
+
+
+class Tenant(TenantMixin):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=30, unique=True)
+    industry = models.CharField(max_length=20, choices=Industry.choices, default=Industry.OTHER)
+    regulatory_profile = models.CharField(
+        max_length=20, choices=RegulatoryProfile.choices, default=RegulatoryProfile.GENERIC
+    )
+    country = models.CharField(max_length=2, default="GB", help_text="ISO 3166-1 alpha-2 code")
+    time_zone = models.CharField(max_length=64, default="Europe/London")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    auto_create_schema = True
+    auto_drop_schema = False
+
+    objects: ClassVar[TenantQuerySet] = TenantQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_public(self) -> bool:
+        return self.schema_name == "public"
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == self.Status.SUSPENDED
+
+    @property
+    def host(self) -> str:
+        return f"{self.slug}.{settings.BASE_DOMAIN}"
+
+    @property
+    def base_url(self) -> str:
+        return host_url(self.host)
+
+
+class Domain(DomainMixin):
+    pass
+
+
+def host_url(host: str) -> str:
+    """The absolute URL of a host, with the configured public scheme and port."""
+    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
+    return f"{settings.PUBLIC_SCHEME}://{host}{port}"

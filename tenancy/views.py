@@ -1,0 +1,56 @@
+"""The platform console, served on the bare base domain to platform operators."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import permission_required
+from tenancy.forms import TenantForm
+from tenancy.models import Tenant
+from tenancy.services import (
+    ProvisioningError,
+    TenantRequest,
+    provision_tenant,
+    set_tenant_status,
+)
+
+
+@require_GET
+@permission_required("tenancy.manage_tenants")
+def tenant_list(request: HttpRequest) -> HttpResponse:
+    tenants = Tenant.objects.customers().prefetch_related("domains")
+    return render(request, "tenancy/tenant_list.html", {"tenants": tenants})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("tenancy.manage_tenants")
+def tenant_create(request: HttpRequest) -> HttpResponse:
+    form = TenantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tenant, _ = provision_tenant(
+                TenantRequest(**form.cleaned_data),
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except ProvisioningError as error:
+            form.add_error(error.field, str(error))
+        else:
+            messages.success(
+                request,
+                f"{tenant.name} is live at {tenant.base_url}. "
+                f"An invitation was sent to {form.cleaned_data['admin_email']}.",
+            )
+            return redirect("tenant_list")
+    return render(request, "tenancy/tenant_form.html", {"form": form})
+
+
+@require_POST
+@permission_required("tenancy.manage_tenants")
+def tenant_set_status(request: HttpRequest, slug: str, status: str) -> HttpResponse:
+    tenant = get_object_or_404(Tenant.objects.customers(), slug=slug)
+    set_tenant_status(tenant, Tenant.Status(status), actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, f"{tenant.name} is now {tenant.get_status_display().lower()}.")
+    return redirect("tenant_list")
