@@ -3,11 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.db import connection
 from django.http import HttpRequest
 
 from accounts.models import Role
-from tenancy.models import host_url
+from tenancy import current
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -31,8 +30,4 @@ class AccountAdapter(DefaultAccountAdapter):
         # Links in e-mails always point at the tenant that issued them.
         if request is not None:
             return request.build_absolute_uri(location)
-        tenant = getattr(connection, "tenant", None)
-        host = (
-            tenant.domain_url if tenant is not None and getattr(tenant, "domain_url", None) else ""
-        )
-        return f"{host_url(host)}{location}" if host else location
+        return f"{current.tenant().base_url}{location}"

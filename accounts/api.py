@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.db import connection
 from django_otp import match_token
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -23,6 +22,7 @@ from accounts.authentication import SECOND_FACTOR_CLAIM, TENANT_CLAIM, require_t
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import record_event
+from tenancy import current
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -53,7 +53,7 @@ class TenantTokenRefreshSerializer(TokenRefreshSerializer):
 def issue_tokens(user: User, *, second_factor: bool) -> dict[str, str]:
     """A refresh and access token pair for ``user``, bound to the current tenant."""
     refresh = RefreshToken.for_user(user)
-    refresh[TENANT_CLAIM] = connection.schema_name
+    refresh[TENANT_CLAIM] = current.schema_name()
     refresh[SECOND_FACTOR_CLAIM] = second_factor
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.tokens import Token
+
+from tenancy import current
 
 TENANT_CLAIM = "tenant"
 SECOND_FACTOR_CLAIM = "otp"
 
 
 def require_this_tenant(token: Token) -> None:
-    if token.get(TENANT_CLAIM) != connection.schema_name:
+    if token.get(TENANT_CLAIM) != current.schema_name():
         raise InvalidToken("This token was not issued by this organisation.")
 
 
@@ -29,5 +30,5 @@ class TenantJWTAuthentication(JWTAuthentication):
     def get_user(self, validated_token: Token) -> Any:
         user = super().get_user(validated_token)
         verified = bool(validated_token.get(SECOND_FACTOR_CLAIM))
-        user.is_verified = lambda: verified
+        user.is_verified = lambda: verified  # type: ignore[attr-defined]
         return user

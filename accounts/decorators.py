@@ -8,7 +8,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from accounts.models import User
+
 View = Callable[..., HttpResponse]
+
+
+class AuthenticatedRequest(HttpRequest):
+    """The request a view behind a sign-in check receives."""
+
+    user: User  # type: ignore[assignment]
 
 
 def permission_required(permission: str) -> Callable[[View], View]:

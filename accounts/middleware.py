@@ -32,7 +32,7 @@ class StaffTwoFactorMiddleware:
         if (
             user.is_authenticated
             and user.is_staff_member  # type: ignore[union-attr]
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[union-attr, attr-defined]
             and not request.path.startswith(SECOND_FACTOR_EXEMPT_PREFIXES)
         ):
             name = "two_factor_verify" if user_has_device(user) else "two_factor_setup"

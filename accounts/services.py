@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import TENANT_STAFF_ROLES, Invitation, Role, User
 from audit.models import AuditEvent
 from audit.services import record_event
+from tenancy import current
 
 RECOVERY_CODE_COUNT = 10
 
@@ -29,7 +30,7 @@ def invite_staff(email: str, role: Role | str, *, actor: User | None) -> tuple[I
     if User.objects.filter(email__iexact=email).exists():
         raise AccountError(f"{email} already has an account in this organisation.")
     token = Invitation.new_token()
-    tenant = connection.tenant
+    tenant = current.tenant()
     with transaction.atomic():
         Invitation.objects.pending().filter(email__iexact=email).update(revoked_at=timezone.now())
         invitation = Invitation.objects.create(

@@ -3,7 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.db import connection
+
+from tenancy import current
 
 
 class TenantPasswordResetTokenGenerator(PasswordResetTokenGenerator):
@@ -12,4 +13,4 @@ class TenantPasswordResetTokenGenerator(PasswordResetTokenGenerator):
     key_salt = "accounts.tokens.TenantPasswordResetTokenGenerator"
 
     def _make_hash_value(self, user: Any, timestamp: int) -> str:
-        return f"{connection.schema_name}:{super()._make_hash_value(user, timestamp)}"
+        return f"{current.schema_name()}:{super()._make_hash_value(user, timestamp)}"

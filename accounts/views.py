@@ -6,7 +6,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
@@ -14,6 +14,7 @@ from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice
 
+from accounts.decorators import AuthenticatedRequest
 from accounts.forms import AcceptInvitationForm, OneTimeCodeForm
 from accounts.services import (
     AccountError,
@@ -26,7 +27,7 @@ from audit.models import AuditEvent
 from audit.services import record_event
 
 
-def _next_url(request: HttpRequest) -> str:
+def _next_url(request: AuthenticatedRequest) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or "/"
     if url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
         return candidate
@@ -35,16 +36,16 @@ def _next_url(request: HttpRequest) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
     """Enrol an authenticator app: QR code and manual key, confirmed by a first code."""
     user = request.user
     if user_has_device(user):
         return redirect("two_factor_verify")
-    device = pending_totp_device(user)  # type: ignore[arg-type]
+    device = pending_totp_device(user)
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = confirm_totp_device(device, form.cleaned_data["code"], actor=user)  # type: ignore[arg-type]
+            codes = confirm_totp_device(device, form.cleaned_data["code"], actor=user)
         except AccountError as error:
             form.add_error("code", str(error))
         else:
@@ -70,12 +71,12 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
     """The second step of a staff sign-in: a code from the authenticator or a recovery code."""
     user = request.user
     if not user_has_device(user):
         return redirect("two_factor_setup")
-    if user.is_verified():  # type: ignore[union-attr]
+    if user.is_verified():  # type: ignore[attr-defined]
         return redirect(_next_url(request))
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -104,7 +105,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def accept_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
+def accept_invitation_view(request: AuthenticatedRequest, token: str) -> HttpResponse:
     invitation = find_invitation(token)
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)

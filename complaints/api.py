@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -38,7 +38,7 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class ComplaintSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(
+    category: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="name", read_only=True, help_text="Name of the category, if any."
     )
     consumer_email = serializers.EmailField(source="consumer.email", read_only=True)
@@ -180,7 +180,7 @@ class ComplaintViewSet(
         serializer = ComplaintCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         try:
-            complaint = submit_complaint(actor=user, **serializer.validated_data)
+            complaint = submit_complaint(actor=cast(User, user), **serializer.validated_data)
         except ComplaintError as error:
             raise serializers.ValidationError({"non_field_errors": [str(error)]}) from error
         self.kwargs["reference"] = complaint.reference

@@ -37,7 +37,7 @@ class Category(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.parent.name} › {self.name}" if self.parent_id else self.name  # type: ignore[union-attr]
+        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name  # type: ignore[union-attr]
 
 
 class Team(models.Model):

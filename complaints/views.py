@@ -5,13 +5,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.decorators import permission_required
+from accounts.decorators import AuthenticatedRequest, permission_required
 from complaints.forms import ComplaintForm, MessageForm, StatusForm
 from complaints.models import Complaint, Event, Status
 from complaints.pagination import keyset_page
@@ -27,7 +27,7 @@ from complaints.services import (
 PAGE_SIZE = 25
 
 
-def get_complaint_for(request: HttpRequest, reference: str, permission: str) -> Complaint:
+def get_complaint_for(request: AuthenticatedRequest, reference: str, permission: str) -> Complaint:
     """The complaint if the user may see it (else 404) and has ``permission`` on it (else 403)."""
     complaint = get_object_or_404(
         Complaint.objects.visible_to(request.user).select_related(
@@ -49,7 +49,7 @@ def timeline(complaint: Complaint, user: Any) -> list[Event]:
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "complaints/landing.html")
     if request.user.has_perm("complaints.use_console"):
@@ -62,7 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @permission_required("complaints.submit_complaint")
-def my_complaints(request: HttpRequest) -> HttpResponse:
+def my_complaints(request: AuthenticatedRequest) -> HttpResponse:
     page = keyset_page(
         Complaint.objects.filter(consumer=request.user).for_list(),
         field="received_at",
@@ -75,13 +75,13 @@ def my_complaints(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @permission_required("complaints.submit_complaint")
-def new_complaint(request: HttpRequest) -> HttpResponse:
+def new_complaint(request: AuthenticatedRequest) -> HttpResponse:
     form = ComplaintForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             complaint = submit_complaint(
-                consumer=request.user,  # type: ignore[arg-type]
-                actor=request.user,  # type: ignore[arg-type]
+                consumer=request.user,
+                actor=request.user,
                 **form.cleaned_data,
             )
         except ComplaintError as error:
@@ -96,7 +96,7 @@ def new_complaint(request: HttpRequest) -> HttpResponse:
 
 
 def _conversation(
-    request: HttpRequest, complaint: Complaint, template: str, **forms: Any
+    request: AuthenticatedRequest, complaint: Complaint, template: str, **forms: Any
 ) -> HttpResponse:
     """Render a complaint page, or only its conversation region for an htmx request."""
     context = {
@@ -105,7 +105,7 @@ def _conversation(
         "reply_form": forms.get("reply_form") or MessageForm(),
         "note_form": forms.get("note_form") or MessageForm(),
         "status_form": forms.get("status_form") or StatusForm(),
-        "allowed_statuses": allowed_statuses(complaint, request.user),  # type: ignore[arg-type]
+        "allowed_statuses": allowed_statuses(complaint, request.user),
         "can_reply": request.user.has_perm("complaints.reply_to_complaint", complaint),
         "can_note": request.user.has_perm("complaints.add_internal_note", complaint),
     }
@@ -117,7 +117,7 @@ def _conversation(
 @require_GET
 @vary_on_headers("HX-Request")
 @login_required
-def complaint_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def complaint_detail(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for(request, reference, "complaints.view_complaint")
     if request.user.has_perm("complaints.use_console"):
         return redirect("console_complaint", reference=reference)
@@ -127,7 +127,9 @@ def complaint_detail(request: HttpRequest, reference: str) -> HttpResponse:
 # --- Changes shared by the portal and the console ------------------------------------------
 
 
-def _after_change(request: HttpRequest, complaint: Complaint, template: str) -> HttpResponse:
+def _after_change(
+    request: AuthenticatedRequest, complaint: Complaint, template: str
+) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return _conversation(request, complaint, template)
     in_console = request.user.has_perm("complaints.use_console")
@@ -136,7 +138,7 @@ def _after_change(request: HttpRequest, complaint: Complaint, template: str) -> 
     )
 
 
-def _template_for(request: HttpRequest) -> str:
+def _template_for(request: AuthenticatedRequest) -> str:
     if request.user.has_perm("complaints.use_console"):
         return "complaints/console_complaint.html"
     return "complaints/complaint_detail.html"
@@ -145,12 +147,12 @@ def _template_for(request: HttpRequest) -> str:
 @require_POST
 @vary_on_headers("HX-Request")
 @login_required
-def post_reply(request: HttpRequest, reference: str) -> HttpResponse:
+def post_reply(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for(request, reference, "complaints.reply_to_complaint")
     form = MessageForm(request.POST)
     if form.is_valid():
         try:
-            reply_to_complaint(complaint, form.cleaned_data["body"], actor=request.user)  # type: ignore[arg-type]
+            reply_to_complaint(complaint, form.cleaned_data["body"], actor=request.user)
         except ComplaintError as error:
             form.add_error("body", str(error))
         else:
@@ -162,12 +164,12 @@ def post_reply(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 @login_required
-def post_note(request: HttpRequest, reference: str) -> HttpResponse:
+def post_note(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for(request, reference, "complaints.add_internal_note")
     form = MessageForm(request.POST)
     if form.is_valid():
         try:
-            add_internal_note(complaint, form.cleaned_data["body"], actor=request.user)  # type: ignore[arg-type]
+            add_internal_note(complaint, form.cleaned_data["body"], actor=request.user)
         except ComplaintError as error:
             form.add_error("body", str(error))
         else:
@@ -179,7 +181,7 @@ def post_note(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 @login_required
-def post_status(request: HttpRequest, reference: str) -> HttpResponse:
+def post_status(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for(request, reference, "complaints.change_status")
     form = StatusForm(request.POST)
     if form.is_valid():
@@ -187,7 +189,7 @@ def post_status(request: HttpRequest, reference: str) -> HttpResponse:
             change_status(
                 complaint,
                 form.cleaned_data["status"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 note=form.cleaned_data["note"],
             )
         except ComplaintError as error:
@@ -209,7 +211,7 @@ QUEUE_VIEWS = {
 
 @require_GET
 @permission_required("complaints.use_console")
-def console_queue(request: HttpRequest) -> HttpResponse:
+def console_queue(request: AuthenticatedRequest) -> HttpResponse:
     current = request.GET.get("view", "team")
     if current not in QUEUE_VIEWS:
         current = "team"
@@ -245,6 +247,6 @@ def console_queue(request: HttpRequest) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 @permission_required("complaints.use_console")
-def console_complaint(request: HttpRequest, reference: str) -> HttpResponse:
+def console_complaint(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for(request, reference, "complaints.view_complaint")
     return _conversation(request, complaint, "complaints/console_complaint.html")

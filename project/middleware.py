@@ -8,6 +8,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from project.logging import request_id_var, tenant_var
+from tenancy import current
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
 
@@ -28,7 +29,7 @@ class HealthCheckMiddleware:
     @staticmethod
     def readiness() -> JsonResponse:
         try:
-            connection.set_schema_to_public()
+            current.use_public_schema()
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
         except Exception:

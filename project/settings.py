@@ -6,6 +6,7 @@ process refuses to start unless the configuration is secure.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +20,8 @@ DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / ".data")))
 
 PRODUCTION = env_str("DJANGO_ENV", "development") == "production"
 DEBUG = env_bool("DEBUG", not PRODUCTION)
-TESTING = env_bool("TESTING", False)
+# pytest (8.2+) announces itself in PYTEST_VERSION.
+TESTING = env_bool("TESTING", "PYTEST_VERSION" in os.environ)
 
 # A fixed development key keeps sessions valid across restarts on a laptop; production must
 # bring its own (checked below).
@@ -198,9 +200,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    "rules.permissions.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -323,8 +325,8 @@ SPECTACULAR_SETTINGS = {
 # --- Background work ----------------------------------------------------------------------
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
-# Without a broker, tasks run inline in the process that queues them.
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Without a broker (and in tests), tasks run inline in the process that queues them.
+CELERY_TASK_ALWAYS_EAGER = TESTING or not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

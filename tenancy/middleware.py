@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from project.logging import tenant_var
+from tenancy import current
 from tenancy.models import Domain, Tenant
 
 TENANT_CACHE_SECONDS = 60
@@ -18,13 +18,13 @@ def host_cache_key(hostname: str) -> str:
 
 def forget_host(hostname: str) -> None:
     """Drop a cached host lookup after its tenant or domain changed."""
-    previous = connection.schema_name
-    connection.set_schema_to_public()
+    previous = current.schema_name()
+    current.use_public_schema()
     try:
         cache.delete(host_cache_key(hostname))
     finally:
-        if previous != connection.schema_name:
-            connection.set_schema(previous)
+        if previous != current.schema_name():
+            current.use_schema(previous)
 
 
 class TenantMiddleware(TenantMainMiddleware):
@@ -52,7 +52,7 @@ class TenantMiddleware(TenantMainMiddleware):
         tenant: Tenant = request.tenant  # type: ignore[attr-defined]
         tenant_var.set(tenant.schema_name)
         if tenant.is_suspended:
-            connection.set_schema_to_public()
+            current.use_public_schema()
             if request.path.startswith("/api/"):
                 return JsonResponse(
                     {"detail": f"{tenant.name} is suspended; the API is unavailable."},

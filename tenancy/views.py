@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.decorators import permission_required
+from accounts.decorators import AuthenticatedRequest, permission_required
 from tenancy.forms import TenantForm
 from tenancy.models import Tenant
 from tenancy.services import (
@@ -20,20 +20,20 @@ from tenancy.services import (
 
 @require_GET
 @permission_required("tenancy.manage_tenants")
-def tenant_list(request: HttpRequest) -> HttpResponse:
+def tenant_list(request: AuthenticatedRequest) -> HttpResponse:
     tenants = Tenant.objects.customers().prefetch_related("domains")
     return render(request, "tenancy/tenant_list.html", {"tenants": tenants})
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("tenancy.manage_tenants")
-def tenant_create(request: HttpRequest) -> HttpResponse:
+def tenant_create(request: AuthenticatedRequest) -> HttpResponse:
     form = TenantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             tenant, _ = provision_tenant(
                 TenantRequest(**form.cleaned_data),
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
             )
         except ProvisioningError as error:
             form.add_error(error.field, str(error))
@@ -49,8 +49,8 @@ def tenant_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required("tenancy.manage_tenants")
-def tenant_set_status(request: HttpRequest, slug: str, status: str) -> HttpResponse:
+def tenant_set_status(request: AuthenticatedRequest, slug: str, status: str) -> HttpResponse:
     tenant = get_object_or_404(Tenant.objects.customers(), slug=slug)
-    set_tenant_status(tenant, Tenant.Status(status), actor=request.user)  # type: ignore[arg-type]
+    set_tenant_status(tenant, Tenant.Status(status), actor=request.user)
     messages.success(request, f"{tenant.name} is now {tenant.get_status_display().lower()}.")
     return redirect("tenant_list")

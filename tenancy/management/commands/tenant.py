@@ -62,9 +62,9 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Created {tenant.name} at {tenant.base_url}"))
             self.stdout.write(f"Admin invitation: {tenant.base_url}/invitations/{token}/")
             return
-        tenant = Tenant.objects.customers().filter(slug=options["slug"]).first()
-        if tenant is None:
+        target = Tenant.objects.customers().filter(slug=options["slug"]).first()
+        if target is None:
             raise CommandError(f"No tenant with the address “{options['slug']}”.")
         status = Tenant.Status.SUSPENDED if action == "suspend" else Tenant.Status.ACTIVE
-        set_tenant_status(tenant, status, actor=None)
-        self.stdout.write(self.style.SUCCESS(f"{tenant.name} is now {tenant.status}."))
+        set_tenant_status(target, status, actor=None)
+        self.stdout.write(self.style.SUCCESS(f"{target.name} is now {target.status}."))

@@ -1,0 +1,51 @@
+# The two commands a developer needs: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 0.0.0.0
+PORT ?= 8000
+
+.PHONY: install run test lint format totp worker lock clean-data
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Set everything up (venv, database, migrations, demo data) and serve on port 8000.
+run: install
+	$(BIN)/python manage.py migrate_schemas --noinput -v 0
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## Run the whole test suite (DATABASE_URL when set, else the embedded PostgreSQL).
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Print the current two-factor code of the demo staff accounts.
+totp: install
+	@$(BIN)/python manage.py demo_code
+
+## Run a Celery worker with beat (needs REDIS_URL).
+worker: install
+	$(BIN)/celery -A project worker --beat --loglevel INFO
+
+## Refresh requirements.lock from the installed environment after changing pyproject.toml.
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable > requirements.lock
+
+clean-data:
+	rm -rf .data

@@ -1,0 +1,255 @@
+"""Shared fixtures: tenants created once per test session, users and clients per role.
+
+Every test runs inside a transaction that is rolled back, so users and complaints made by
+the fixtures below vanish after each test while the tenant schemas stay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Role, User
+from complaints.models import Category, Complaint, Team
+from complaints.services import submit_complaint
+from tenancy.models import Domain, RegulatoryProfile, Tenant
+
+PASSWORD = "correct-horse-battery-staple"
+TOTP_KEY_HEX = "3132333435363738393031323334353637383930"
+
+TEST_TENANTS = {
+    "bank": ("Northwind Bank", RegulatoryProfile.UK_FCA),
+    "telco": ("Contoso Telecom", RegulatoryProfile.UK_OFCOM),
+}
+
+
+def current_code(key_hex: str = TOTP_KEY_HEX) -> str:
+    return f"{totp(bytes.fromhex(key_hex)):06d}"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """Create the public tenant and two customer tenants (with their schemas) once."""
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        public = Tenant(schema_name="public", name="Platform", slug="platform")
+        public.save(verbosity=0)
+        Domain.objects.create(domain="localhost", tenant=public, is_primary=True)
+        for slug, (name, profile) in TEST_TENANTS.items():
+            tenant = Tenant(
+                schema_name=f"t_{slug}", slug=slug, name=name, regulatory_profile=profile
+            )
+            tenant.save(verbosity=0)
+            Domain.objects.create(domain=tenant.host, tenant=tenant, is_primary=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_and_schema() -> Iterator[None]:
+    cache.clear()
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def public_tenant(db: None) -> Tenant:
+    connection.set_schema_to_public()
+    return Tenant.objects.get(schema_name="public")
+
+
+def _activate(slug: str) -> Tenant:
+    connection.set_schema_to_public()
+    tenant = Tenant.objects.get(slug=slug)
+    connection.set_tenant(tenant)
+    return tenant
+
+
+@pytest.fixture
+def bank(db: None) -> Tenant:
+    """The tenant most tests run in; the connection is switched to its schema."""
+    return _activate("bank")
+
+
+@pytest.fixture
+def telco(db: None) -> Tenant:
+    return _activate("telco")
+
+
+@pytest.fixture
+def activate() -> Callable[[Tenant], Tenant]:
+    """Switch the test's own database work to a tenant (requests switch it themselves)."""
+
+    def switch(tenant: Tenant) -> Tenant:
+        connection.set_tenant(tenant)
+        return tenant
+
+    return switch
+
+
+def create_user(role: Role, email: str, *, second_factor: bool = True, full_name: str = "") -> User:
+    """A user of the current schema with a verified address and, for staff, an authenticator."""
+    user = User.objects.create_user(email, PASSWORD, role=role, full_name=full_name)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    if second_factor and user.is_staff_member:
+        TOTPDevice.objects.create(user=user, name="Phone", key=TOTP_KEY_HEX, confirmed=True)
+    return user
+
+
+@pytest.fixture
+def make_user(bank: Tenant) -> Callable[..., User]:
+    counter = iter(range(10_000))
+
+    def make(role: Role = Role.CONSUMER, email: str | None = None, **kwargs: Any) -> User:
+        return create_user(role, email or f"{role}{next(counter)}@example.com", **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def consumer(make_user: Callable[..., User]) -> User:
+    return make_user(Role.CONSUMER, "casey@example.com", full_name="Casey Consumer")
+
+
+@pytest.fixture
+def other_consumer(make_user: Callable[..., User]) -> User:
+    return make_user(Role.CONSUMER, "jordan@example.com", full_name="Jordan Lee")
+
+
+@pytest.fixture
+def front_line(bank: Tenant) -> Team:
+    return Team.objects.create(name="Front line")
+
+
+@pytest.fixture
+def agent(make_user: Callable[..., User], front_line: Team) -> User:
+    user = make_user(Role.AGENT, "alex@example.com", full_name="Alex Agent")
+    front_line.members.add(user)
+    return user
+
+
+@pytest.fixture
+def specialist(make_user: Callable[..., User]) -> User:
+    return make_user(Role.SPECIALIST, "sam@example.com", full_name="Sam Specialist")
+
+
+@pytest.fixture
+def manager(make_user: Callable[..., User]) -> User:
+    return make_user(Role.MANAGER, "morgan@example.com", full_name="Morgan Manager")
+
+
+@pytest.fixture
+def tenant_admin(make_user: Callable[..., User]) -> User:
+    return make_user(Role.ADMIN, "avery@example.com", full_name="Avery Admin")
+
+
+@pytest.fixture
+def category(bank: Tenant) -> Category:
+    product = Category.objects.create(name="Current account")
+    return Category.objects.create(name="Fees and charges", parent=product)
+
+
+@pytest.fixture
+def make_complaint(consumer: User) -> Callable[..., Complaint]:
+    def make(owner: User | None = None, **kwargs: Any) -> Complaint:
+        owner = owner or consumer
+        kwargs.setdefault("subject", "Card payment taken twice")
+        kwargs.setdefault("description", "The payment of £84.20 left my account twice.")
+        return submit_complaint(consumer=owner, actor=kwargs.pop("actor", owner), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def complaint(make_complaint: Callable[..., Complaint], front_line: Team) -> Complaint:
+    """A new complaint of ``consumer`` in the front-line team's queue."""
+    made = make_complaint()
+    made.team = front_line
+    made.save(update_fields=["team"])
+    return made
+
+
+def tenant_client(tenant: Tenant) -> Client:
+    return Client(HTTP_HOST=tenant.host)
+
+
+def sign_in(client: Client, user: User, *, second_factor: bool = True) -> Client:
+    """Log ``user`` in on ``client``; staff also pass their second factor unless told not to."""
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    if second_factor and user.is_staff_member:
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def anonymous_client(bank: Tenant) -> Client:
+    return tenant_client(bank)
+
+
+@pytest.fixture
+def consumer_client(bank: Tenant, consumer: User) -> Client:
+    return sign_in(tenant_client(bank), consumer)
+
+
+@pytest.fixture
+def agent_client(bank: Tenant, agent: User) -> Client:
+    return sign_in(tenant_client(bank), agent)
+
+
+@pytest.fixture
+def unverified_agent_client(bank: Tenant, agent: User) -> Client:
+    """An agent who passed the password step but not the second factor."""
+    return sign_in(tenant_client(bank), agent, second_factor=False)
+
+
+@pytest.fixture
+def specialist_client(bank: Tenant, specialist: User) -> Client:
+    return sign_in(tenant_client(bank), specialist)
+
+
+@pytest.fixture
+def manager_client(bank: Tenant, manager: User) -> Client:
+    return sign_in(tenant_client(bank), manager)
+
+
+@pytest.fixture
+def admin_client(bank: Tenant, tenant_admin: User) -> Client:
+    return sign_in(tenant_client(bank), tenant_admin)
+
+
+@pytest.fixture
+def outsider(bank: Tenant, telco: Tenant, activate: Callable[[Tenant], Tenant]) -> User:
+    """A consumer of another tenant (telco) with the same e-mail as the bank's consumer."""
+    activate(telco)
+    user = create_user(Role.CONSUMER, "casey@example.com", full_name="Casey Outsider")
+    activate(bank)
+    return user
+
+
+@pytest.fixture
+def outsider_client(telco: Tenant, outsider: User, activate: Callable[[Tenant], Tenant]) -> Client:
+    """A client signed in to telco, the tenant next door."""
+    bank = Tenant.objects.get(slug="bank")
+    activate(telco)
+    client = sign_in(tenant_client(telco), outsider)
+    activate(bank)
+    return client
+
+
+@pytest.fixture
+def operator(public_tenant: Tenant) -> User:
+    return create_user(Role.OPERATOR, "olivia@example.com", full_name="Olivia Operator")
+
+
+@pytest.fixture
+def operator_client(public_tenant: Tenant, operator: User) -> Client:
+    return sign_in(Client(HTTP_HOST="localhost"), operator)
