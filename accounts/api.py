@@ -18,7 +18,12 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.authentication import SECOND_FACTOR_CLAIM, TENANT_CLAIM, require_this_tenant
+from accounts.authentication import (
+    SECOND_FACTOR_CLAIM,
+    TENANT_CLAIM,
+    TenantJWTAuthentication,
+    require_this_tenant,
+)
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import record_event
@@ -47,7 +52,13 @@ class TenantTokenRefreshSerializer(TokenRefreshSerializer):
             require_this_tenant(RefreshToken(attrs["refresh"]))  # type: ignore[arg-type]
         except TokenError as error:
             raise InvalidToken(str(error)) from error
-        return super().validate(attrs)
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist as error:
+            # simplejwt looks the user up with .get(): a deleted account would be a 500.
+            raise AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            ) from error
 
 
 def issue_tokens(user: User, *, second_factor: bool) -> dict[str, str]:
@@ -63,6 +74,10 @@ class TokenObtainView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Without one, DRF turns a refused sign-in into 403; it is a 401 like any bad credential.
+        return TenantJWTAuthentication().authenticate_header(request)
 
     @extend_schema(
         request=TokenRequestSerializer,

@@ -47,6 +47,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.CONSUMER)
     is_active = models.BooleanField(default=True)
+    is_available = models.BooleanField(
+        default=True, help_text="Available agents receive automatically assigned complaints."
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects: ClassVar[UserManager] = UserManager()

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+from pathlib import Path
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -23,6 +26,18 @@ class Category(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     is_active = models.BooleanField(default=True)
+    team = models.ForeignKey(
+        "Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="categories",
+        help_text="The queue new complaints in this category go to.",
+    )
+    payment_services = models.BooleanField(
+        default=False,
+        help_text="Payment services or e-money: the shorter FCA clock (15/35 business days).",
+    )
 
     class Meta:
         verbose_name_plural = "categories"
@@ -43,12 +58,83 @@ class Category(models.Model):
 class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_teams",
+        help_text="Told when a complaint in this queue is at risk or breached.",
+    )
+    # Round-robin assignment continues after the member who was given the last complaint.
+    last_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class RootCause(models.Model):
+    """Why complaints happen, recorded at resolution for root-cause analysis."""
+
+    name = models.CharField(max_length=100, unique=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssignmentStrategy(models.TextChoices):
+    MANUAL = "manual", "Manual (agents claim complaints)"
+    ROUND_ROBIN = "round_robin", "Round robin among available agents"
+    LEAST_LOADED = "least_loaded", "Least loaded available agent"
+
+
+class ComplaintPolicy(models.Model):
+    """How this tenant runs its complaints (one row per tenant)."""
+
+    assignment_strategy = models.CharField(
+        max_length=16, choices=AssignmentStrategy.choices, default=AssignmentStrategy.MANUAL
+    )
+    default_team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The queue for complaints whose category names no team.",
+    )
+    reopen_window_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Days after a resolution in which the consumer may reject it."
+    )
+    auto_close_days = models.PositiveSmallIntegerField(
+        default=14, help_text="Days after which an unanswered resolution closes by itself."
+    )
+    at_risk_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="Hours before a deadline at which a complaint counts as at risk."
+    )
+    currency = models.CharField(max_length=3, default="GBP")
+    max_attachment_mb = models.PositiveSmallIntegerField(default=10)
+
+    class Meta:
+        verbose_name_plural = "complaint policies"
+
+    def __str__(self) -> str:
+        return "Complaint policy"
+
+    @classmethod
+    def current(cls) -> ComplaintPolicy:
+        policy = cls.objects.order_by("pk").first()
+        if policy is None:
+            policy = cls.objects.create()
+        return policy
 
 
 class Status(models.TextChoices):
@@ -70,6 +156,13 @@ class Priority(models.TextChoices):
     NORMAL = "normal", "Normal"
     HIGH = "high", "High"
     URGENT = "urgent", "Urgent"
+
+
+class Outcome(models.TextChoices):
+    UPHELD = "upheld", "Upheld"
+    PARTLY_UPHELD = "partly_upheld", "Partly upheld"
+    NOT_UPHELD = "not_upheld", "Not upheld"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class Channel(models.TextChoices):
@@ -145,9 +238,29 @@ class Complaint(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
     first_responded_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The earliest unmet deadline, kept current by the deadline service so queues sort by it.
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    # Business time spent awaiting the consumer; the tenant's SLA clocks stop meanwhile.
+    sla_paused_since = models.DateTimeField(null=True, blank=True)
+    sla_paused_for = models.DurationField(default=timedelta)
+    holding_response_sent_at = models.DateTimeField(null=True, blank=True)
+    adr_letter_sent_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    redress_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    redress_currency = models.CharField(max_length=3, blank=True)
+    root_cause = models.ForeignKey(
+        RootCause, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
+    )
+    resolution_summary = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
+    satisfaction_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    satisfaction_comment = models.TextField(max_length=2000, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+    )
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects: ClassVar[ComplaintQuerySet] = ComplaintQuerySet.as_manager()  # type: ignore[assignment]
@@ -173,7 +286,23 @@ class Complaint(models.Model):
                 condition=Q(status__in=ACTIVE_STATUSES),
                 name="complaint_active_queue_idx",
             ),
+            models.Index(
+                fields=["next_due_at", "id"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="complaint_due_queue_idx",
+            ),
             GinIndex(fields=["search_vector"], name="complaint_search_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction_score__isnull=True)
+                | Q(satisfaction_score__gte=1, satisfaction_score__lte=5),
+                name="complaint_satisfaction_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(redress_amount__isnull=True) | Q(redress_amount__gte=0),
+                name="complaint_redress_not_negative",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -200,6 +329,19 @@ class Event(models.Model):
         REPLY = "reply", "Reply"
         NOTE = "note", "Internal note"
         STATUS_CHANGED = "status_changed", "Status changed"
+        ASSIGNED = "assigned", "Assignment"
+        PRIORITY_CHANGED = "priority_changed", "Priority changed"
+        CATEGORY_CHANGED = "category_changed", "Category changed"
+        REFERRED = "referred", "Referred to a specialist"
+        HANDED_BACK = "handed_back", "Handed back by the specialist"
+        ESCALATED = "escalated", "Escalated"
+        RESOLVED = "resolved", "Resolution proposed"
+        RESOLUTION_ACCEPTED = "resolution_accepted", "Resolution accepted"
+        RESOLUTION_REJECTED = "resolution_rejected", "Resolution rejected"
+        LETTER = "letter", "Letter sent"
+        RATED = "rated", "Satisfaction rating"
+        MERGED = "merged", "Merged"
+        DEADLINE = "deadline", "Deadline alert"
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -210,6 +352,8 @@ class Event(models.Model):
     is_internal = models.BooleanField(default=False)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    # Facts about the event for display and reports (letter kind, assignee, old and new values).
+    data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -224,3 +368,59 @@ class Event(models.Model):
     @property
     def by_consumer(self) -> bool:
         return self.actor_id is not None and self.actor_id == self.complaint.consumer_id
+
+
+def attachment_path(attachment: Attachment, filename: str) -> str:
+    """Files live under their tenant's schema and complaint; the stored name is random."""
+    from tenancy import current
+
+    suffix = Path(filename).suffix.lower()[:10]
+    reference = attachment.complaint.reference
+    return f"{current.schema_name()}/complaints/{reference}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """A file on a complaint, served only through a permission-checked view."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    is_internal = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class LetterKind(models.TextChoices):
+    ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
+    SUMMARY_RESOLUTION = "summary_resolution", "Summary resolution communication"
+    HOLDING_RESPONSE = "holding_response", "Holding response"
+    FINAL_RESPONSE = "final_response", "Final response"
+    ADR_LETTER = "adr_letter", "ADR / ombudsman referral letter"
+
+
+class LetterTemplate(models.Model):
+    """A tenant's own wording of a required communication; defaults apply when absent."""
+
+    kind = models.CharField(max_length=24, choices=LetterKind.choices, unique=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(max_length=TEXT_MAX_LENGTH)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

@@ -25,5 +25,5 @@ def use_public_schema() -> None:
     _tenant_connection.set_schema_to_public()
 
 
-def use_schema(name: str) -> None:
-    _tenant_connection.set_schema(name)
+def use_tenant(tenant: Tenant) -> None:
+    _tenant_connection.set_tenant(tenant)

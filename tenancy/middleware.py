@@ -18,13 +18,14 @@ def host_cache_key(hostname: str) -> str:
 
 def forget_host(hostname: str) -> None:
     """Drop a cached host lookup after its tenant or domain changed."""
-    previous = current.schema_name()
+    # Host lookups are cached under the public schema's key prefix. The connection's tenant
+    # object is restored, not just its schema name, so code after a tenant save still sees it.
+    previous = current.tenant()
     current.use_public_schema()
     try:
         cache.delete(host_cache_key(hostname))
     finally:
-        if previous != current.schema_name():
-            current.use_schema(previous)
+        current.use_tenant(previous)
 
 
 class TenantMiddleware(TenantMainMiddleware):
@@ -46,6 +47,9 @@ class TenantMiddleware(TenantMainMiddleware):
         return render(request, "tenancy/unknown_host.html", {"hostname": hostname}, status=404)
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        # A Host outside ALLOWED_HOSTS raises DisallowedHost here, which Django answers with 400
+        # and a security log entry; django-tenants alone would swallow it into a bare 404.
+        request.get_host()
         response = super().process_request(request)
         if response is not None:
             return response

@@ -7,6 +7,8 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -15,7 +17,7 @@ from accounts.models import Role, User
 from accounts.services import invite_staff
 from audit.models import AuditEvent
 from audit.services import record_event
-from tenancy.models import Domain, RegulatoryProfile, Tenant
+from tenancy.models import Domain, Industry, RegulatoryProfile, Tenant
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
 RESERVED_SLUGS = frozenset(
@@ -81,6 +83,15 @@ def validate_slug(slug: str) -> str:
     return slug
 
 
+def is_email_address(value: str) -> bool:
+    """Whether ``value`` is an e-mail address short enough for the e-mail columns (254)."""
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return len(value) <= 254
+
+
 def schema_name_for(slug: str) -> str:
     # A prefix keeps tenant schemas clear of PostgreSQL's own (public, pg_*, information_schema).
     return "t_" + slug.replace("-", "_")
@@ -92,6 +103,11 @@ def provision_tenant(request: TenantRequest, *, actor: User | None) -> tuple[Ten
     name = request.name.strip()
     if not name:
         raise ProvisioningError("The organisation needs a name.", field="name")
+    name_length = Tenant._meta.get_field("name").max_length
+    if len(name) > name_length:
+        raise ProvisioningError(f"Keep the name to {name_length} characters.", field="name")
+    if request.industry not in Industry.values:
+        raise ProvisioningError("Choose a known industry.", field="industry")
     if request.regulatory_profile not in RegulatoryProfile.values:
         raise ProvisioningError("Choose a known regulatory profile.", field="regulatory_profile")
     if request.time_zone not in zoneinfo.available_timezones():
@@ -99,7 +115,9 @@ def provision_tenant(request: TenantRequest, *, actor: User | None) -> tuple[Ten
     country = request.country.strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
         raise ProvisioningError("Use a two-letter ISO country code, e.g. GB.", field="country")
-    if not request.admin_email or "@" not in request.admin_email:
+    # Checked before the schema exists: a value the invitation table refuses would otherwise
+    # fail after the slow part, halfway through provisioning.
+    if not is_email_address(request.admin_email.strip()):
         raise ProvisioningError("Give the first administrator's e-mail.", field="admin_email")
 
     # Creating the schema runs every tenant migration; if anything after it fails the schema

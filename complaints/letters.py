@@ -1,0 +1,241 @@
+"""Required communications: default wording per regulatory profile, placeholders, and the
+content each regulator insists on, checked before anything is sent."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from complaints.models import LetterKind, LetterTemplate
+
+if TYPE_CHECKING:
+    from complaints.models import Complaint
+    from tenancy.models import Tenant
+
+FOS_WEBSITE = "www.financial-ombudsman.org.uk"
+DEFAULT_ADR_SCHEME = "Ombudsman Services: Communications (www.ombudsman-services.org)"
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+PLACEHOLDERS = {
+    "consumer_name": "the consumer's name",
+    "reference": "the complaint reference",
+    "subject": "the complaint summary",
+    "organisation": "your organisation's name",
+    "received_date": "the date the complaint was received",
+    "final_response_due": "the date by which a final response is due",
+    "outcome": "the outcome (upheld, partly upheld, not upheld)",
+    "redress": "the redress offered, e.g. GBP 50.00, or 'none'",
+    "resolution_summary": "the resolution summary written by staff",
+    "holding_reason": "why a final response is not possible yet",
+    "expected_date": "when a final response will be sent",
+    "fos_website": "the Financial Ombudsman Service website",
+    "adr_scheme": "the approved ADR scheme",
+}
+
+
+class LetterError(Exception):
+    """A letter that cannot be sent as written; the message names what is missing."""
+
+
+@dataclass(frozen=True)
+class Requirement:
+    description: str
+    pattern: str
+
+    def is_met_by(self, text: str) -> bool:
+        return re.search(self.pattern, text, flags=re.IGNORECASE) is not None
+
+
+FOS_NAMED = Requirement("the Financial Ombudsman Service", r"Financial Ombudsman Service")
+FOS_LINKED = Requirement(f"the ombudsman's website ({FOS_WEBSITE})", re.escape(FOS_WEBSITE))
+SIX_MONTHS = Requirement(
+    "the six-month limit for referring to the ombudsman", r"six months|6 months"
+)
+REFERENCE = Requirement("the complaint reference", r"C-\d{4}-\d{6}")
+
+# What each regulator requires a communication to say (REGULATORY.md).
+REQUIRED: dict[tuple[str, LetterKind], tuple[Requirement, ...]] = {
+    ("uk_fca", LetterKind.ACKNOWLEDGEMENT): (
+        REFERENCE,
+        Requirement("the deadline that applies ({final_response_due})", r"\d{1,2} \w+ \d{4}"),
+    ),
+    ("uk_fca", LetterKind.SUMMARY_RESOLUTION): (
+        REFERENCE,
+        Requirement("that the complaint is treated as resolved", r"resolved"),
+        FOS_NAMED,
+        FOS_LINKED,
+    ),
+    ("uk_fca", LetterKind.HOLDING_RESPONSE): (
+        REFERENCE,
+        Requirement("why a final response is not possible yet ({holding_reason})", r"because"),
+        Requirement("when a final response is expected ({expected_date})", r"\d{1,2} \w+ \d{4}"),
+        FOS_NAMED,
+        FOS_LINKED,
+    ),
+    ("uk_fca", LetterKind.FINAL_RESPONSE): (
+        REFERENCE,
+        Requirement("the outcome ({outcome})", r"upheld"),
+        FOS_NAMED,
+        FOS_LINKED,
+        SIX_MONTHS,
+    ),
+    ("uk_ofcom", LetterKind.ADR_LETTER): (
+        REFERENCE,
+        Requirement("the right to alternative dispute resolution (ADR)", r"\bADR\b|alternative dispute resolution"),
+        Requirement("that ADR is free for the consumer", r"free of charge|free"),
+    ),
+    ("us_cfpb", LetterKind.FINAL_RESPONSE): (
+        REFERENCE,
+        Requirement("the steps taken and the outcome ({outcome})", r"upheld"),
+    ),
+    ("us_dot_airline", LetterKind.ACKNOWLEDGEMENT): (REFERENCE,),
+    ("us_dot_airline", LetterKind.FINAL_RESPONSE): (
+        REFERENCE,
+        Requirement("a substantive response with the outcome ({outcome})", r"upheld"),
+    ),
+    ("eu_air", LetterKind.FINAL_RESPONSE): (
+        REFERENCE,
+        Requirement("the national enforcement body", r"national enforcement body"),
+    ),
+}
+
+SIGN_OFF = "\n\nYours sincerely,\nThe complaints team, {organisation}"
+
+DEFAULT_LETTERS: dict[LetterKind, tuple[str, str]] = {
+    LetterKind.ACKNOWLEDGEMENT: (
+        "We have received your complaint {reference}",
+        "Dear {consumer_name},\n\nThank you for your complaint “{subject}”, which we received "
+        "on {received_date}. Your reference is {reference}.\n\nWe will investigate and send you "
+        "our final response by {final_response_due} at the latest." + SIGN_OFF,
+    ),
+    LetterKind.SUMMARY_RESOLUTION: (
+        "Your complaint {reference} is resolved",
+        "Dear {consumer_name},\n\nThank you for bringing “{subject}” to our attention. We "
+        "believe we have resolved your complaint {reference} to your satisfaction, and we now "
+        "treat it as resolved.\n\n{resolution_summary}\n\nIf you later become dissatisfied, you "
+        "may refer your complaint to the Financial Ombudsman Service, free of charge: "
+        "{fos_website}, 0800 023 4567." + SIGN_OFF,
+    ),
+    LetterKind.HOLDING_RESPONSE: (
+        "An update on your complaint {reference}",
+        "Dear {consumer_name},\n\nWe are not yet able to give you our final response to your "
+        "complaint {reference} because {holding_reason}. We expect to send it by "
+        "{expected_date}.\n\nYou may already refer your complaint to the Financial Ombudsman "
+        "Service, free of charge: {fos_website}." + SIGN_OFF,
+    ),
+    LetterKind.FINAL_RESPONSE: (
+        "Our final response to your complaint {reference}",
+        "Dear {consumer_name},\n\nThis is our final response to your complaint {reference} "
+        "about “{subject}”.\n\nOutcome: {outcome}.\nRedress: {redress}.\n\n{resolution_summary}"
+        + SIGN_OFF,
+    ),
+    LetterKind.ADR_LETTER: (
+        "Your right to take complaint {reference} further",
+        "Dear {consumer_name},\n\nWe have not been able to settle your complaint {reference} to "
+        "your satisfaction. You have the right to take it to our approved alternative dispute "
+        "resolution (ADR) scheme, {adr_scheme}. The service is free of charge for you." + SIGN_OFF,
+    ),
+}
+
+# Closing paragraphs a profile adds to the default final response.
+FINAL_RESPONSE_RIGHTS = {
+    "uk_fca": "\n\nIf you are not happy with our response, you may refer your complaint to the "
+    "Financial Ombudsman Service, free of charge, within six months of the date of this "
+    "letter: {fos_website}, 0800 023 4567. If you do not refer it in time, the ombudsman will "
+    "not have our permission to consider it.",
+    "uk_ofcom": "\n\nIf you are not happy with our response, you may take your complaint to our "
+    "approved alternative dispute resolution (ADR) scheme, {adr_scheme}, free of charge.",
+    "eu_air": "\n\nIf you are not satisfied, you may escalate your complaint to the national "
+    "enforcement body for air passenger rights in the country where the incident happened.",
+}
+
+
+def default_letter(profile: str, kind: LetterKind) -> tuple[str, str]:
+    subject, body = DEFAULT_LETTERS[kind]
+    if kind == LetterKind.FINAL_RESPONSE and profile in FINAL_RESPONSE_RIGHTS:
+        body = body.replace(SIGN_OFF, FINAL_RESPONSE_RIGHTS[profile] + SIGN_OFF)
+    return subject, body
+
+
+def letter_wording(profile: str, kind: LetterKind) -> tuple[str, str]:
+    """The tenant's own wording when it has one, else the profile's default."""
+    template = LetterTemplate.objects.filter(kind=kind).first()
+    if template is not None:
+        return template.subject, template.body
+    return default_letter(profile, kind)
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """Replace ``{placeholder}`` names; an unknown name is an error, not silent text."""
+    unknown = sorted({name for name in PLACEHOLDER.findall(text) if name not in PLACEHOLDERS})
+    if unknown:
+        raise LetterError("Unknown placeholder: " + ", ".join(f"{{{name}}}" for name in unknown))
+    return PLACEHOLDER.sub(lambda match: values.get(match.group(1), ""), text)
+
+
+def check_required_content(profile: str, kind: LetterKind, text: str) -> None:
+    """Refuse a letter that lacks what the regulator requires it to say."""
+    missing = [
+        requirement.description
+        for requirement in REQUIRED.get((profile, kind), ())
+        if not requirement.is_met_by(text)
+    ]
+    if missing:
+        raise LetterError(
+            f"The {kind.label.lower()} must mention: " + "; ".join(missing) + "."
+        )
+
+
+def _date(moment: datetime | None, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%-d %B %Y") if moment else ""
+
+
+def letter_values(complaint: Complaint, tenant: Tenant, **extra: str) -> dict[str, str]:
+    from deadlines.models import Clock
+
+    zone = ZoneInfo(tenant.time_zone)
+    final_due = next(
+        (
+            deadline.due_at
+            for deadline in complaint.deadlines.all()
+            if deadline.clock
+            in (Clock.FINAL_RESPONSE, Clock.ADR_LETTER, Clock.INITIAL_RESPONSE, Clock.RESOLUTION)
+        ),
+        None,
+    )
+    redress = (
+        f"{complaint.redress_currency} {complaint.redress_amount:,.2f}"
+        if complaint.redress_amount
+        else "none"
+    )
+    values = {
+        "consumer_name": complaint.consumer.display_name,
+        "reference": complaint.reference,
+        "subject": complaint.subject,
+        "organisation": tenant.name,
+        "received_date": _date(complaint.received_at, zone),
+        "final_response_due": _date(final_due, zone) or "as soon as we can",
+        "outcome": complaint.get_outcome_display().lower() if complaint.outcome else "",
+        "redress": redress,
+        "resolution_summary": complaint.resolution_summary,
+        "fos_website": FOS_WEBSITE,
+        "adr_scheme": DEFAULT_ADR_SCHEME,
+        "holding_reason": "",
+        "expected_date": "",
+    }
+    values.update(extra)
+    return values
+
+
+def compose(
+    complaint: Complaint, tenant: Tenant, kind: LetterKind, **extra: str
+) -> tuple[str, str]:
+    """The subject and body of a letter, filled in and checked against the regulator's rules."""
+    subject, body = letter_wording(tenant.regulatory_profile, kind)
+    values = letter_values(complaint, tenant, **extra)
+    filled_subject, filled_body = fill(subject, values), fill(body, values)
+    check_required_content(tenant.regulatory_profile, kind, filled_body)
+    return filled_subject, filled_body

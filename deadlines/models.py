@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from datetime import time, timedelta
+from typing import ClassVar
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class BusinessHours(models.Model):
+    """The tenant's working week and hours (one row per tenant)."""
+
+    working_days = ArrayField(
+        models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)]),
+        default=list,
+        help_text="Weekday numbers, Monday = 0.",
+    )
+    opens = models.TimeField(default=time(9, 0))
+    closes = models.TimeField(default=time(17, 0))
+    subdivision = models.CharField(
+        max_length=10,
+        blank=True,
+        default="",
+        help_text="Region for public holidays, e.g. ENG, SCT, NY; blank for national only.",
+    )
+
+    class Meta:
+        verbose_name_plural = "business hours"
+
+    def __str__(self) -> str:
+        return f"{self.opens:%H:%M}-{self.closes:%H:%M}"
+
+    @classmethod
+    def current(cls) -> BusinessHours:
+        hours = cls.objects.order_by("pk").first()
+        if hours is None:
+            hours = cls.objects.create(working_days=[0, 1, 2, 3, 4])
+        return hours
+
+
+class Closure(models.Model):
+    """A day the organisation is closed beyond its country's public holidays."""
+
+    day = models.DateField(unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.name}"
+
+
+class SlaPolicy(models.Model):
+    """The tenant's own targets for one priority, in business hours."""
+
+    priority = models.CharField(max_length=10, unique=True)
+    first_response_hours = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    resolution_hours = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+
+    def __str__(self) -> str:
+        return f"{self.priority}: {self.first_response_hours}h / {self.resolution_hours}h"
+
+    @property
+    def first_response(self) -> timedelta:
+        return timedelta(hours=self.first_response_hours)
+
+    @property
+    def resolution(self) -> timedelta:
+        return timedelta(hours=self.resolution_hours)
+
+
+class Clock(models.TextChoices):
+    ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
+    FIRST_RESPONSE = "first_response", "First response"
+    RESOLUTION = "resolution", "Resolution"
+    SUMMARY_RESOLUTION = "summary_resolution", "Summary resolution (3 business days)"
+    INITIAL_RESPONSE = "initial_response", "Response"
+    FINAL_RESPONSE = "final_response", "Final response"
+    ADR_LETTER = "adr_letter", "ADR letter"
+
+
+class DeadlineQuerySet(models.QuerySet["Deadline"]):
+    def open(self) -> DeadlineQuerySet:
+        return self.filter(met_at__isnull=True, enforced=True)
+
+
+class Deadline(models.Model):
+    """One clock of one complaint: when it is due and whether (and when) it was met."""
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.CASCADE, related_name="deadlines"
+    )
+    clock = models.CharField(max_length=24, choices=Clock.choices)
+    due_at = models.DateTimeField()
+    met_at = models.DateTimeField(null=True, blank=True)
+    # Regulatory clocks run on; the tenant's own SLA clocks pause while awaiting the consumer.
+    regulatory = models.BooleanField(default=False)
+    # A clock that records an opportunity (the FCA 3-day summary resolution) rather than a duty.
+    enforced = models.BooleanField(default=True)
+    at_risk_notified_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[DeadlineQuerySet] = DeadlineQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "clock"], name="deadline_one_per_clock")
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=Q(met_at__isnull=True, enforced=True),
+                name="deadline_open_due_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_clock_display()} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def was_met_in_time(self) -> bool | None:
+        if self.met_at is None:
+            return None
+        return self.met_at <= self.due_at
