@@ -22,12 +22,22 @@ class AccountError(Exception):
     """A refused account change; the message is meant for the person who asked."""
 
 
+def email_has_account(email: str) -> bool:
+    """True when an account of this tenant signs in with ``email`` or has it as a confirmed address."""
+    from allauth.account.models import EmailAddress
+
+    return (
+        User.objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email, verified=True).exists()
+    )
+
+
 def invite_staff(email: str, role: Role | str, *, actor: User | None) -> tuple[Invitation, str]:
     """Invite a staff member of the current tenant; returns the invitation and its link token."""
     email = email.strip().lower()
     if role not in TENANT_STAFF_ROLES:
         raise AccountError(f"{role!r} is not a staff role.")
-    if User.objects.filter(email__iexact=email).exists():
+    if email_has_account(email):
         raise AccountError(f"{email} already has an account in this organisation.")
     token = Invitation.new_token()
     tenant = current.tenant()
@@ -41,7 +51,9 @@ def invite_staff(email: str, role: Role | str, *, actor: User | None) -> tuple[I
             expires_at=timezone.now() + Invitation.VALID_FOR,
         )
         record_event(AuditEvent.Action.STAFF_INVITED, actor=actor, target=email, role=str(role))
-        link = f"{tenant.base_url}{reverse('accept_invitation', args=[token])}"
+        # The tenant's own URLs, even when the platform console (public URLs) invites the admin.
+        path = reverse("accept_invitation", urlconf=settings.ROOT_URLCONF, args=[token])
+        link = f"{tenant.base_url}{path}"
         transaction.on_commit(
             lambda: send_mail(
                 f"You are invited to {tenant.name} complaints",
@@ -68,7 +80,7 @@ def accept_invitation(invitation: Invitation, *, full_name: str, password: str) 
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if not locked.is_usable:
             raise AccountError("This invitation has already been used or has expired.")
-        if User.objects.filter(email__iexact=locked.email).exists():
+        if email_has_account(locked.email):
             raise AccountError(f"{locked.email} already has an account in this organisation.")
         user = User.objects.create_user(
             locked.email, password, full_name=full_name.strip(), role=locked.role

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from project.logging import request_id_var, tenant_var
 from tenancy import current
 
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9\-]{8,64}")
 
 
 class HealthCheckMiddleware:
@@ -45,7 +45,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         id_token = request_id_var.set(request_id)
         tenant_token = tenant_var.set("-")

@@ -1,0 +1,42 @@
+"""Liveness and readiness probes answer on any host, before tenant routing."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tenancy.models import Tenant
+from tenancy.services import set_tenant_status
+
+HOSTS = ["localhost", "bank.localhost", "nope.localhost", "evil.example.com", "10.0.0.7"]
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_healthz_is_ok_on_any_host_without_touching_the_database(host: str) -> None:
+    # No database marker: pytest-django fails the test if the probe queries the database.
+    response = Client(HTTP_HOST=host).get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("host", HOSTS)
+def test_readyz_reports_the_database_ok_on_any_host(host: str) -> None:
+    response = Client(HTTP_HOST=host).get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_probes_answer_on_a_suspended_tenant_host(public_tenant: Tenant) -> None:
+    set_tenant_status(Tenant.objects.get(slug="bank"), Tenant.Status.SUSPENDED, actor=None)
+    client = Client(HTTP_HOST="bank.localhost")
+
+    assert client.get("/").status_code == 503
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_answers_head_requests_from_load_balancers() -> None:
+    assert Client().head("/healthz").status_code == 200
