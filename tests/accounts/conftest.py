@@ -1,0 +1,67 @@
+"""Helpers for the account, two-factor and audit tests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.mail import EmailMessage
+
+from accounts.models import User
+from audit.models import AuditEvent
+from tenancy.models import Tenant
+
+LINK = re.compile(r"https?://[^\s\"'<>]+")
+
+
+def mailed_path(message: EmailMessage, contains: str) -> str:
+    """The path of the one link in an e-mail whose URL contains ``contains``."""
+    links = [url for url in LINK.findall(message.body) if contains in url]
+    assert len(links) == 1, f"expected one {contains!r} link in: {message.body}"
+    return urlsplit(links[0]).path
+
+
+def mailed_host(message: EmailMessage, contains: str) -> str:
+    """The host name of the one link in an e-mail whose URL contains ``contains``."""
+    links = [url for url in LINK.findall(message.body) if contains in url]
+    assert len(links) == 1, f"expected one {contains!r} link in: {message.body}"
+    return urlsplit(links[0]).hostname or ""
+
+
+@pytest.fixture
+def audit_actions() -> Callable[..., list[str]]:
+    """The actions in the current schema's audit log, oldest first, optionally for one e-mail."""
+
+    def actions(actor_email: str | None = None) -> list[str]:
+        events = AuditEvent.objects.order_by("created_at", "id")
+        if actor_email is not None:
+            events = events.filter(actor_email=actor_email)
+        return list(events.values_list("action", flat=True))
+
+    return actions
+
+
+@pytest.fixture
+def telco_twin(
+    consumer: User, bank: Tenant, telco: Tenant, activate: Callable[[Tenant], Tenant]
+) -> User:
+    """A telco account identical to the bank's consumer in id, address and password hash.
+
+    With it, a bank credential presented to telco can only be refused because of its tenant
+    binding, not because the account it names happens not to exist there.
+    """
+    activate(telco)
+    twin = User.objects.create(
+        pk=consumer.pk,
+        email=consumer.email,
+        password=consumer.password,
+        last_login=consumer.last_login,
+        role=consumer.role,
+        full_name="Casey Twin",
+    )
+    EmailAddress.objects.create(user=twin, email=twin.email, verified=True, primary=True)
+    activate(bank)
+    return twin

@@ -1,0 +1,92 @@
+"""Fixtures for the complaint tests: a second team, verified staff for service calls, helpers."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django_otp.middleware import is_verified
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Role, User
+from complaints.models import Complaint, Event, Status, Team
+from tenancy.models import Tenant
+from tests.conftest import sign_in, tenant_client
+
+REFERENCE_LINK = re.compile(r'href="/(?:console/)?complaints/(C-\d{4}-\d{6})/"')
+
+
+def as_request_user(user: User, *, second_factor: bool = True) -> User:
+    """A fresh copy of ``user`` as OTPMiddleware hands it to a view, with or without 2FA passed."""
+    fresh = User.objects.get(pk=user.pk)
+    fresh.otp_device = (  # type: ignore[attr-defined]
+        TOTPDevice.objects.get(user=fresh, confirmed=True) if second_factor else None
+    )
+    fresh.is_verified = functools.partial(is_verified, fresh)  # type: ignore[attr-defined]
+    return fresh
+
+
+def put_in_status(complaint: Complaint, status: Status | str) -> Complaint:
+    """Test set-up: place a complaint in a status directly, without a timeline event."""
+    Complaint.objects.filter(pk=complaint.pk).update(status=status)
+    complaint.refresh_from_db()
+    return complaint
+
+
+def snapshot(complaint: Complaint) -> dict[str, Any]:
+    """Everything a refused change must leave as it was, read from the database."""
+    row = Complaint.objects.get(pk=complaint.pk)
+    return {
+        "status": row.status,
+        "first_responded_at": row.first_responded_at,
+        "resolved_at": row.resolved_at,
+        "closed_at": row.closed_at,
+        "updated_at": row.updated_at,
+        "events": list(Event.objects.filter(complaint=row).values_list("pk", flat=True)),
+    }
+
+
+def references_in(response: Any) -> list[str]:
+    """The complaint references a list page links to, in page order."""
+    return REFERENCE_LINK.findall(response.content.decode())
+
+
+@pytest.fixture
+def other_team(bank: Tenant) -> Team:
+    return Team.objects.create(name="Billing disputes")
+
+
+@pytest.fixture
+def other_agent(make_user: Callable[..., User], other_team: Team) -> User:
+    """An agent who works the billing team's queue, not the front line's."""
+    user = make_user(Role.AGENT, "blake@example.com", full_name="Blake Billing")
+    other_team.members.add(user)
+    return user
+
+
+@pytest.fixture
+def other_agent_client(bank: Tenant, other_agent: User) -> Client:
+    return sign_in(tenant_client(bank), other_agent)
+
+
+@pytest.fixture
+def other_consumer_client(bank: Tenant, other_consumer: User) -> Client:
+    return sign_in(tenant_client(bank), other_consumer)
+
+
+@pytest.fixture
+def referred(complaint: Complaint, specialist: User) -> Complaint:
+    """``complaint`` referred to ``specialist`` for second-line support."""
+    complaint.specialist = specialist
+    complaint.save(update_fields=["specialist"])
+    return complaint
+
+
+@pytest.fixture
+def back_to_bank(bank: Tenant, activate: Callable[[Tenant], Tenant]) -> Callable[[], Tenant]:
+    """Requests switch the connection to their host's schema; this switches the test back."""
+    return functools.partial(activate, bank)
