@@ -71,9 +71,7 @@ def check_upload(upload: UploadedFile, *, max_bytes: int) -> CheckedFile:
     upload.seek(0)
     content_type = sniff(head)
     if content_type is None:
-        raise AttachmentError(
-            f"“{name}” is not a file type we accept. Send {ALLOWED_DESCRIPTION}."
-        )
+        raise AttachmentError(f"“{name}” is not a file type we accept. Send {ALLOWED_DESCRIPTION}.")
     return CheckedFile(upload=upload, name=name, content_type=content_type, size=size)
 
 

@@ -84,7 +84,10 @@ REQUIRED: dict[tuple[str, LetterKind], tuple[Requirement, ...]] = {
     ),
     ("uk_ofcom", LetterKind.ADR_LETTER): (
         REFERENCE,
-        Requirement("the right to alternative dispute resolution (ADR)", r"\bADR\b|alternative dispute resolution"),
+        Requirement(
+            "the right to alternative dispute resolution (ADR)",
+            r"\bADR\b|alternative dispute resolution",
+        ),
         Requirement("that ADR is free for the consumer", r"free of charge|free"),
     ),
     ("us_cfpb", LetterKind.FINAL_RESPONSE): (
@@ -184,9 +187,7 @@ def check_required_content(profile: str, kind: LetterKind, text: str) -> None:
         if not requirement.is_met_by(text)
     ]
     if missing:
-        raise LetterError(
-            f"The {kind.label.lower()} must mention: " + "; ".join(missing) + "."
-        )
+        raise LetterError(f"The {kind.label.lower()} must mention: " + "; ".join(missing) + ".")
 
 
 def _date(moment: datetime | None, zone: ZoneInfo) -> str:

@@ -105,7 +105,9 @@ def refresh_deadlines(complaint: Complaint, calendar: BusinessCalendar | None = 
             deadline.at_risk_notified_at = None
             deadline.breached_at = None if due_at > timezone.now() else deadline.breached_at
             deadline.save(update_fields=["due_at", "at_risk_notified_at", "breached_at"])
-    stale = [clock for clock, deadline in existing.items() if clock not in wanted and not deadline.met_at]
+    stale = [
+        clock for clock, deadline in existing.items() if clock not in wanted and not deadline.met_at
+    ]
     if stale:
         complaint.deadlines.filter(clock__in=stale).delete()
     update_next_due(complaint)

@@ -43,7 +43,9 @@ def deliver(message_id: int) -> bool:
             return False
         message.attempts += 1
         try:
-            send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.recipient])
+            send_mail(
+                message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.recipient]
+            )
         except Exception as error:
             # The class name only: messages of mail errors can carry addresses.
             message.last_error = type(error).__name__

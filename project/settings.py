@@ -202,10 +202,11 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # --- Accounts -----------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
+# The rules backend answers every permission of ours, before ModelBackend queries tables.
 AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
-    "rules.permissions.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -248,7 +249,12 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
 }
 
-OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Complaints")
+def OTP_TOTP_ISSUER(device: Any) -> str:
+    """Authenticator entries name the organisation, so staff of two tenants can tell them apart."""
+    from tenancy import current
+
+    tenant = current.tenant()
+    return "Complaints platform" if tenant.is_public else f"{tenant.name} complaints"
 
 # --- E-mail -------------------------------------------------------------------------------
 

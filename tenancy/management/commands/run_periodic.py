@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django_tenants.utils import tenant_context
+
+from complaints.services import auto_close_resolved, scan_deadlines
+from outbox.services import deliver_due
+from tenancy.models import Tenant
+
+
+class Command(BaseCommand):
+    help = "Run the periodic work (deadline scan, auto-close, outbox) for every active tenant."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for tenant in Tenant.objects.customers().filter(status=Tenant.Status.ACTIVE):
+            with tenant_context(tenant):
+                deadlines = scan_deadlines()
+                closed = auto_close_resolved()
+                sent = deliver_due()
+            self.stdout.write(
+                f"{tenant.slug}: {deadlines['at_risk']} at risk, {deadlines['breached']} breached, "
+                f"{deadlines['letters']} letters, {closed} closed, {sent} e-mails sent"
+            )
