@@ -23,6 +23,22 @@ class AccountAdapter(DefaultAccountAdapter):
             user.save()
         return user
 
+    def add_message(
+        self,
+        request: HttpRequest,
+        level: int,
+        message_template: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        # Staff are not signed in until their second factor passes; say nothing yet.
+        user = getattr(request, "user", None)
+        if message_template == "account/messages/logged_in.txt" and getattr(
+            user, "is_staff_member", False
+        ):
+            return
+        super().add_message(request, level, message_template, *args, **kwargs)
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         return "/"
 

@@ -198,12 +198,18 @@ def letter_values(complaint: Complaint, tenant: Tenant, **extra: str) -> dict[st
     from deadlines.models import Clock
 
     zone = ZoneInfo(tenant.time_zone)
+    due = {deadline.clock: deadline.due_at for deadline in complaint.deadlines.all()}
+    # The promise made to the consumer is the regulator's clock when there is one.
     final_due = next(
         (
-            deadline.due_at
-            for deadline in complaint.deadlines.all()
-            if deadline.clock
-            in (Clock.FINAL_RESPONSE, Clock.ADR_LETTER, Clock.INITIAL_RESPONSE, Clock.RESOLUTION)
+            due[clock]
+            for clock in (
+                Clock.FINAL_RESPONSE,
+                Clock.ADR_LETTER,
+                Clock.INITIAL_RESPONSE,
+                Clock.RESOLUTION,
+            )
+            if clock in due
         ),
         None,
     )

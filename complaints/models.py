@@ -9,7 +9,8 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role
@@ -41,7 +42,12 @@ class Category(models.Model):
 
     class Meta:
         verbose_name_plural = "categories"
-        ordering = ["parent__name", "name"]
+        # Each product first, then its causes, products in alphabetical order.
+        ordering = [
+            Coalesce("parent__name", "name"),
+            F("parent").asc(nulls_first=True),
+            "name",
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["parent", "name"], name="category_unique_name_per_parent"
@@ -368,6 +374,33 @@ class Event(models.Model):
     @property
     def by_consumer(self) -> bool:
         return self.actor_id is not None and self.actor_id == self.complaint.consumer_id
+
+    @property
+    def headline(self) -> str:
+        """One line saying what happened, for timelines."""
+        data = self.data or {}
+        kind = self.Kind
+        if self.kind == kind.LETTER:
+            return str(data.get("subject") or "Letter sent")
+        if self.kind == kind.ASSIGNED:
+            if data.get("team"):
+                return f"Moved to the {data['team']} queue"
+            return f"Assigned to {data['assignee']}" if data.get("assignee") else "Unassigned"
+        if self.kind in (kind.PRIORITY_CHANGED, kind.CATEGORY_CHANGED):
+            return f"{self.get_kind_display()}: {data.get('previous_value') or 'none'} → {data.get('value')}"
+        if self.kind == kind.REFERRED:
+            return f"Referred to {data.get('specialist')}"
+        if self.kind == kind.ESCALATED:
+            return f"Escalated to level {data.get('level')}"
+        if self.kind == kind.RESOLVED and data.get("outcome"):
+            return f"Resolution proposed: {Outcome(data['outcome']).label.lower()}"
+        if self.kind == kind.RATED:
+            return f"Rated {data.get('score')} out of 5"
+        if self.kind == kind.MERGED:
+            if data.get("into"):
+                return f"Closed as a duplicate of {data['into']}"
+            return f"{data.get('from')} merged into this complaint"
+        return self.get_kind_display()
 
 
 def attachment_path(attachment: Attachment, filename: str) -> str:

@@ -311,9 +311,14 @@ def submit_complaint(
             channel=channel,
             received_at=received,
         )
-        event = _event(complaint, Event.Kind.SUBMITTED, actor, channel=str(channel))
-        event.to_status = Status.NEW
-        event.save(update_fields=["to_status"])
+        event = Event.objects.create(
+            complaint=complaint,
+            kind=Event.Kind.SUBMITTED,
+            actor=actor,
+            to_status=Status.NEW,
+            created_at=received,
+            data={"channel": str(channel)},
+        )
         _attach(complaint, event, files, actor=actor)
         _route(complaint, policy)
         refresh_deadlines(complaint)
@@ -342,6 +347,17 @@ def consumer_for_intake(email: str, full_name: str = "") -> User:
     elif user.role != Role.CONSUMER:
         raise ComplaintError(f"{email} belongs to a staff account, not a consumer.")
     return user
+
+
+def log_complaint_on_behalf(
+    *, consumer_email: str, consumer_name: str = "", actor: User, **details: Any
+) -> Complaint:
+    """Staff intake: a complaint received by phone, letter, e-mail or social media."""
+    if not actor.has_perm("complaints.log_on_behalf"):
+        raise ComplaintError("You may not log complaints on a consumer's behalf.")
+    with transaction.atomic():
+        consumer = consumer_for_intake(consumer_email, consumer_name)
+        return submit_complaint(consumer=consumer, actor=actor, **details)
 
 
 # --- correspondence -----------------------------------------------------------------------
@@ -435,7 +451,13 @@ def change_status(
         current_status = Status(complaint.status)
         allowed = TRANSITIONS[current_status]
         if target == Status.RESOLVED and current_status in RESOLVABLE:
-            raise ComplaintError("Resolve the complaint with its outcome and summary.")
+            # Only someone who may resolve is pointed to the resolution; others are refused.
+            if actor.has_perm("complaints.resolve_complaint", complaint):
+                raise ComplaintError("Resolve the complaint with its outcome and summary.")
+            raise ComplaintError(
+                f"You may not move this complaint from {current_status.label.lower()} to "
+                f"{target.label.lower()}."
+            )
         if target not in allowed:
             raise ComplaintError(
                 f"A complaint that is {current_status.label.lower()} cannot be moved to "

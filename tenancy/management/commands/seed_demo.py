@@ -4,25 +4,42 @@ import base64
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import schema_context, tenant_context
 
 from accounts.models import Role, User
-from complaints.models import Category, Channel, Complaint, Priority, Status, Team
+from complaints.models import (
+    Category,
+    Channel,
+    Complaint,
+    ComplaintPolicy,
+    Outcome,
+    Priority,
+    RootCause,
+    Status,
+    Team,
+)
 from complaints.services import (
+    accept_resolution,
     add_internal_note,
     change_status,
+    reject_resolution,
     reply_to_complaint,
+    resolve_complaint,
     submit_complaint,
 )
+from deadlines.models import SlaPolicy
+from deadlines.services import refresh_deadlines
 from tenancy.models import Domain, Industry, RegulatoryProfile, Tenant, host_url
 
 # Demo credentials exist only here, and this command refuses to run in production.
@@ -30,6 +47,15 @@ DEMO_PASSWORD = "demo-complaints-2026"
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 DEMO_TOTP_KEY_HEX = base64.b32decode(DEMO_TOTP_SECRET).hex()
 OPERATOR_EMAIL = "operator@example.com"
+# Business hours for first response and resolution, per priority.
+SLA_TARGETS = {
+    Priority.URGENT: (2, 16),
+    Priority.HIGH: (4, 40),
+    Priority.NORMAL: (8, 80),
+    Priority.LOW: (16, 120),
+}
+ROOT_CAUSES = ["Staff error", "System fault", "Process gap", "Third party", "No fault found"]
+PAYMENT_SERVICES_CAUSES = {"Payment not processed", "Unauthorised transaction"}
 
 
 def current_demo_code() -> str:
@@ -182,7 +208,11 @@ class Command(BaseCommand):
             Domain.objects.get_or_create(
                 domain=tenant.host, defaults={"tenant": tenant, "is_primary": True}
             )
-            with tenant_context(tenant):
+            # The demo's history is not mailed to anyone (mail goes out after each commit).
+            with (
+                tenant_context(tenant),
+                override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            ):
                 self.seed_tenant(demo)
         self.print_summary()
 
@@ -201,15 +231,43 @@ class Command(BaseCommand):
             ensure_user(f"{local}@{domain}", Role.CONSUMER, name, with_second_factor=False)
             for local, name in EXTRA_CONSUMERS
         ]
-        front_line, _ = Team.objects.get_or_create(name="Front line")
-        complex_cases, _ = Team.objects.get_or_create(name="Complex cases")
+        manager = staff[Role.MANAGER]
+        front_line, _ = Team.objects.get_or_create(name="Front line", defaults={"manager": manager})
+        complex_cases, _ = Team.objects.get_or_create(
+            name="Complex cases", defaults={"manager": manager}
+        )
         front_line.members.add(staff[Role.AGENT])
-        complex_cases.members.add(staff[Role.MANAGER])
+        complex_cases.members.add(manager)
+        policy = ComplaintPolicy.current()
+        if policy.default_team is None:
+            policy.default_team = front_line
+            policy.currency = "USD" if demo.country == "US" else "GBP"
+            policy.save()
+        for priority, (first, resolution) in SLA_TARGETS.items():
+            SlaPolicy.objects.get_or_create(
+                priority=priority,
+                defaults={"first_response_hours": first, "resolution_hours": resolution},
+            )
+        for name in ROOT_CAUSES:
+            RootCause.objects.get_or_create(name=name)
         causes = []
-        for product_name, cause_names in demo.categories.items():
-            product, _ = Category.objects.get_or_create(name=product_name, parent=None)
+        for index, (product_name, cause_names) in enumerate(demo.categories.items()):
+            product, _ = Category.objects.get_or_create(
+                name=product_name,
+                parent=None,
+                defaults={"team": complex_cases if index == 2 else front_line},
+            )
             for cause_name in cause_names:
-                causes.append(Category.objects.get_or_create(name=cause_name, parent=product)[0])
+                causes.append(
+                    Category.objects.get_or_create(
+                        name=cause_name,
+                        parent=product,
+                        defaults={
+                            "team": product.team,
+                            "payment_services": cause_name in PAYMENT_SERVICES_CAUSES,
+                        },
+                    )[0]
+                )
         if Complaint.objects.exists():
             return
         self.seed_complaints(demo, staff, consumers, causes, [front_line, complex_cases])
@@ -243,9 +301,11 @@ class Command(BaseCommand):
                 received_at=now - timedelta(days=rng.randint(0, 50), hours=rng.randint(0, 23)),
             )
             complaint.priority = rng.choice(list(Priority))
-            complaint.team = teams[0] if number % 4 else teams[1]
-            complaint.assignee = agent if number % 3 == 0 else None
-            complaint.save(update_fields=["priority", "team", "assignee"])
+            complaint.assignee = (
+                (agent if complaint.team == teams[0] else manager) if number % 3 == 0 else None
+            )
+            complaint.save(update_fields=["priority", "assignee"])
+            refresh_deadlines(complaint)
             handler = agent if complaint.team == teams[0] else manager
             stage = number % 6
             if stage >= 1:
@@ -263,13 +323,21 @@ class Command(BaseCommand):
                 add_internal_note(
                     complaint, "Root cause found; drafting the final response.", actor=handler
                 )
-                change_status(complaint, Status.RESOLVED, actor=handler, note="Refund issued.")
-            if stage == 4:
-                change_status(complaint, Status.CLOSED, actor=manager)
-            if stage == 5:
-                change_status(
-                    complaint, Status.REOPENED, actor=consumer, note="The refund has not arrived."
+                upheld = number % 4 != 1
+                resolve_complaint(
+                    complaint,
+                    outcome=Outcome.UPHELD if upheld else Outcome.NOT_UPHELD,
+                    summary="We have corrected the error and refunded the amount in full."
+                    if upheld
+                    else "We checked every record and the charge was applied correctly.",
+                    root_cause=RootCause.objects.order_by("?").first(),
+                    redress_amount=Decimal("25.00") if upheld else None,
+                    actor=handler,
                 )
+            if stage == 4:
+                accept_resolution(complaint, actor=consumer)
+            if stage == 5:
+                reject_resolution(complaint, "The refund has not arrived.", actor=consumer)
 
     def print_summary(self) -> None:
         lines = [
