@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import filetype
@@ -63,8 +64,10 @@ def check_upload(upload: UploadedFile, *, max_bytes: int) -> CheckedFile:
     if size == 0:
         raise AttachmentError(f"“{name}” is empty.")
     if size > max_bytes:
+        # Rounded up, so a file just over the limit never reads as being at it.
+        shown = math.ceil(size * 10 / 1_048_576) / 10
         raise AttachmentError(
-            f"“{name}” is {size / 1_048_576:.1f} MB; the limit is {max_bytes // 1_048_576} MB."
+            f"“{name}” is {shown:.1f} MB; the limit is {max_bytes // 1_048_576} MB."
         )
     upload.seek(0)
     head = upload.read(SNIFF_BYTES)

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 FOS_WEBSITE = "www.financial-ombudsman.org.uk"
 DEFAULT_ADR_SCHEME = "Ombudsman Services: Communications (www.ombudsman-services.org)"
-PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+# Any {word}, so a misspelt name ({Reference}, {name2}) is refused instead of sent as text.
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 PLACEHOLDERS = {
     "consumer_name": "the consumer's name",

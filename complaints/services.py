@@ -319,13 +319,14 @@ def submit_complaint(
             created_at=received,
             data={"channel": str(channel)},
         )
-        _attach(complaint, event, files, actor=actor)
         _route(complaint, policy)
         refresh_deadlines(complaint)
         send_letter(complaint, LetterKind.ACKNOWLEDGEMENT, actor=None)
         complaint.acknowledged_at = timezone.now()
         complaint.save(update_fields=["acknowledged_at"])
         mark_met(complaint, [Clock.ACKNOWLEDGEMENT], complaint.acknowledged_at)
+        # Files are stored last: storage is not rolled back if a step above refuses.
+        _attach(complaint, event, files, actor=actor)
         _refresh_search_vector(complaint)
         if complaint.assignee is not None:
             _notify_assignment(complaint, f"routed:{complaint.pk}")

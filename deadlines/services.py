@@ -28,15 +28,25 @@ class Holidays:
     """Public holidays of a country (and region) plus the tenant's own closures."""
 
     def __init__(self, country: str, subdivision: str, closures: Iterable[date]) -> None:
-        try:
-            self.public = holidays.country_holidays(country, subdiv=subdivision or None)
-        except NotImplementedError:
-            logger.warning("no public holiday calendar for country %s", country)
-            self.public = holidays.HolidayBase()
+        self.public = _public_holidays(country, subdivision)
         self.closures = frozenset(closures)
 
     def __contains__(self, day: object) -> bool:
         return day in self.closures or day in self.public
+
+
+def _public_holidays(country: str, subdivision: str) -> holidays.HolidayBase:
+    """The country's holidays for the region; its national ones if the region is unknown."""
+    if subdivision:
+        try:
+            return holidays.country_holidays(country, subdiv=subdivision)
+        except NotImplementedError:
+            logger.warning("no region %s in the holiday calendar of %s", subdivision, country)
+    try:
+        return holidays.country_holidays(country)
+    except NotImplementedError:
+        logger.warning("no public holiday calendar for country %s", country)
+        return holidays.HolidayBase()
 
 
 def tenant_calendar() -> BusinessCalendar:
@@ -102,8 +112,11 @@ def refresh_deadlines(complaint: Complaint, calendar: BusinessCalendar | None = 
             )
         elif deadline.met_at is None and deadline.due_at != due_at:
             deadline.due_at = due_at
-            deadline.at_risk_notified_at = None
-            deadline.breached_at = None if due_at > timezone.now() else deadline.breached_at
+            # A moved deadline is watched afresh, unless it was breached and is still past:
+            # the scan must not report (and escalate) that breach a second time.
+            if deadline.breached_at is None or due_at > timezone.now():
+                deadline.at_risk_notified_at = None
+                deadline.breached_at = None
             deadline.save(update_fields=["due_at", "at_risk_notified_at", "breached_at"])
     stale = [
         clock for clock, deadline in existing.items() if clock not in wanted and not deadline.met_at
