@@ -27,6 +27,7 @@ PLACEHOLDERS = {
     "organisation": "your organisation's name",
     "received_date": "the date the complaint was received",
     "final_response_due": "the date by which a final response is due",
+    "response_promise": "“by <date> at the latest”, or “as soon as we can” without a deadline",
     "outcome": "the outcome (upheld, partly upheld, not upheld)",
     "redress": "the redress offered, e.g. GBP 50.00, or 'none'",
     "resolution_summary": "the resolution summary written by staff",
@@ -113,7 +114,7 @@ DEFAULT_LETTERS: dict[LetterKind, tuple[str, str]] = {
         "We have received your complaint {reference}",
         "Dear {consumer_name},\n\nThank you for your complaint “{subject}”, which we received "
         "on {received_date}. Your reference is {reference}.\n\nWe will investigate and send you "
-        "our final response by {final_response_due} at the latest." + SIGN_OFF,
+        "our final response {response_promise}." + SIGN_OFF,
     ),
     LetterKind.SUMMARY_RESOLUTION: (
         "Your complaint {reference} is resolved",
@@ -225,7 +226,10 @@ def letter_values(complaint: Complaint, tenant: Tenant, **extra: str) -> dict[st
         "subject": complaint.subject,
         "organisation": tenant.name,
         "received_date": _date(complaint.received_at, zone),
-        "final_response_due": _date(final_due, zone) or "as soon as we can",
+        "final_response_due": _date(final_due, zone),
+        "response_promise": f"by {_date(final_due, zone)} at the latest"
+        if final_due
+        else "as soon as we can",
         "outcome": complaint.get_outcome_display().lower() if complaint.outcome else "",
         "redress": redress,
         "resolution_summary": complaint.resolution_summary,

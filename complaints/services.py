@@ -977,6 +977,7 @@ def scan_deadlines(now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     margin = timedelta(hours=ComplaintPolicy.current().at_risk_hours)
     counts = {"at_risk": 0, "breached": 0, "letters": 0}
+    escalated: set[int] = set()
     watched = (
         Deadline.objects.open()
         .filter(due_at__lte=now + margin, complaint__status__in=ACTIVE_STATUSES)
@@ -1005,9 +1006,12 @@ def scan_deadlines(now: datetime | None = None) -> dict[str, int]:
                     breached_at=now, at_risk_notified_at=deadline.at_risk_notified_at or now
                 )
                 _alert(complaint, deadline, "breached")
-                escalate_complaint(
-                    complaint, f"{deadline.get_clock_display()} deadline missed.", actor=None
-                )
+                # One escalation per complaint per scan, however many clocks it missed.
+                if complaint.pk not in escalated:
+                    escalated.add(complaint.pk)
+                    escalate_complaint(
+                        complaint, f"{deadline.get_clock_display()} deadline missed.", actor=None
+                    )
                 counts["breached"] += 1
             else:
                 Deadline.objects.filter(pk=deadline.pk).update(at_risk_notified_at=now)

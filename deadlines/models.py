@@ -8,6 +8,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+# Where a country's national list leaves out holidays most of it keeps (England and Wales
+# for the UK: Easter Monday, the August bank holiday), a new tenant starts with this region.
+DEFAULT_SUBDIVISIONS = {"GB": "ENG"}
+
 
 class BusinessHours(models.Model):
     """The tenant's working week and hours (one row per tenant)."""
@@ -36,7 +40,12 @@ class BusinessHours(models.Model):
     def current(cls) -> BusinessHours:
         hours = cls.objects.order_by("pk").first()
         if hours is None:
-            hours = cls.objects.create(working_days=[0, 1, 2, 3, 4])
+            from tenancy import current
+
+            hours = cls.objects.create(
+                working_days=[0, 1, 2, 3, 4],
+                subdivision=DEFAULT_SUBDIVISIONS.get(current.tenant().country, ""),
+            )
         return hours
 
 

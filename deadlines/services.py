@@ -118,8 +118,11 @@ def refresh_deadlines(complaint: Complaint, calendar: BusinessCalendar | None = 
                 deadline.at_risk_notified_at = None
                 deadline.breached_at = None
             deadline.save(update_fields=["due_at", "at_risk_notified_at", "breached_at"])
+    # A clock that no longer applies goes, unless it was met or breached: those are records.
     stale = [
-        clock for clock, deadline in existing.items() if clock not in wanted and not deadline.met_at
+        clock
+        for clock, deadline in existing.items()
+        if clock not in wanted and not deadline.met_at and not deadline.breached_at
     ]
     if stale:
         complaint.deadlines.filter(clock__in=stale).delete()

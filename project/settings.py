@@ -249,12 +249,14 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
 }
 
+
 def OTP_TOTP_ISSUER(device: Any) -> str:
     """Authenticator entries name the organisation, so staff of two tenants can tell them apart."""
     from tenancy import current
 
     tenant = current.tenant()
     return "Complaints platform" if tenant.is_public else f"{tenant.name} complaints"
+
 
 # --- E-mail -------------------------------------------------------------------------------
 

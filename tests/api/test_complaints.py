@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -206,9 +207,11 @@ def test_consumer_detail_timeline_never_contains_internal_notes(
 
     assert response.status_code == 200
     timeline = response.json()["timeline"]
-    assert [event["kind"] for event in timeline] == [Event.Kind.SUBMITTED]
+    # The acknowledgement letter is correspondence the consumer sees; the note is not.
+    assert [event["kind"] for event in timeline] == [Event.Kind.SUBMITTED, Event.Kind.LETTER]
     assert "fraud flag" not in response.content.decode()
     assert timeline[0]["actor"] == "consumer"
+    assert not any(event["is_internal"] for event in timeline)
 
 
 @pytest.mark.parametrize("client_fixture", ["agent_api", "manager_api", "admin_api"])
@@ -221,10 +224,14 @@ def test_staff_detail_timeline_includes_internal_notes(
 
     assert response.status_code == 200
     timeline = response.json()["timeline"]
-    assert [event["kind"] for event in timeline] == [Event.Kind.SUBMITTED, Event.Kind.NOTE]
-    assert timeline[1]["is_internal"] is True
-    assert timeline[1]["actor"] == "Alex Agent"
-    assert "fraud flag" in timeline[1]["body"]
+    assert [event["kind"] for event in timeline] == [
+        Event.Kind.SUBMITTED,
+        Event.Kind.LETTER,
+        Event.Kind.NOTE,
+    ]
+    assert timeline[2]["is_internal"] is True
+    assert timeline[2]["actor"] == "Alex Agent"
+    assert "fraud flag" in timeline[2]["body"]
 
 
 def test_referred_specialist_sees_internal_notes_but_not_other_complaints(
@@ -240,7 +247,11 @@ def test_referred_specialist_sees_internal_notes_but_not_other_complaints(
     other = specialist_api.get(detail_url(queues["unrouted"].reference))
 
     assert referred.status_code == 200
-    assert [event["kind"] for event in referred.json()["timeline"]] == ["submitted", "note"]
+    assert [event["kind"] for event in referred.json()["timeline"]] == [
+        "submitted",
+        "letter",
+        "note",
+    ]
     assert other.status_code == 404
 
 
@@ -342,7 +353,9 @@ def test_consumer_creates_a_complaint_through_the_api_channel(
     assert body["status"] == "new"
     assert body["category"] == "Fees and charges"
     assert body["consumer_email"] == consumer.email
-    assert [event["kind"] for event in body["timeline"]] == ["submitted"]
+    assert [event["kind"] for event in body["timeline"]] == ["submitted", "letter"]
+    assert body["timeline"][0]["actor"] == "consumer"
+    assert body["timeline"][1]["actor"] is None
     assert timezone.now() - created.received_at < timedelta(minutes=1)
 
 
@@ -395,7 +408,12 @@ def test_staff_log_a_phone_complaint_on_behalf_of_a_consumer_with_its_clock_star
     assert parse_datetime(body["received_at"]) == received
     assert body["reference"].startswith(f"C-{received:%Y}-")
     assert body["consumer_email"] == consumer.email
-    assert created.events.get().actor == staff
+    assert created.events.get(kind=Event.Kind.SUBMITTED).actor == staff
+    # The acknowledgement states the deadline counted from the call, not from the logging.
+    letter = created.events.get(kind=Event.Kind.LETTER)
+    assert letter.data["letter"] == "acknowledgement"
+    received_locally = received.astimezone(ZoneInfo("Europe/London"))
+    assert f"received on {received_locally:%-d %B %Y}" in letter.body
 
 
 def test_staff_must_name_the_consumer(agent_api: Client) -> None:

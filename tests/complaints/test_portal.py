@@ -35,7 +35,10 @@ def test_consumer_submits_complaint_and_sees_it_on_their_timeline(
     complaint = Complaint.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/complaints/{complaint.reference}/"
-    assert list(complaint.events.values_list("kind", flat=True)) == [Event.Kind.SUBMITTED]
+    assert list(complaint.events.values_list("kind", flat=True)) == [
+        Event.Kind.SUBMITTED,
+        Event.Kind.LETTER,
+    ]
     page = consumer_client.get(response["Location"])
     assert page.status_code == 200
     assert b"Card payment taken twice" in page.content
@@ -191,9 +194,9 @@ def test_new_complaint_form_is_shown_to_a_consumer(consumer_client: Client) -> N
 @pytest.mark.parametrize(
     ("changes", "error"),
     [
-        ({"subject": ""}, "This field is required."),
-        ({"subject": "    "}, "This field is required."),
-        ({"description": ""}, "This field is required."),
+        ({"subject": ""}, "Please give your complaint a short summary."),
+        ({"subject": "    "}, "Please give your complaint a short summary."),
+        ({"description": ""}, "Please tell us what happened."),
         ({"subject": "x" * 201}, "Ensure this value has at most 200 characters (it has 201)."),
         (
             {"description": "x" * 20_001},
@@ -311,7 +314,7 @@ def test_consumer_sees_their_complaint_and_timeline(
     assert complaint.subject in content
     assert complaint.description in content
     assert "Complaint received" in content
-    assert 'id="conversation"' in content
+    assert 'id="workspace"' in content
 
 
 def test_consumer_page_does_not_show_internal_notes(
@@ -332,13 +335,13 @@ def test_consumer_page_does_not_show_internal_notes(
     assert b"fraud watch list" in console.content
 
 
-def test_consumer_page_htmx_request_gets_only_the_conversation(
+def test_consumer_page_htmx_request_gets_only_the_workspace(
     consumer_client: Client, complaint: Complaint
 ) -> None:
     response = consumer_client.get(f"/complaints/{complaint.reference}/", **HTMX)
     assert response.status_code == 200
     content = response.content.decode()
-    assert content.lstrip().startswith('<div id="conversation">')
+    assert content.lstrip().startswith('<div id="workspace">')
     assert "<html" not in content
     assert "HX-Request" in response["Vary"]
 
@@ -433,7 +436,7 @@ def test_consumer_reply_by_normal_post_redirects_to_the_complaint(
     assert b"Any news on my refund?" in page.content
 
 
-def test_consumer_reply_by_htmx_returns_the_updated_conversation(
+def test_consumer_reply_by_htmx_returns_the_updated_workspace(
     consumer_client: Client, complaint: Complaint
 ) -> None:
     put_in_status(complaint, Status.AWAITING_CONSUMER)
@@ -442,7 +445,7 @@ def test_consumer_reply_by_htmx_returns_the_updated_conversation(
     )
     assert response.status_code == 200
     content = response.content.decode()
-    assert 'id="conversation"' in content
+    assert content.lstrip().startswith('<div id="workspace">')
     assert "<html" not in content
     assert "Statement attached." in content
     assert "Awaiting consumer → Open" in content
@@ -547,14 +550,15 @@ def test_consumer_withdraws_their_complaint(consumer_client: Client, complaint: 
     assert b"Send reply" not in page.content
 
 
-def test_consumer_withdraws_by_htmx_and_gets_the_conversation(
+def test_consumer_withdraws_by_htmx_and_gets_the_workspace(
     consumer_client: Client, complaint: Complaint
 ) -> None:
     response = consumer_client.post(
         f"/complaints/{complaint.reference}/status/", {"status": "withdrawn"}, **HTMX
     )
     assert response.status_code == 200
-    assert b'id="conversation"' in response.content
+    assert response.content.lstrip().startswith(b'<div id="workspace">')
+    assert b"<html" not in response.content
     assert b"New \xe2\x86\x92 Withdrawn" in response.content
     complaint.refresh_from_db()
     assert complaint.status == Status.WITHDRAWN
@@ -595,7 +599,7 @@ def test_consumer_posting_an_unknown_status_gets_a_readable_error(
     assert snapshot(complaint) == before
 
 
-def test_consumer_trying_to_reopen_a_closed_complaint_is_told_why(
+def test_consumer_trying_to_reopen_a_closed_complaint_is_refused(
     consumer_client: Client, complaint: Complaint
 ) -> None:
     put_in_status(complaint, Status.CLOSED)
@@ -604,7 +608,8 @@ def test_consumer_trying_to_reopen_a_closed_complaint_is_told_why(
         f"/complaints/{complaint.reference}/status/", {"status": "reopened"}
     )
     assert response.status_code == 200
-    assert "A complaint that is closed cannot be moved to reopened." in response.content.decode()
+    # Only a manager may reopen a closed complaint.
+    assert "You may not move this complaint from closed to reopened." in response.content.decode()
     assert snapshot(complaint) == before
 
 

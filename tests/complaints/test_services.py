@@ -11,41 +11,54 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role, User
-from complaints.models import Category, Channel, Complaint, Event, Status, Team
+from complaints.models import (
+    Category,
+    Channel,
+    Complaint,
+    Event,
+    LetterKind,
+    Outcome,
+    RootCause,
+    Status,
+    Team,
+)
 from complaints.services import (
     TRANSITIONS,
     ComplaintError,
     add_internal_note,
     allowed_statuses,
     change_status,
+    reject_resolution,
     reply_to_complaint,
+    resolve_complaint,
     submit_complaint,
 )
 from tenancy.models import Tenant
 from tests.complaints.conftest import as_request_user, put_in_status, snapshot
 from tests.conftest import create_user
 
-STAFF, OWNER, EITHER = "staff", "owner", "either"
+STAFF, OWNER, MANAGER = "staff", "owner", "manager"
 
 # Written out independently of TRANSITIONS so a change to the table has to change this too.
+# Resolving has its own service (outcome, summary, letters) and the consumer answers a
+# resolution with accept_resolution / reject_resolution, so none of those is a plain move.
 EXPECTED_MOVES: dict[tuple[Status, Status], str] = {
     (Status.NEW, Status.OPEN): STAFF,
     (Status.NEW, Status.AWAITING_CONSUMER): STAFF,
-    (Status.NEW, Status.RESOLVED): STAFF,
     (Status.NEW, Status.WITHDRAWN): OWNER,
     (Status.OPEN, Status.AWAITING_CONSUMER): STAFF,
-    (Status.OPEN, Status.RESOLVED): STAFF,
     (Status.OPEN, Status.WITHDRAWN): OWNER,
     (Status.AWAITING_CONSUMER, Status.OPEN): STAFF,
-    (Status.AWAITING_CONSUMER, Status.RESOLVED): STAFF,
     (Status.AWAITING_CONSUMER, Status.WITHDRAWN): OWNER,
     (Status.REOPENED, Status.OPEN): STAFF,
     (Status.REOPENED, Status.AWAITING_CONSUMER): STAFF,
-    (Status.REOPENED, Status.RESOLVED): STAFF,
     (Status.REOPENED, Status.WITHDRAWN): OWNER,
     (Status.RESOLVED, Status.CLOSED): STAFF,
-    (Status.RESOLVED, Status.REOPENED): EITHER,
+    (Status.RESOLVED, Status.REOPENED): STAFF,
+    (Status.CLOSED, Status.REOPENED): MANAGER,
 }
+# The statuses from which resolve_complaint may resolve.
+RESOLVABLE_STATUSES = (Status.NEW, Status.OPEN, Status.AWAITING_CONSUMER, Status.REOPENED)
 
 # Everyone who might try a move on ``complaint`` (the consumer's, in the front-line queue).
 EVERY_ACTOR = (
@@ -55,13 +68,14 @@ EVERY_ACTOR = (
     "other_consumer",
     "other_team_agent",
     "unverified_agent",
+    "unverified_manager",
     "referred_specialist",
     "admin",
 )
 RIGHT_ACTORS = {
     STAFF: {"agent", "manager"},
     OWNER: {"consumer"},
-    EITHER: {"agent", "manager", "consumer"},
+    MANAGER: {"manager"},
 }
 
 ALLOWED_MOVES = [
@@ -75,11 +89,14 @@ WRONG_ROLE_MOVES = [
     for actor in EVERY_ACTOR
     if actor not in RIGHT_ACTORS[who]
 ]
+RESOLVE_ATTEMPTS = [
+    (start, Status.RESOLVED, actor) for start in RESOLVABLE_STATUSES for actor in EVERY_ACTOR
+]
 FORBIDDEN_MOVES = [
     (start, target, actor)
     for start in Status
     for target in Status
-    if (start, target) not in EXPECTED_MOVES
+    if (start, target) not in EXPECTED_MOVES and (start, target, "manager") not in RESOLVE_ATTEMPTS
     for actor in ("manager", "consumer")
 ]
 
@@ -115,6 +132,8 @@ def acting_as(request: pytest.FixtureRequest, complaint: Complaint) -> Callable[
             return as_request_user(request.getfixturevalue("other_agent"))
         if name == "manager":
             return as_request_user(request.getfixturevalue("manager"))
+        if name == "unverified_manager":
+            return as_request_user(request.getfixturevalue("manager"), second_factor=False)
         if name == "admin":
             return as_request_user(request.getfixturevalue("tenant_admin"))
         if name == "referred_specialist":
@@ -135,6 +154,21 @@ def staff_agent(agent: User) -> User:
 @pytest.fixture
 def owner(consumer: User) -> User:
     return as_request_user(consumer, second_factor=False)
+
+
+@pytest.fixture
+def root_cause(bank: Tenant) -> RootCause:
+    return RootCause.objects.create(name="Duplicate card transaction")
+
+
+def resolve(complaint: Complaint, actor: User, root_cause: RootCause) -> Event:
+    return resolve_complaint(
+        complaint,
+        outcome=Outcome.UPHELD,
+        summary="We refunded the second payment.",
+        root_cause=root_cause,
+        actor=actor,
+    )
 
 
 # --- The lifecycle table --------------------------------------------------------------------
@@ -215,6 +249,30 @@ def test_move_the_status_forbids_is_refused_and_changes_nothing(
     assert snapshot(complaint) == before
 
 
+@pytest.mark.parametrize(
+    ("start", "target", "actor"), RESOLVE_ATTEMPTS, ids=map(move_id, RESOLVE_ATTEMPTS)
+)
+def test_resolving_by_status_change_is_refused_and_staff_are_pointed_to_the_resolution(
+    complaint: Complaint,
+    acting_as: Callable[[str], User],
+    start: Status,
+    target: Status,
+    actor: str,
+) -> None:
+    put_in_status(complaint, start)
+    user = acting_as(actor)
+    before = snapshot(complaint)
+
+    if actor in RIGHT_ACTORS[STAFF]:
+        message = "Resolve the complaint with its outcome and summary."
+    else:
+        message = f"You may not move this complaint from {label(start)} to {label(target)}."
+    with pytest.raises(ComplaintError, match=exactly(message)):
+        change_status(complaint, target, actor=user)
+
+    assert snapshot(complaint) == before
+
+
 def test_unknown_status_is_refused_with_a_readable_message(
     complaint: Complaint, staff_agent: User
 ) -> None:
@@ -234,10 +292,10 @@ def test_status_string_values_are_accepted_like_members(
 
 
 def test_resolving_stamps_resolved_at_and_closing_stamps_closed_at(
-    complaint: Complaint, staff_agent: User
+    complaint: Complaint, staff_agent: User, root_cause: RootCause
 ) -> None:
     started = timezone.now()
-    change_status(complaint, Status.RESOLVED, actor=staff_agent)
+    resolve(complaint, staff_agent, root_cause)
     complaint.refresh_from_db()
     assert complaint.resolved_at is not None
     assert complaint.resolved_at >= started
@@ -249,14 +307,38 @@ def test_resolving_stamps_resolved_at_and_closing_stamps_closed_at(
     assert complaint.closed_at >= complaint.resolved_at
 
 
-def test_consumer_reopening_clears_resolved_at(
-    complaint: Complaint, staff_agent: User, owner: User
+def test_consumer_rejecting_the_resolution_reopens_and_clears_resolved_at(
+    complaint: Complaint, staff_agent: User, owner: User, root_cause: RootCause
 ) -> None:
-    change_status(complaint, Status.RESOLVED, actor=staff_agent)
-    change_status(complaint, Status.REOPENED, actor=owner)
+    resolve(complaint, staff_agent, root_cause)
+    reject_resolution(complaint, "The refund never arrived.", actor=owner)
     complaint.refresh_from_db()
     assert complaint.status == Status.REOPENED
     assert complaint.resolved_at is None
+
+
+def test_staff_reopening_a_resolution_clears_resolved_at(
+    complaint: Complaint, staff_agent: User, root_cause: RootCause
+) -> None:
+    resolve(complaint, staff_agent, root_cause)
+    change_status(complaint, Status.REOPENED, actor=staff_agent)
+    complaint.refresh_from_db()
+    assert complaint.status == Status.REOPENED
+    assert complaint.resolved_at is None
+
+
+def test_manager_reopening_a_closed_complaint_clears_resolved_and_closed_at(
+    complaint: Complaint, staff_agent: User, manager: User, root_cause: RootCause
+) -> None:
+    resolve(complaint, staff_agent, root_cause)
+    change_status(complaint, Status.CLOSED, actor=staff_agent)
+
+    event = change_status(complaint, Status.REOPENED, actor=as_request_user(manager))
+
+    complaint.refresh_from_db()
+    assert complaint.status == Status.REOPENED
+    assert (complaint.resolved_at, complaint.closed_at) == (None, None)
+    assert (event.from_status, event.to_status) == (Status.CLOSED, Status.REOPENED)
 
 
 def test_manager_may_move_a_complaint_of_any_team(
@@ -283,12 +365,13 @@ def test_agent_may_move_an_unrouted_complaint(
 @pytest.mark.parametrize(
     ("actor", "expected"),
     [
-        ("agent", [Status.OPEN, Status.AWAITING_CONSUMER, Status.RESOLVED]),
-        ("manager", [Status.OPEN, Status.AWAITING_CONSUMER, Status.RESOLVED]),
+        ("agent", [Status.OPEN, Status.AWAITING_CONSUMER]),
+        ("manager", [Status.OPEN, Status.AWAITING_CONSUMER]),
         ("consumer", [Status.WITHDRAWN]),
         ("other_consumer", []),
         ("other_team_agent", []),
         ("unverified_agent", []),
+        ("unverified_manager", []),
         ("referred_specialist", []),
         ("admin", []),
     ],
@@ -299,21 +382,39 @@ def test_allowed_statuses_of_a_new_complaint_depend_on_the_role(
     assert allowed_statuses(complaint, acting_as(actor)) == expected
 
 
-def test_allowed_statuses_of_a_resolved_complaint_offer_reopening_to_its_consumer(
+def test_allowed_statuses_of_a_resolved_complaint_offer_closing_and_reopening_to_staff_only(
     complaint: Complaint, staff_agent: User, owner: User
 ) -> None:
     put_in_status(complaint, Status.RESOLVED)
-    assert allowed_statuses(complaint, owner) == [Status.REOPENED]
+    # The consumer answers a resolution with accept/reject, not a plain status change.
+    assert allowed_statuses(complaint, owner) == []
     assert allowed_statuses(complaint, staff_agent) == [Status.CLOSED, Status.REOPENED]
 
 
-@pytest.mark.parametrize("final", [Status.CLOSED, Status.WITHDRAWN])
-def test_nobody_may_move_a_closed_or_withdrawn_complaint(
-    complaint: Complaint, staff_agent: User, owner: User, final: Status
+@pytest.mark.parametrize(
+    ("actor", "expected"),
+    [
+        ("manager", [Status.REOPENED]),
+        ("unverified_manager", []),
+        ("agent", []),
+        ("consumer", []),
+        ("admin", []),
+    ],
+)
+def test_only_a_verified_manager_may_reopen_a_closed_complaint(
+    complaint: Complaint, acting_as: Callable[[str], User], actor: str, expected: list[Status]
 ) -> None:
-    put_in_status(complaint, final)
+    put_in_status(complaint, Status.CLOSED)
+    assert allowed_statuses(complaint, acting_as(actor)) == expected
+
+
+def test_nobody_may_move_a_withdrawn_complaint(
+    complaint: Complaint, staff_agent: User, owner: User, manager: User
+) -> None:
+    put_in_status(complaint, Status.WITHDRAWN)
     assert allowed_statuses(complaint, staff_agent) == []
     assert allowed_statuses(complaint, owner) == []
+    assert allowed_statuses(complaint, as_request_user(manager)) == []
 
 
 # --- Replies --------------------------------------------------------------------------------
@@ -482,7 +583,7 @@ def test_specialist_not_referred_may_not_add_a_note(complaint: Complaint, specia
 # --- Submission -----------------------------------------------------------------------------
 
 
-def test_submit_logs_a_new_complaint_with_one_submitted_event(
+def test_submit_logs_a_new_complaint_with_one_submitted_event_and_an_acknowledgement(
     consumer: User, category: Category
 ) -> None:
     made = submit_complaint(
@@ -506,14 +607,18 @@ def test_submit_logs_a_new_complaint_with_one_submitted_event(
         consumer,
         category,
     )
-    events = list(made.events.all())
-    assert len(events) == 1
-    assert (events[0].kind, events[0].actor_id, events[0].from_status, events[0].to_status) == (
+    submitted, letter = made.events.all()
+    assert (submitted.kind, submitted.actor_id, submitted.from_status, submitted.to_status) == (
         Event.Kind.SUBMITTED,
         consumer.pk,
         "",
         Status.NEW,
     )
+    # The acknowledgement is a separate communication the consumer sees, sent by the system.
+    assert (letter.kind, letter.actor_id, letter.is_internal) == (Event.Kind.LETTER, None, False)
+    assert letter.data["letter"] == LetterKind.ACKNOWLEDGEMENT
+    assert (letter.from_status, letter.to_status) == ("", "")
+    assert made.acknowledged_at is not None
 
 
 def test_submit_makes_the_complaint_findable_by_full_text_search(consumer: User) -> None:
@@ -527,14 +632,28 @@ def test_submit_makes_the_complaint_findable_by_full_text_search(consumer: User)
 def test_staff_may_log_a_complaint_on_behalf_of_a_consumer(consumer: User, agent: User) -> None:
     made = submit_complaint(
         consumer=consumer,
-        actor=agent,
+        actor=as_request_user(agent),
         subject="Called about fees",
         description="Caller disputes an overdraft fee.",
         channel=Channel.PHONE,
     )
     assert made.consumer == consumer
     assert made.channel == Channel.PHONE
-    assert made.events.get().actor == agent
+    assert made.events.get(kind=Event.Kind.SUBMITTED).actor == agent
+
+
+def test_staff_without_a_second_factor_may_not_log_a_complaint_on_behalf_of_a_consumer(
+    consumer: User, agent: User
+) -> None:
+    with pytest.raises(ComplaintError, match=exactly("You may only log complaints for yourself.")):
+        submit_complaint(
+            consumer=consumer,
+            actor=as_request_user(agent, second_factor=False),
+            subject="Called about fees",
+            description="Caller disputes an overdraft fee.",
+            channel=Channel.PHONE,
+        )
+    assert not Complaint.objects.exists()
 
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.SPECIALIST, Role.MANAGER, Role.ADMIN])
