@@ -248,6 +248,9 @@ class Complaint(models.Model):
     first_responded_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set when a resolution is rejected or a closed complaint reopened: the resolution SLA
+    # runs again from here.
+    reopened_at = models.DateTimeField(null=True, blank=True)
     # The earliest unmet deadline, kept current by the deadline service so queues sort by it.
     next_due_at = models.DateTimeField(null=True, blank=True)
     # Business time spent awaiting the consumer; the tenant's SLA clocks stop meanwhile.

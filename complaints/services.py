@@ -150,11 +150,28 @@ def _set_status(complaint: Complaint, target: Status) -> str:
     elif target == Status.REOPENED:
         complaint.resolved_at = None
         complaint.closed_at = None
-    complaint.save(update_fields=["status", "resolved_at", "closed_at", "updated_at"])
+        complaint.reopened_at = now
+        complaint.sla_paused_for = timedelta()
+    complaint.save(
+        update_fields=[
+            "status",
+            "resolved_at",
+            "closed_at",
+            "reopened_at",
+            "sla_paused_for",
+            "updated_at",
+        ]
+    )
     if target == Status.AWAITING_CONSUMER:
         pause_sla(complaint)
     elif previous == Status.AWAITING_CONSUMER:
         resume_sla(complaint)
+    elif target == Status.REOPENED:
+        # Work starts again: the resolution clock runs anew from the reopening.
+        complaint.deadlines.filter(clock=Clock.RESOLUTION).update(
+            met_at=None, at_risk_notified_at=None, breached_at=None
+        )
+        refresh_deadlines(complaint)
     else:
         update_next_due(complaint)
     return previous
@@ -535,7 +552,13 @@ def resolve_complaint(
         )
         now = timezone.now()
         summary_clock = deadline_for(complaint, Clock.SUMMARY_RESOLUTION)
-        if summary_clock is not None and now <= summary_clock.due_at:
+        # A summary resolution is for complaints settled at once; once a consumer has
+        # rejected a resolution, only a final response will do.
+        if (
+            summary_clock is not None
+            and now <= summary_clock.due_at
+            and complaint.reopened_at is None
+        ):
             send_letter(complaint, LetterKind.SUMMARY_RESOLUTION, actor=actor)
             met = [Clock.SUMMARY_RESOLUTION, Clock.FINAL_RESPONSE]
         else:
@@ -750,6 +773,7 @@ def change_category(complaint: Complaint, category: Category, *, actor: User) ->
             complaint,
             Event.Kind.CATEGORY_CHANGED,
             actor,
+            internal=True,
             previous_value=previous,
             value=str(category),
         )
@@ -905,9 +929,8 @@ def rate_complaint(complaint: Complaint, score: int, comment: str, *, actor: Use
             complaint,
             "Only the consumer can rate this complaint.",
         )
-        if complaint.status not in (Status.RESOLVED, Status.CLOSED) or (
-            complaint.resolved_at is None and complaint.closed_at is None
-        ):
+        resolved = complaint.outcome in (Outcome.UPHELD, Outcome.PARTLY_UPHELD, Outcome.NOT_UPHELD)
+        if complaint.status not in (Status.RESOLVED, Status.CLOSED) or not resolved:
             raise ComplaintError("You can rate the handling once the complaint is resolved.")
         if complaint.satisfaction_score is not None:
             raise ComplaintError("You have already rated this complaint.")

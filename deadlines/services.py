@@ -88,7 +88,9 @@ def due_dates(
             True,
         )
         clocks[Clock.RESOLUTION] = (
-            calendar.add_business_time(complaint.received_at, policy.resolution + paused),
+            calendar.add_business_time(
+                complaint.reopened_at or complaint.received_at, policy.resolution + paused
+            ),
             False,
             True,
         )

@@ -289,16 +289,20 @@ class Command(BaseCommand):
         for number in range(30):
             subject, story = demo.stories[number % len(demo.stories)]
             consumer = consumers[number % len(consumers)]
-            channel = rng.choice([Channel.PORTAL, Channel.PORTAL, Channel.PHONE, Channel.EMAIL])
+            channel = rng.choice([Channel.PORTAL, Channel.PHONE, Channel.EMAIL, Channel.LETTER])
+            # Portal complaints arrive now; the others were received earlier and logged by staff.
+            online = channel == Channel.PORTAL
             complaint = submit_complaint(
                 consumer=consumer,
-                actor=consumer if channel == Channel.PORTAL else agent,
+                actor=consumer if online else agent,
                 subject=subject,
                 description=story,
                 category=rng.choice(causes),
                 desired_outcome="Please put this right and explain what happened.",
                 channel=channel,
-                received_at=now - timedelta(days=rng.randint(0, 50), hours=rng.randint(0, 23)),
+                received_at=None
+                if online
+                else now - timedelta(days=rng.randint(0, 50), hours=rng.randint(0, 23)),
             )
             complaint.priority = rng.choice(list(Priority))
             complaint.assignee = (
