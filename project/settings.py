@@ -101,6 +101,8 @@ TENANT_APPS = [
     "complaints",
     "deadlines",
     "outbox",
+    "organisation",
+    "reports",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -142,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenancy.context_processors.tenant",
+                "organisation.context_processors.branding",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },

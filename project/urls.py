@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from accounts import views as account_views
+from organisation.views import branding_logo
 
 urlpatterns = [
     path("accounts/", include("allauth.urls")),
@@ -13,6 +14,7 @@ urlpatterns = [
     path(
         "invitations/<str:token>/", account_views.accept_invitation_view, name="accept_invitation"
     ),
+    path("branding/logo/", branding_logo, name="branding_logo"),
     path("api/v1/", include("project.api_urls")),
     path("", include("complaints.urls")),
 ]
