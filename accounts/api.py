@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django_otp import match_token
+from django_otp import match_token, user_has_device
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
@@ -25,6 +25,7 @@ from accounts.authentication import (
     require_this_tenant,
 )
 from accounts.models import User
+from accounts.predicates import second_factor_required
 from audit.models import AuditEvent
 from audit.services import record_event
 from tenancy import current
@@ -96,7 +97,8 @@ class TokenObtainView(APIView):
         if user is None or not user.is_active:
             raise AuthenticationFailed("E-mail or password is not correct.")
         second_factor = False
-        if user.is_staff_member:
+        # Staff prove a second factor when they must, or when they enrolled one anyway.
+        if user.is_staff_member and (second_factor_required(user) or user_has_device(user)):
             if not data.get("otp") or match_token(user, data["otp"]) is None:
                 record_event(AuditEvent.Action.API_TOKEN_REFUSED, actor=user, request=request)
                 raise AuthenticationFailed(

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 from django_otp import user_has_device
 
+from accounts.predicates import second_factor_required
+
 # Paths a staff member may reach between the password step and the second factor.
 SECOND_FACTOR_EXEMPT_PREFIXES = ("/account/two-factor/", "/accounts/logout/", "/static/", "/api/")
 
@@ -22,7 +24,11 @@ def full_page_redirect(request: HttpRequest, url: str) -> HttpResponse:
 
 
 class StaffTwoFactorMiddleware:
-    """Staff who have not passed their second factor reach nothing but the 2FA pages."""
+    """Staff who have not passed their second factor reach nothing but the 2FA pages.
+
+    Agents and specialists whose tenant waives the second factor are let through, unless they
+    enrolled an authenticator anyway: then they use it like everyone else.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -35,7 +41,10 @@ class StaffTwoFactorMiddleware:
             and not user.is_verified()  # type: ignore[union-attr, attr-defined]
             and not request.path.startswith(SECOND_FACTOR_EXEMPT_PREFIXES)
         ):
-            name = "two_factor_verify" if user_has_device(user) else "two_factor_setup"
+            has_device = user_has_device(user)
+            if not has_device and not second_factor_required(user):
+                return self.get_response(request)
+            name = "two_factor_verify" if has_device else "two_factor_setup"
             target = f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}"
             return full_page_redirect(request, target)
         return self.get_response(request)

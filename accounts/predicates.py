@@ -6,7 +6,7 @@ from typing import Any
 
 import rules
 
-from accounts.models import Role
+from accounts.models import STAFF_ROLES, Role
 
 
 def _has_role(*roles: Role) -> rules.Predicate:
@@ -27,10 +27,38 @@ is_tenant_admin = _has_role(Role.ADMIN)
 is_operator = _has_role(Role.OPERATOR)
 
 
-@rules.predicate
-def has_verified_second_factor(user: Any) -> bool:
+# Roles whose second factor the tenant's security policy may waive; all other staff need one.
+POLICY_ROLES = frozenset({Role.AGENT, Role.SPECIALIST})
+
+
+def second_factor_required(user: Any) -> bool:
+    """Whether ``user`` must pass a second factor: always for admins, managers and operators,
+    for agents and specialists when the tenant's security policy says so (read once per user)."""
+    role = getattr(user, "role", None)
+    if role not in POLICY_ROLES:
+        return role in STAFF_ROLES
+    required = getattr(user, "_second_factor_required", None)
+    if required is None:
+        from organisation.models import SecurityPolicy
+
+        required = SecurityPolicy.current().frontline_two_factor_required
+        user._second_factor_required = required
+    return bool(required)
+
+
+def passed_second_factor(user: Any) -> bool:
+    """The user passed their second factor in this session, or the policy does not ask for one."""
+    if not getattr(user, "is_authenticated", False):
+        return False
     is_verified = getattr(user, "is_verified", None)
-    return bool(is_verified and is_verified())
+    if is_verified and is_verified():
+        return True
+    return not second_factor_required(user)
+
+
+has_verified_second_factor = rules.predicate(
+    passed_second_factor, name="has_verified_second_factor"
+)
 
 
 # Staff predicates include the second factor: a staff member who has only passed the

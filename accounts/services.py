@@ -103,6 +103,8 @@ def change_role(user: User, role: Role | str, *, actor: User | None) -> User:
     previous = user.role
     if previous == role:
         return user
+    if actor is not None and actor.pk == user.pk and previous == Role.ADMIN:
+        raise AccountError("You cannot take away your own administrator role.")
     with transaction.atomic():
         user.role = role
         user.save(update_fields=["role"])
@@ -112,6 +114,46 @@ def change_role(user: User, role: Role | str, *, actor: User | None) -> User:
             target=user.email,
             previous=previous,
             role=str(role),
+        )
+    return user
+
+
+def resend_invitation(invitation: Invitation, *, actor: User | None) -> tuple[Invitation, str]:
+    """Send a pending invitation again with a fresh link; the old link stops working."""
+    if not invitation.is_usable:
+        raise AccountError("Only a pending invitation can be sent again.")
+    return invite_staff(invitation.email, invitation.role, actor=actor)
+
+
+def revoke_invitation(invitation: Invitation, *, actor: User | None) -> Invitation:
+    """Withdraw a pending invitation so its link no longer works."""
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not locked.is_usable:
+            raise AccountError("This invitation is no longer pending.")
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+        record_event(
+            AuditEvent.Action.INVITATION_REVOKED, actor=actor, target=locked.email, role=locked.role
+        )
+    return locked
+
+
+def set_staff_active(user: User, active: bool, *, actor: User | None) -> User:
+    """Deactivate a staff member (they can no longer sign in) or let them back in."""
+    if not user.is_staff_member:
+        raise AccountError("Only staff accounts are managed here.")
+    if actor is not None and actor.pk == user.pk:
+        raise AccountError("You cannot deactivate your own account.")
+    if user.is_active == active:
+        return user
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        record_event(
+            AuditEvent.Action.STAFF_REACTIVATED if active else AuditEvent.Action.STAFF_DEACTIVATED,
+            actor=actor,
+            target=user.email,
         )
     return user
 
@@ -146,3 +188,43 @@ def replace_recovery_codes(user: User) -> list[str]:
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
     return codes
+
+
+def close_account(user: User, *, actor: User) -> User:
+    """Close a consumer's own account: anonymise the person, keep their complaint records.
+
+    The regulator wants complaints and their correspondence kept (REGULATORY.md), so the
+    complaints stay linked to the account row; the row itself no longer names anyone and
+    can never sign in again.
+    """
+    from allauth.account.models import EmailAddress
+
+    from complaints.models import Complaint
+
+    if user.role != Role.CONSUMER or actor.pk != user.pk:
+        raise AccountError("Only consumers can close their own account here.")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.is_active:
+            raise AccountError("This account is already closed.")
+        active = list(
+            Complaint.objects.filter(consumer=locked).active().values_list("reference", flat=True)
+        )
+        if active:
+            raise AccountError(
+                "We are still handling " + ", ".join(active) + ". Withdraw them, or wait until "
+                "they are closed, before you close your account."
+            )
+        user.email = f"closed-{user.pk}@closed.invalid"
+        user.full_name = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save(update_fields=["email", "full_name", "is_active", "password"])
+        EmailAddress.objects.filter(user=user).delete()
+        record_event(
+            AuditEvent.Action.ACCOUNT_CLOSED,
+            actor=user,
+            target=f"user:{user.pk}",
+            complaints_kept=Complaint.objects.filter(consumer=user).count(),
+        )
+    return user

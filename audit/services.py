@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from django.http import HttpRequest
 
 from audit.models import AuditEvent
+
+# The request being served, so events written by services (which never see the request)
+# still say where the change came from.
+current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -23,6 +28,7 @@ def record_event(
     **detail: Any,
 ) -> AuditEvent:
     """Append one event to the current schema's audit log."""
+    request = request if request is not None else current_request.get()
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_id, actor_email = actor.pk, actor.email
     else:

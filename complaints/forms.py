@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
@@ -9,10 +10,13 @@ from django.utils import timezone
 from accounts.models import Role, User
 from complaints.attachments import ALLOWED_DESCRIPTION, MAX_FILES_PER_MESSAGE
 from complaints.models import (
+    ACTIVE_STATUSES,
     TEXT_MAX_LENGTH,
+    CannedResponse,
     Category,
     Channel,
     Complaint,
+    ComplaintQuerySet,
     Outcome,
     Priority,
     RootCause,
@@ -270,3 +274,163 @@ class RatingForm(ComplaintActionForm):
 
 class EmptyForm(ComplaintActionForm):
     """Actions that need nothing but the button (claim, accept)."""
+
+
+# --- Console queue ----------------------------------------------------------------------------
+
+QUEUE_SORTS = {"received": "received_at", "due": "next_due_at"}
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, read from the query string; a value that does not fit is ignored."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": 'Words, "a phrase", -exclude'}
+        ),
+    )
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any active"), *[(s.value, s.label) for s in ACTIVE_STATUSES]],
+    )
+    priority = forms.ChoiceField(required=False, choices=[("", "Any"), *Priority.choices])
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.select_related("parent"), required=False, empty_label="Any"
+    )
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="Any")
+    assignee = forms.ModelChoiceField(
+        queryset=staff_choices(Role.AGENT, Role.MANAGER), required=False, empty_label="Anyone"
+    )
+    channel = forms.ChoiceField(required=False, choices=[("", "Any"), *Channel.choices])
+    received_from = forms.DateField(
+        label="Received from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(
+        label="Received to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Queue default"),
+            ("received", "Oldest received first"),
+            ("due", "Next deadline first"),
+        ],
+    )
+
+    def valid_data(self) -> dict[str, Any]:
+        """The filters that were given and make sense; the others are dropped."""
+        self.is_valid()
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "") and name not in self.errors
+        }
+
+    def apply(self, queryset: ComplaintQuerySet, *, include_internal: bool) -> ComplaintQuerySet:
+        data = self.valid_data()
+        exact = {
+            name: data[name]
+            for name in ("status", "priority", "category", "team", "assignee", "channel")
+            if name in data
+        }
+        queryset = queryset.filter(**exact)
+        timezone_now = timezone.get_current_timezone()
+        if "received_from" in data:
+            start = datetime.combine(data["received_from"], time.min, tzinfo=timezone_now)
+            queryset = queryset.filter(received_at__gte=start)
+        if "received_to" in data:
+            end = datetime.combine(
+                data["received_to"] + timedelta(days=1), time.min, tzinfo=timezone_now
+            )
+            queryset = queryset.filter(received_at__lt=end)
+        if data.get("q", "").strip():
+            queryset = queryset.search(data["q"], include_internal=include_internal)
+        return queryset
+
+    def query_params(self) -> dict[str, str]:
+        """The given, valid filters as they were written, in the form's order."""
+        data = self.valid_data()
+        return {name: str(self.data[name]) for name in self.fields if name in data}
+
+
+class ReferenceListField(forms.Field):
+    """Complaint references ticked in a list."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"required": "Select at least one complaint."}
+
+    def to_python(self, value: Any) -> list[str]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        references = list(dict.fromkeys(str(item).strip().upper() for item in values if item))
+        if len(references) > MAX_BULK_ROWS:
+            raise forms.ValidationError(f"Select at most {MAX_BULK_ROWS} complaints at a time.")
+        return references
+
+
+MAX_BULK_ROWS = 100
+
+
+BULK_ACTIONS = [
+    ("claim", "Assign to me"),
+    ("assign", "Assign to…"),
+    ("priority", "Change priority to…"),
+    ("merge", "Close as duplicate of…"),
+]
+
+
+class BulkActionForm(forms.Form):
+    """One action for the ticked complaints; each runs through the single-complaint action."""
+
+    action = forms.ChoiceField(label="With selected", choices=BULK_ACTIONS)
+    complaints = ReferenceListField()
+    assignee = forms.ModelChoiceField(
+        queryset=staff_choices(Role.AGENT, Role.MANAGER),
+        required=False,
+        empty_label="Choose a person",
+        label="Assignee",
+    )
+    priority = forms.ChoiceField(
+        required=False, choices=[("", "Choose a priority"), *Priority.choices]
+    )
+    target = forms.CharField(label="Duplicate of reference", required=False, max_length=20)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not user.has_perm("complaints.reassign_complaints"):
+            del self.fields["assignee"]
+            action = self.fields["action"]
+            assert isinstance(action, forms.ChoiceField)
+            action.choices = [choice for choice in BULK_ACTIONS if choice[0] != "assign"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        action = data.get("action")
+        if action == "assign" and not data.get("assignee"):
+            self.add_error("assignee", "Choose who gets the complaints.")
+        if action == "priority" and not data.get("priority"):
+            self.add_error("priority", "Choose the new priority.")
+        if action == "merge":
+            reference = (data.get("target") or "").strip().upper()
+            target = (
+                Complaint.objects.visible_to(self.user).filter(reference=reference).first()
+                if reference
+                else None
+            )
+            if target is None:
+                self.add_error(
+                    "target", f"There is no complaint {reference or 'reference'} you can see."
+                )
+            data["target"] = target
+        return data
+
+
+class CannedResponseForm(forms.ModelForm):
+    class Meta:
+        model = CannedResponse
+        fields = ["title", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 6})}
+        labels = {"body": "Text"}

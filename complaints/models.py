@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -7,13 +8,14 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role
+from accounts.predicates import passed_second_factor
 
 SUBJECT_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 20_000
@@ -192,8 +194,7 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
         role = user.role
         if role == Role.CONSUMER:
             return self.filter(consumer=user)
-        is_verified = getattr(user, "is_verified", None)
-        if not (is_verified and is_verified()):
+        if not passed_second_factor(user):
             return self.none()
         if role in (Role.MANAGER, Role.ADMIN):
             return self.all()
@@ -207,6 +208,17 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
 
     def for_list(self) -> ComplaintQuerySet:
         return self.select_related("consumer", "category", "category__parent", "team", "assignee")
+
+    def search(self, text: str, *, include_internal: bool) -> ComplaintQuerySet:
+        """Complaints matching a web-search style query (``"exact words" -excluded or``).
+
+        Internal notes are searched only when ``include_internal``, that is for staff.
+        """
+        query = SearchQuery(text, search_type="websearch", config="english")
+        match = Q(search_vector=query)
+        if include_internal:
+            match |= Q(internal_search_vector=query)
+        return self.filter(match)
 
 
 class Complaint(models.Model):
@@ -270,7 +282,11 @@ class Complaint(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
     )
+    # What anyone allowed to see the complaint may search: subject, description and the
+    # public replies. Internal notes have a vector of their own so that no search a consumer
+    # can run ever matches them.
     search_vector = SearchVectorField(null=True, editable=False)
+    internal_search_vector = SearchVectorField(null=True, editable=False)
 
     objects: ClassVar[ComplaintQuerySet] = ComplaintQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -300,7 +316,42 @@ class Complaint(models.Model):
                 condition=Q(status__in=ACTIVE_STATUSES),
                 name="complaint_due_queue_idx",
             ),
+            # The console queues sorted by the next deadline, per team and per assignee.
+            models.Index(
+                fields=["team", "next_due_at", "id"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="complaint_team_due_idx",
+            ),
+            models.Index(
+                fields=["assignee", "next_due_at", "id"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="complaint_assignee_due_idx",
+            ),
+            # The "unassigned" queue, in both of its sort orders.
+            models.Index(
+                fields=["received_at", "id"],
+                condition=Q(status__in=ACTIVE_STATUSES, assignee__isnull=True),
+                name="complaint_unassigned_idx",
+            ),
+            models.Index(
+                fields=["next_due_at", "id"],
+                condition=Q(status__in=ACTIVE_STATUSES, assignee__isnull=True),
+                name="complaint_unassigned_due_idx",
+            ),
             GinIndex(fields=["search_vector"], name="complaint_search_idx"),
+            GinIndex(fields=["internal_search_vector"], name="complaint_internal_search_idx"),
+            # Reports: complaints received, resolved or closed in a date range.
+            models.Index(fields=["received_at"], name="complaint_received_idx"),
+            models.Index(
+                fields=["resolved_at"],
+                condition=Q(resolved_at__isnull=False),
+                name="complaint_resolved_idx",
+            ),
+            models.Index(
+                fields=["closed_at"],
+                condition=Q(closed_at__isnull=False),
+                name="complaint_closed_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -460,3 +511,39 @@ class LetterTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+PLACEHOLDERS = ("consumer_name", "reference", "agent_name", "organisation")
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+class CannedResponse(models.Model):
+    """A reply agents start from; ``{placeholders}`` are filled in for the complaint."""
+
+    title = models.CharField(max_length=100, unique=True)
+    body = models.TextField(
+        max_length=TEXT_MAX_LENGTH,
+        help_text="Placeholders: " + ", ".join(f"{{{name}}}" for name in PLACEHOLDERS) + ".",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def unknown_placeholders(self) -> list[str]:
+        return sorted(set(PLACEHOLDER.findall(self.body)) - set(PLACEHOLDERS))
+
+    def fill(self, complaint: Complaint, agent: Any) -> str:
+        """The text for a reply to ``complaint`` by ``agent``; unknown braces stay as written."""
+        from tenancy import current
+
+        values = {
+            "consumer_name": complaint.consumer.display_name,
+            "reference": complaint.reference,
+            "agent_name": agent.display_name,
+            "organisation": current.tenant().name,
+        }
+        return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), self.body)

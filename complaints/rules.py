@@ -4,6 +4,7 @@ import rules
 
 from accounts.predicates import (
     is_consumer,
+    is_verified_admin,
     is_verified_agent,
     is_verified_manager,
     is_verified_specialist,
@@ -35,3 +36,6 @@ rules.add_perm("complaints.resolve_complaint", handles_complaint)
 rules.add_perm("complaints.merge_complaint", handles_complaint)
 rules.add_perm("complaints.answer_resolution", owns_complaint)
 rules.add_perm("complaints.hand_back", is_verified_specialist & is_referred_specialist)
+rules.add_perm("complaints.bulk_update", is_verified_agent | is_verified_manager)
+rules.add_perm("complaints.reassign_complaints", is_verified_manager)
+rules.add_perm("complaints.manage_canned_responses", is_verified_manager | is_verified_admin)

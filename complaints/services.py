@@ -13,10 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 import rules
+from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchVector
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -25,8 +26,10 @@ from complaints.attachments import AttachmentError, check_uploads
 from complaints.letters import LetterError, compose
 from complaints.models import (
     ACTIVE_STATUSES,
+    PLACEHOLDERS,
     AssignmentStrategy,
     Attachment,
+    CannedResponse,
     Category,
     Channel,
     Complaint,
@@ -177,10 +180,28 @@ def _set_status(complaint: Complaint, target: Status) -> str:
     return previous
 
 
+def _correspondence(kind: Event.Kind, *, internal: bool) -> Subquery:
+    """All message bodies of one kind on the outer complaint, as one text."""
+    return Subquery(
+        Event.objects.filter(complaint=OuterRef("pk"), kind=kind, is_internal=internal)
+        .order_by()
+        .values("complaint")
+        .annotate(text=StringAgg("body", "\n"))
+        .values("text")
+    )
+
+
 def _refresh_search_vector(complaint: Complaint) -> None:
+    """Index the complaint's words: public ones, and internal notes apart for staff search."""
     Complaint.objects.filter(pk=complaint.pk).update(
         search_vector=SearchVector("subject", weight="A", config="english")
         + SearchVector("description", weight="B", config="english")
+        + SearchVector(
+            _correspondence(Event.Kind.REPLY, internal=False), weight="C", config="english"
+        ),
+        internal_search_vector=SearchVector(
+            _correspondence(Event.Kind.NOTE, internal=True), config="english"
+        ),
     )
 
 
@@ -415,6 +436,7 @@ def reply_to_complaint(
         complaint.save(update_fields=["updated_at"])
         event = _event(complaint, Event.Kind.REPLY, actor, body=body, previous=previous)
         _attach(complaint, event, files, actor=actor)
+        _refresh_search_vector(complaint)
         if by_consumer:
             _notify(
                 complaint.assignee,
@@ -451,6 +473,7 @@ def add_internal_note(
         complaint.save(update_fields=["updated_at"])
         event = _event(complaint, Event.Kind.NOTE, actor, body=body, internal=True)
         _attach(complaint, event, files, actor=actor)
+        _refresh_search_vector(complaint)
         return event
 
 
@@ -1060,3 +1083,35 @@ def _alert(complaint: Complaint, deadline: Deadline, state: str) -> None:
     recipients = {complaint.assignee, complaint.team.manager if complaint.team else None}
     for person in recipients:
         _notify(person, f"deadline:{deadline.pk}:{state}", subject, body)
+
+
+# --- canned responses ---------------------------------------------------------------------
+
+
+def save_canned_response(
+    canned: CannedResponse | None, *, title: str, body: str, actor: User
+) -> CannedResponse:
+    """Create a canned response (``canned`` is None) or change one."""
+    if not actor.has_perm("complaints.manage_canned_responses"):
+        raise ComplaintError("You may not manage canned responses.")
+    canned = canned or CannedResponse()
+    canned.title, canned.body = title.strip(), body.strip()
+    if not canned.title or not canned.body:
+        raise ComplaintError("A canned response needs a title and a text.")
+    unknown = canned.unknown_placeholders()
+    if unknown:
+        raise ComplaintError(
+            "Unknown placeholder "
+            + ", ".join(f"{{{name}}}" for name in unknown)
+            + ". Use "
+            + ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+            + "."
+        )
+    canned.save()
+    return canned
+
+
+def delete_canned_response(canned: CannedResponse, *, actor: User) -> None:
+    if not actor.has_perm("complaints.manage_canned_responses"):
+        raise ComplaintError("You may not manage canned responses.")
+    canned.delete()

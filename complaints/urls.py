@@ -16,8 +16,25 @@ urlpatterns = [
     ),
     path("complaints/<str:reference>/<slug:action>/", views.portal_action, name="portal_action"),
     path("console/", views.console_queue, name="console_queue"),
+    path("console/bulk/", views.console_bulk, name="console_bulk"),
+    path("console/canned-responses/", views.canned_responses, name="canned_responses"),
+    path(
+        "console/canned-responses/<int:pk>/",
+        views.canned_response_edit,
+        name="canned_response_edit",
+    ),
     path("console/complaints/new/", views.console_intake, name="console_intake"),
     path("console/complaints/<str:reference>/", views.console_complaint, name="console_complaint"),
+    path(
+        "console/complaints/<str:reference>/presence/",
+        views.console_presence,
+        name="console_presence",
+    ),
+    path(
+        "console/complaints/<str:reference>/canned/",
+        views.console_canned_fill,
+        name="console_canned_fill",
+    ),
     path(
         "console/complaints/<str:reference>/<slug:action>/",
         views.console_action,

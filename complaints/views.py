@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -10,9 +12,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import parse_etags, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -20,10 +24,12 @@ from accounts.decorators import AuthenticatedRequest, permission_required
 from accounts.models import Role, User
 from complaints import services
 from complaints.forms import (
+    QUEUE_SORTS,
     AssignForm,
+    BulkActionForm,
+    CannedResponseForm,
     CategoryForm,
     ComplaintActionForm,
-    ComplaintForm,
     EmptyForm,
     EscalateForm,
     FindingsForm,
@@ -32,6 +38,7 @@ from complaints.forms import (
     MergeForm,
     MessageForm,
     PriorityForm,
+    QueueFilterForm,
     RatingForm,
     ReferForm,
     RejectResolutionForm,
@@ -39,8 +46,19 @@ from complaints.forms import (
     StatusForm,
     TeamForm,
 )
-from complaints.models import ACTIVE_STATUSES, Attachment, Complaint, ComplaintPolicy, Event, Status
-from complaints.pagination import keyset_page
+from complaints.models import (
+    Attachment,
+    CannedResponse,
+    Category,
+    Complaint,
+    ComplaintPolicy,
+    ComplaintQuerySet,
+    Event,
+)
+from complaints.pagination import KeysetPage, keyset_page
+from complaints.plain_words import promises
+from complaints.portal_forms import GuidedComplaintForm
+from complaints.presence import others_present, record_presence
 from complaints.services import ComplaintError
 
 PAGE_SIZE = 25
@@ -267,6 +285,10 @@ def _workspace(
             .only("reference", "subject", "status", "received_at")
             .order_by("-received_at")[:OTHER_COMPLAINTS_SHOWN]
         )
+        context["canned_responses"] = CannedResponse.objects.only("pk", "title")
+        reply = action_forms.get("reply")
+        record_presence(complaint, user, replying=bool(reply and reply["body"].value()))
+        context["present"] = others_present(complaint, user)
     else:
         context["reopen_until"] = services.reopen_window_ends(complaint)
     if request.htmx:  # type: ignore[attr-defined]
@@ -350,9 +372,20 @@ def my_complaints(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 @permission_required("complaints.submit_complaint")
 def new_complaint(request: AuthenticatedRequest) -> HttpResponse:
-    form = ComplaintForm(request.POST or None, request.FILES or None)
+    """The guided complaint form; an htmx GET with a product returns only its causes."""
+    if request.method == "GET" and request.htmx:  # type: ignore[attr-defined]
+        product_id = request.GET.get("product", "")
+        product = (
+            Category.objects.filter(pk=product_id, parent__isnull=True, is_active=True).first()
+            if product_id.isdigit()
+            else None
+        )
+        form = GuidedComplaintForm(product=product)
+        return render(request, "complaints/new_complaint.html#causes", {"form": form})
+    form = GuidedComplaintForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             details = dict(form.cleaned_data)
@@ -371,7 +404,11 @@ def new_complaint(request: AuthenticatedRequest) -> HttpResponse:
                 "We have sent you an acknowledgement.",
             )
             return redirect("complaint_detail", reference=complaint.reference)
-    return render(request, "complaints/new_complaint.html", {"form": form})
+    promised = promises(
+        request.tenant.regulatory_profile,  # type: ignore[attr-defined]
+        payment_services_offered=form.payment_services_offered,
+    )
+    return render(request, "complaints/new_complaint.html", {"form": form, "promises": promised})
 
 
 @require_GET
@@ -393,53 +430,152 @@ QUEUE_VIEWS = {
     "at_risk": "At risk",
     "breached": "Breached",
 }
+QUEUE_PAGE = "complaints/console_queue.html"
+QUEUE_POLL_SECONDS = 20
+# What the queue says was done, per bulk action.
+BULK_DONE = {
+    "claim": "Assigned to you",
+    "assign": "Assigned",
+    "priority": "Priority changed",
+    "merge": "Closed as duplicates",
+}
+
+
+def _queue_view(
+    queryset: ComplaintQuerySet, view: str, user: User, now: datetime
+) -> tuple[ComplaintQuerySet, str]:
+    """The complaints of one queue tab, and the order it is read in by default."""
+    if view == "mine":
+        return queryset.filter(assignee=user), "received"
+    if view == "unassigned":
+        return queryset.filter(assignee__isnull=True), "received"
+    if view == "at_risk":
+        margin = timedelta(hours=ComplaintPolicy.current().at_risk_hours)
+        return queryset.filter(next_due_at__gte=now, next_due_at__lt=now + margin), "due"
+    if view == "breached":
+        return queryset.filter(next_due_at__lt=now), "due"
+    return queryset, "received"
+
+
+def _queue_etag(page: KeysetPage[Complaint], params: dict[str, str]) -> str:
+    """A fingerprint of the rows shown: which complaints, in which order, last changed when."""
+    rows = ",".join(f"{row.pk}:{row.updated_at.timestamp()}" for row in page.rows)
+    fingerprint = f"{sorted(params.items())}|{rows}|{page.next_cursor}"
+    return f'W/"{hashlib.sha256(fingerprint.encode()).hexdigest()[:32]}"'
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 @permission_required("complaints.use_console")
 def console_queue(request: AuthenticatedRequest) -> HttpResponse:
+    """The work queues, filtered and searched; htmx polls the results region for changes."""
+    user = request.user
     current = request.GET.get("view", "team")
     if current not in QUEUE_VIEWS:
         current = "team"
     views = dict(QUEUE_VIEWS)
-    if request.user.role in (Role.MANAGER, Role.ADMIN):
+    if user.role in (Role.MANAGER, Role.ADMIN):
         views["team"] = "All teams"
     now = timezone.now()
-    queryset = Complaint.objects.visible_to(request.user).active().for_list()
-    order_field = "received_at"
-    if current == "mine":
-        queryset = queryset.filter(assignee=request.user)
-    elif current == "unassigned":
-        queryset = queryset.filter(assignee__isnull=True)
-    elif current == "at_risk":
-        margin = timedelta(hours=ComplaintPolicy.current().at_risk_hours)
-        queryset = queryset.filter(next_due_at__gte=now, next_due_at__lt=now + margin)
-        order_field = "next_due_at"
-    elif current == "breached":
-        queryset = queryset.filter(next_due_at__lt=now)
-        order_field = "next_due_at"
-    status = request.GET.get("status", "")
-    if status in Status.values:
-        queryset = queryset.filter(status=status)
+    filters = QueueFilterForm(request.GET, auto_id="id_filter_%s")
+    queryset, default_sort = _queue_view(
+        Complaint.objects.visible_to(user).active().for_list(), current, user, now
+    )
+    queryset = filters.apply(
+        queryset, include_internal=user.has_perm("complaints.view_internal_notes")
+    )
+    params = {"view": current, **filters.query_params()}
     page = keyset_page(
         queryset,
-        field=order_field,
+        field=QUEUE_SORTS[params.get("sort", default_sort)],
         after=request.GET.get("after"),
         size=PAGE_SIZE,
         descending=False,
     )
-    return render(
-        request,
-        "complaints/console_queue.html",
-        {
-            "page": page,
-            "views": views,
-            "current_view": current,
-            "status": status,
-            "statuses": [(s.value, s.label) for s in ACTIVE_STATUSES],
-            "now": now,
-        },
-    )
+    if request.GET.get("after"):
+        params["after"] = request.GET["after"]
+    htmx = request.htmx  # type: ignore[attr-defined]
+    partial = bool(htmx) and not htmx.history_restore_request
+    etag = _queue_etag(page, params)
+    if partial and etag in parse_etags(request.headers.get("If-None-Match", "")):
+        unchanged = HttpResponseNotModified()
+        unchanged["ETag"] = etag
+        unchanged["HX-Reswap"] = "none"
+        return unchanged
+    query = urlencode({name: value for name, value in params.items() if name != "after"})
+    context = {
+        "page": page,
+        "views": views,
+        "current_view": current,
+        "filters": filters,
+        "query": query,
+        "return_query": urlencode(params),
+        "view_label": views[current],
+        "poll_url": f"{reverse('console_queue')}?{urlencode(params)}",
+        "poll_headers": json.dumps({"If-None-Match": etag}),
+        "poll_seconds": QUEUE_POLL_SECONDS,
+        "selected": set(request.GET.getlist("complaints")),
+        "now": now,
+    }
+    if user.has_perm("complaints.bulk_update"):
+        context["bulk_form"] = BulkActionForm(user=user, auto_id="id_bulk_%s")
+    response = render(request, f"{QUEUE_PAGE}#results" if partial else QUEUE_PAGE, context)
+    if partial:
+        response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _queue_url(query: str) -> str:
+    """Back to the queue with the filters and page the person was looking at."""
+    params = QueryDict(query).urlencode()
+    return f"{reverse('console_queue')}?{params}" if params else reverse("console_queue")
+
+
+@require_POST
+@permission_required("complaints.bulk_update")
+def console_bulk(request: AuthenticatedRequest) -> HttpResponse:
+    """Apply one action to each selected complaint through its own permission check and service.
+
+    Each complaint succeeds or fails on its own; a refused one is left exactly as it was.
+    """
+    user = request.user
+    back = _queue_url(request.POST.get("query", ""))
+    form = BulkActionForm(request.POST, user=user)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(back)
+    action = form.cleaned_data["action"]
+    spec = ACTIONS[action]
+    references = form.cleaned_data["complaints"]
+    found = {
+        complaint.reference: complaint
+        for complaint in Complaint.objects.visible_to(user)
+        .select_related("consumer", "team", "assignee")
+        .filter(reference__in=references)
+    }
+    done, refused = [], []
+    for reference in references:
+        complaint = found.get(reference)
+        if complaint is None:
+            refused.append(f"{reference}: not found among the complaints you can see.")
+            continue
+        if not user.has_perm(spec.permission, complaint):
+            refused.append(f"{reference}: you may not change this complaint.")
+            continue
+        try:
+            spec.run(complaint, form.cleaned_data, user)
+        except ComplaintError as error:
+            refused.append(f"{reference}: {error}")
+        else:
+            done.append(reference)
+    if done:
+        messages.success(request, f"{BULK_DONE[action]}: {', '.join(done)}.")
+    for line in refused:
+        messages.error(request, f"Not changed — {line}")
+    return redirect(back)
 
 
 @require_GET
@@ -448,6 +584,83 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
 def console_complaint(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for(request, reference, "complaints.view_complaint")
     return _workspace(request, complaint, CONSOLE_PAGE)
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@permission_required("complaints.use_console")
+def console_presence(request: AuthenticatedRequest, reference: str) -> HttpResponse:
+    """Who else is on this complaint (GET, polled), or the reply box's beacon (POST)."""
+    complaint = get_complaint_for(request, reference, "complaints.view_complaint")
+    if request.method == "POST":
+        record_presence(
+            complaint, request.user, replying=bool(request.POST.get("body", "").strip())
+        )
+        return HttpResponse(status=204)
+    record_presence(complaint, request.user)
+    context = {"complaint": complaint, "present": others_present(complaint, request.user)}
+    return render(request, f"{CONSOLE_PAGE}#presence", context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@permission_required("complaints.use_console")
+def console_canned_fill(request: AuthenticatedRequest, reference: str) -> HttpResponse:
+    """The reply box filled from a canned response: the box alone for htmx, else the page."""
+    complaint = get_complaint_for(request, reference, "complaints.reply_to_complaint")
+    canned = get_object_or_404(CannedResponse, pk=_int_or_none(request.GET.get("canned")))
+    text = canned.fill(complaint, request.user)
+    reply = MessageForm(initial={"body": text}, complaint=complaint, auto_id="id_reply_%s")
+    if request.htmx:  # type: ignore[attr-defined]
+        record_presence(complaint, request.user, replying=True)
+        return render(request, f"{CONSOLE_PAGE}#reply_body", {"form": reply})
+    return _workspace(request, complaint, CONSOLE_PAGE, {"reply": reply})
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("complaints.manage_canned_responses")
+def canned_responses(request: AuthenticatedRequest) -> HttpResponse:
+    """The tenant's canned responses, and a form to add one."""
+    form = CannedResponseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            canned = services.save_canned_response(None, actor=request.user, **form.cleaned_data)
+        except ComplaintError as error:
+            form.add_error("body", str(error))
+        else:
+            messages.success(request, f"Canned response “{canned.title}” added.")
+            return redirect("canned_responses")
+    return render(
+        request,
+        "complaints/console_canned_responses.html",
+        {"form": form, "canned_responses": CannedResponse.objects.all()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("complaints.manage_canned_responses")
+def canned_response_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    canned = get_object_or_404(CannedResponse, pk=pk)
+    if request.method == "POST" and "delete" in request.POST:
+        services.delete_canned_response(canned, actor=request.user)
+        messages.success(request, f"Canned response “{canned.title}” deleted.")
+        return redirect("canned_responses")
+    form = CannedResponseForm(request.POST or None, instance=canned)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_canned_response(canned, actor=request.user, **form.cleaned_data)
+        except ComplaintError as error:
+            form.add_error("body", str(error))
+        else:
+            messages.success(request, f"Canned response “{canned.title}” saved.")
+            return redirect("canned_responses")
+    return render(
+        request, "complaints/console_canned_response.html", {"form": form, "canned": canned}
+    )
 
 
 @require_http_methods(["GET", "POST"])

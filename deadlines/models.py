@@ -128,7 +128,11 @@ class Deadline(models.Model):
                 fields=["due_at"],
                 condition=Q(met_at__isnull=True, enforced=True),
                 name="deadline_open_due_idx",
-            )
+            ),
+            # Reports: SLA compliance of the deadlines due in a date range, by clock.
+            models.Index(
+                fields=["due_at"], include=["clock", "met_at", "enforced"], name="deadline_due_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -23,47 +23,64 @@ class ClockFacts:
 
 
 @dataclass(frozen=True)
+class Period:
+    """How long a clock runs from receipt: calendar days, or business days of the tenant."""
+
+    days: int
+    business: bool = False
+
+    def due_after(self, calendar: BusinessCalendar, received_at: datetime) -> datetime:
+        if self.business:
+            return calendar.close_of_nth_business_day_after(received_at, self.days)
+        return calendar.end_of_calendar_days_after(received_at, self.days)
+
+    def __str__(self) -> str:
+        """The period in plain words, as told to consumers: "8 weeks", "15 business days"."""
+        if self.business:
+            return f"{self.days} business day{'' if self.days == 1 else 's'}"
+        if self.days % 7 == 0:
+            weeks = self.days // 7
+            return f"{weeks} week{'' if weeks == 1 else 's'}"
+        return f"{self.days} days"
+
+
+@dataclass(frozen=True)
 class ClockRule:
     clock: Clock
-    due: Callable[[BusinessCalendar, ClockFacts], datetime]
+    period: Callable[[ClockFacts], Period]
     enforced: bool = True
 
-
-def _business_days(count: int) -> Callable[[BusinessCalendar, ClockFacts], datetime]:
-    return lambda calendar, facts: calendar.close_of_nth_business_day_after(
-        facts.received_at, count
-    )
+    def due(self, calendar: BusinessCalendar, facts: ClockFacts) -> datetime:
+        return self.period(facts).due_after(calendar, facts.received_at)
 
 
-def _calendar_days(count: int) -> Callable[[BusinessCalendar, ClockFacts], datetime]:
-    return lambda calendar, facts: calendar.end_of_calendar_days_after(facts.received_at, count)
+def _fixed(period: Period) -> Callable[[ClockFacts], Period]:
+    return lambda facts: period
 
 
-def _fca_final_response(calendar: BusinessCalendar, facts: ClockFacts) -> datetime:
+def _fca_final_response(facts: ClockFacts) -> Period:
     # DISP 1.6.2A: payment services and e-money, 15 business days, or 35 after a holding reply.
     if facts.payment_services:
-        return calendar.close_of_nth_business_day_after(
-            facts.received_at, 35 if facts.extended else 15
-        )
-    return calendar.end_of_calendar_days_after(facts.received_at, EIGHT_WEEKS)
+        return Period(35 if facts.extended else 15, business=True)
+    return Period(EIGHT_WEEKS)
 
 
 PROFILE_CLOCKS: dict[str, tuple[ClockRule, ...]] = {
     "uk_fca": (
-        ClockRule(Clock.ACKNOWLEDGEMENT, _business_days(1)),
-        ClockRule(Clock.SUMMARY_RESOLUTION, _business_days(3), enforced=False),
+        ClockRule(Clock.ACKNOWLEDGEMENT, _fixed(Period(1, business=True))),
+        ClockRule(Clock.SUMMARY_RESOLUTION, _fixed(Period(3, business=True)), enforced=False),
         ClockRule(Clock.FINAL_RESPONSE, _fca_final_response),
     ),
     "us_cfpb": (
-        ClockRule(Clock.INITIAL_RESPONSE, _calendar_days(15)),
-        ClockRule(Clock.FINAL_RESPONSE, _calendar_days(60)),
+        ClockRule(Clock.INITIAL_RESPONSE, _fixed(Period(15))),
+        ClockRule(Clock.FINAL_RESPONSE, _fixed(Period(60))),
     ),
-    "uk_ofcom": (ClockRule(Clock.ADR_LETTER, _calendar_days(EIGHT_WEEKS)),),
+    "uk_ofcom": (ClockRule(Clock.ADR_LETTER, _fixed(Period(EIGHT_WEEKS))),),
     "us_dot_airline": (
-        ClockRule(Clock.ACKNOWLEDGEMENT, _calendar_days(30)),
-        ClockRule(Clock.FINAL_RESPONSE, _calendar_days(60)),
+        ClockRule(Clock.ACKNOWLEDGEMENT, _fixed(Period(30))),
+        ClockRule(Clock.FINAL_RESPONSE, _fixed(Period(60))),
     ),
-    "eu_air": (ClockRule(Clock.FINAL_RESPONSE, _calendar_days(SIX_WEEKS)),),
+    "eu_air": (ClockRule(Clock.FINAL_RESPONSE, _fixed(Period(SIX_WEEKS))),),
     "generic": (),
 }
 
@@ -75,4 +92,11 @@ def regulatory_due_dates(
     return {
         rule.clock: (rule.due(calendar, facts), rule.enforced)
         for rule in PROFILE_CLOCKS.get(profile, ())
+    }
+
+
+def regulatory_periods(profile: str, facts: ClockFacts) -> dict[Clock, Period]:
+    """How long each enforced regulatory clock of ``profile`` runs, for telling consumers."""
+    return {
+        rule.clock: rule.period(facts) for rule in PROFILE_CLOCKS.get(profile, ()) if rule.enforced
     }

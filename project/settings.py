@@ -116,6 +116,7 @@ TENANT_LIMIT_SET_CALLS = True
 MIDDLEWARE = [
     "project.middleware.HealthCheckMiddleware",
     "project.middleware.RequestIdMiddleware",
+    "audit.middleware.AuditRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

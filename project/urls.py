@@ -11,10 +11,13 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/two-factor/setup/", account_views.two_factor_setup, name="two_factor_setup"),
     path("account/two-factor/", account_views.two_factor_verify, name="two_factor_verify"),
+    path("account/", include("complaints.portal_urls")),
     path(
         "invitations/<str:token>/", account_views.accept_invitation_view, name="accept_invitation"
     ),
     path("branding/logo/", branding_logo, name="branding_logo"),
+    path("settings/", include("organisation.urls")),
     path("api/v1/", include("project.api_urls")),
+    path("dashboard/", include("reports.urls")),
     path("", include("complaints.urls")),
 ]

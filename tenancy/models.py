@@ -4,6 +4,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models.expressions import RawSQL
 from django_tenants.models import DomainMixin, TenantMixin
 
 
@@ -27,6 +28,16 @@ class TenantQuerySet(models.QuerySet["Tenant"]):
     def customers(self) -> TenantQuerySet:
         """Every tenant but the public schema that hosts the platform console."""
         return self.exclude(schema_name="public")
+
+    def with_schema_flag(self) -> TenantQuerySet:
+        """Annotate ``has_schema``: whether PostgreSQL holds the tenant's schema yet."""
+        return self.annotate(
+            has_schema=RawSQL(
+                "EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = tenancy_tenant.schema_name)",
+                [],
+                output_field=models.BooleanField(),
+            )
+        )
 
 
 class Tenant(TenantMixin):

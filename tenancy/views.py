@@ -16,13 +16,25 @@ from tenancy.services import (
     provision_tenant,
     set_tenant_status,
 )
+from tenancy.stats import RECENT_DAYS, STATS_CACHE_SECONDS, tenant_stats
 
 
 @require_GET
 @permission_required("tenancy.manage_tenants")
 def tenant_list(request: AuthenticatedRequest) -> HttpResponse:
-    tenants = Tenant.objects.customers().prefetch_related("domains")
-    return render(request, "tenancy/tenant_list.html", {"tenants": tenants})
+    tenants = list(Tenant.objects.customers().with_schema_flag().prefetch_related("domains"))
+    stats = tenant_stats(tenants)
+    for tenant in tenants:
+        tenant.stats = stats.get(tenant.pk)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "tenancy/tenant_list.html",
+        {
+            "tenants": tenants,
+            "recent_days": RECENT_DAYS,
+            "stats_minutes": STATS_CACHE_SECONDS // 60,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

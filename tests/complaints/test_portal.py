@@ -173,9 +173,10 @@ def test_consumer_list_query_count_does_not_grow_with_complaints(
         make_complaint(category=category)
     consumer_client.get("/complaints/")  # the tenant lookup is cached from here on
 
-    # search_path, session, user, two permission look-ups by ModelBackend for the menu's
-    # perms checks, and one for the page of complaints with their categories joined.
-    with django_assert_max_num_queries(6):  # type: ignore[operator]
+    # search_path, session, user, the tenant's branding, two permission look-ups by
+    # ModelBackend for the menu's perms checks, and one for the page of complaints with their
+    # categories joined.
+    with django_assert_max_num_queries(7):  # type: ignore[operator]
         response = consumer_client.get("/complaints/")
     assert response.status_code == 200
     assert len(references_in(response)) == 25

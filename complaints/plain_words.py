@@ -1,0 +1,53 @@
+"""What the consumer portal tells people, in plain words: statuses and the promised deadlines."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from complaints.models import Priority, Status
+from deadlines.models import Clock, SlaPolicy
+from deadlines.profiles import ClockFacts, regulatory_periods
+
+CONSUMER_STATUS = {
+    Status.NEW: "Received",
+    Status.OPEN: "Being looked into",
+    Status.AWAITING_CONSUMER: "Waiting for your reply",
+    Status.RESOLVED: "Answer sent",
+    Status.CLOSED: "Closed",
+    Status.REOPENED: "Being looked at again",
+    Status.WITHDRAWN: "Withdrawn",
+}
+
+
+def consumer_status(status: str) -> str:
+    return CONSUMER_STATUS.get(Status(status), Status(status).label)
+
+
+def promises(profile: str, *, payment_services_offered: bool = False) -> list[str]:
+    """What a consumer is promised on submitting a complaint under the tenant's profile."""
+    now = timezone.now()
+    periods = regulatory_periods(profile, ClockFacts(received_at=now))
+    said: list[str] = []
+    if Clock.INITIAL_RESPONSE in periods:
+        said.append(f"We will respond within {periods[Clock.INITIAL_RESPONSE]}.")
+    if Clock.FINAL_RESPONSE in periods:
+        said.append(f"We will send you our final response within {periods[Clock.FINAL_RESPONSE]}.")
+        if payment_services_offered:
+            faster = regulatory_periods(
+                profile, ClockFacts(received_at=now, payment_services=True)
+            )[Clock.FINAL_RESPONSE]
+            if faster != periods[Clock.FINAL_RESPONSE]:
+                said.append(f"For complaints about payments or e-money: within {faster}.")
+    if Clock.ADR_LETTER in periods:
+        said.append(
+            f"We aim to settle it within {periods[Clock.ADR_LETTER]}. If we have not, you can "
+            "take it to an independent dispute resolution (ADR) scheme, free of charge."
+        )
+    if not said:
+        target = SlaPolicy.objects.filter(priority=Priority.NORMAL).first()
+        said.append(
+            f"We aim to resolve it within {target.resolution_hours} working hours."
+            if target is not None
+            else "We will reply as soon as we can."
+        )
+    return said

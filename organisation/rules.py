@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+import rules
+
+from accounts.predicates import is_verified_admin
+
+rules.add_perm("organisation.manage_settings", is_verified_admin)

@@ -1,0 +1,626 @@
+"""The figures of the manager dashboard and the regulatory return.
+
+Each figure is one aggregate query. Figures about a period are bounded by an indexed
+timestamp (received, resolved or closed at; a deadline's due time); figures about the work
+in hand ("now") read only active complaints, through the partial queue indexes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Case,
+    CharField,
+    Count,
+    DateField,
+    DateTimeField,
+    DurationField,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.urls import reverse
+from django.utils.safestring import SafeString
+
+from complaints.models import ACTIVE_STATUSES, Complaint, ComplaintPolicy, Outcome, Status
+from deadlines.calendar import BusinessCalendar
+from deadlines.models import Clock, Deadline
+from deadlines.profiles import EIGHT_WEEKS
+from reports.charts import bar_chart
+
+LIST_LENGTH = 20
+# (label, from, to) in whole days since receipt; the last bucket is open-ended.
+BACKLOG_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-2 days", 0, 3),
+    ("3-7 days", 3, 8),
+    ("8-14 days", 8, 15),
+    ("15-28 days", 15, 29),
+    ("29-56 days", 29, 57),
+    ("Over 56 days", 57, None),
+)
+SUMMARY_RESOLUTION_BUSINESS_DAYS = 3
+# More than 8 weeks: a complaint received this many days before the period began cannot
+# have been closed within 3 business days or 8 weeks of receipt during the period.
+RETURN_LOOKBACK_DAYS = EIGHT_WEEKS + 7
+# The clock that says whether a complaint was closed in time, for the generic return.
+MAIN_CLOCKS = {
+    "us_cfpb": Clock.FINAL_RESPONSE,
+    "uk_ofcom": Clock.ADR_LETTER,
+    "us_dot_airline": Clock.FINAL_RESPONSE,
+    "eu_air": Clock.FINAL_RESPONSE,
+    "generic": Clock.RESOLUTION,
+}
+RESOLVED_OUTCOMES = (Outcome.UPHELD, Outcome.PARTLY_UPHELD, Outcome.NOT_UPHELD)
+UPHELD_OUTCOMES = (Outcome.UPHELD, Outcome.PARTLY_UPHELD)
+PRODUCT = Coalesce("category__parent__name", "category__name", Value("Uncategorised"))
+CAUSE = Case(When(category__parent__isnull=False, then=F("category__name")), default=Value(""))
+# The moment a complaint was closed for reporting: its resolution (summary resolution or
+# final response sent), or its closing when it was closed without one (withdrawn, merged).
+CLOSED_MOMENT = Coalesce("resolved_at", "closed_at")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days from ``first`` to ``last`` (inclusive) in the tenant's time zone."""
+
+    first: date
+    last: date
+    time_zone: ZoneInfo
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(), tzinfo=self.time_zone)
+
+    @property
+    def end(self) -> datetime:
+        """The first moment after the period."""
+        return datetime.combine(self.last + timedelta(days=1), time(), tzinfo=self.time_zone)
+
+    @property
+    def slug(self) -> str:
+        return f"{self.first:%Y-%m-%d}_{self.last:%Y-%m-%d}"
+
+    def within(self, field: str) -> Q:
+        return Q(**{f"{field}__gte": self.start, f"{field}__lt": self.end})
+
+    def closed_within(self) -> Q:
+        return self.within("resolved_at") | (Q(resolved_at__isnull=True) & self.within("closed_at"))
+
+
+@dataclass(frozen=True)
+class Link:
+    """A table cell that links somewhere on screen and is plain text in a CSV file."""
+
+    text: str
+    url: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    chart: SafeString | None = None
+    note: str = ""
+
+    @property
+    def labelled_rows(self) -> list[list[tuple[str, Any]]]:
+        """Each row's cells with their column headers, for tables that stack on small screens."""
+        return [list(zip(self.headers, row, strict=True)) for row in self.rows]
+
+
+@dataclass
+class Scope:
+    """What the dashboard's figures depend on: the period chosen and the present moment."""
+
+    period: Period
+    now: datetime
+
+    @cached_property
+    def at_risk_until(self) -> datetime:
+        return self.now + timedelta(hours=ComplaintPolicy.current().at_risk_hours)
+
+    def at_risk(self) -> Q:
+        return Q(next_due_at__gte=self.now, next_due_at__lt=self.at_risk_until)
+
+    def breached(self) -> Q:
+        return Q(next_due_at__lt=self.now)
+
+    def local(self, moment: datetime | None) -> str:
+        return f"{moment.astimezone(self.period.time_zone):%Y-%m-%d %H:%M}" if moment else ""
+
+
+class Median(Aggregate):
+    """The continuous median (PostgreSQL's ordered-set aggregate), of numbers or intervals."""
+
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+
+def share(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` in per cent, one decimal; None when there is nothing to share."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+def hours(duration: timedelta | None) -> float | None:
+    return round(duration.total_seconds() / 3600, 1) if duration is not None else None
+
+
+# --- Dashboard: the work in hand ----------------------------------------------------------
+
+
+def _workload(scope: Scope, key: str, title: str, group: str, label: str) -> Table:
+    counts = {
+        "open": Count("pk"),
+        "assigned": Count("pk", filter=Q(assignee__isnull=False)),
+        "at_risk": Count("pk", filter=scope.at_risk()),
+        "breached": Count("pk", filter=scope.breached()),
+    }
+    if group == "assignee":
+        del counts["assigned"]
+    queryset = Complaint.objects.active()
+    if group == "assignee":
+        queryset = queryset.filter(assignee__isnull=False)
+    rows = [
+        (row["name"] or label, *(row[name] for name in counts))
+        for row in queryset.values(group)
+        .annotate(name=_group_name(group), **counts)
+        .order_by("name", group)
+    ]
+    headers = ["Team" if group == "team" else "Agent", "Open"]
+    headers += ["Assigned"] if "assigned" in counts else []
+    return Table(
+        key=key,
+        title=title,
+        headers=[*headers, "At risk", "Breached"],
+        rows=rows,
+        chart=bar_chart(f"{title}: open complaints", [(row[0], row[1]) for row in rows]),
+    )
+
+
+def _group_name(group: str) -> Any:
+    if group == "assignee":
+        return Coalesce(
+            Case(When(assignee__full_name="", then=None), default=F("assignee__full_name")),
+            F("assignee__email"),
+            output_field=CharField(),
+        )
+    return F("team__name")
+
+
+def workload_by_team(scope: Scope) -> Table:
+    return _workload(scope, "workload-teams", "Workload by team", "team", "No team")
+
+
+def workload_by_agent(scope: Scope) -> Table:
+    return _workload(scope, "workload-agents", "Workload by agent", "assignee", "")
+
+
+def backlog_by_age(scope: Scope) -> Table:
+    counts = {}
+    for index, (_, youngest, oldest) in enumerate(BACKLOG_BUCKETS):
+        condition = Q(received_at__lte=scope.now - timedelta(days=youngest))
+        if oldest is not None:
+            condition &= Q(received_at__gt=scope.now - timedelta(days=oldest))
+        counts[f"bucket{index}"] = Count("pk", filter=condition)
+    totals = Complaint.objects.active().aggregate(**counts)
+    rows = [
+        (label, totals[f"bucket{index}"]) for index, (label, _, _) in enumerate(BACKLOG_BUCKETS)
+    ]
+    title = "Backlog by age"
+    return Table(
+        key="backlog",
+        title=title,
+        headers=["Days since receipt", "Open complaints"],
+        rows=rows,
+        chart=bar_chart(f"{title}: open complaints by days since receipt", rows),
+    )
+
+
+def _due_list(scope: Scope, key: str, title: str, condition: Q) -> Table:
+    complaints = (
+        Complaint.objects.active()
+        .filter(condition)
+        .order_by("next_due_at", "id")
+        .annotate(assignee_name=_group_name("assignee"))
+        .values_list(
+            "reference", "subject", "status", "team__name", "assignee_name", "next_due_at"
+        )[:LIST_LENGTH]
+    )
+    rows = [
+        (
+            Link(reference, reverse("console_complaint", args=[reference])),
+            subject,
+            Status(status).label,
+            team or "",
+            assignee or "",
+            scope.local(due),
+        )
+        for reference, subject, status, team, assignee, due in complaints
+    ]
+    return Table(
+        key=key,
+        title=title,
+        headers=["Reference", "Subject", "Status", "Team", "Assignee", "Next deadline"],
+        rows=rows,
+        note=f"The {LIST_LENGTH} with the earliest deadline.",
+    )
+
+
+def at_risk_list(scope: Scope) -> Table:
+    return _due_list(scope, "at-risk", "At risk", scope.at_risk())
+
+
+def breached_list(scope: Scope) -> Table:
+    return _due_list(scope, "breached", "Breached", scope.breached())
+
+
+# --- Dashboard: the period ----------------------------------------------------------------
+
+
+def _durations(condition: Q, start: str, finish: str) -> dict[str, Any]:
+    elapsed = F(finish) - F(start)
+    return Complaint.objects.filter(condition).aggregate(
+        count=Count("pk"),
+        median=Median(elapsed, output_field=DurationField()),
+        average=Avg(elapsed, output_field=DurationField()),
+    )
+
+
+def response_times(scope: Scope) -> Table:
+    period = scope.period
+    first = _durations(
+        period.within("received_at") & Q(first_responded_at__isnull=False),
+        "received_at",
+        "first_responded_at",
+    )
+    resolution = _durations(period.within("resolved_at"), "received_at", "resolved_at")
+    return Table(
+        key="response-times",
+        title="Response and resolution times",
+        headers=["Measure", "Complaints", "Median (hours)", "Average (hours)"],
+        rows=[
+            (
+                "First response (complaints received in the period)",
+                first["count"],
+                hours(first["median"]),
+                hours(first["average"]),
+            ),
+            (
+                "Resolution (complaints resolved in the period)",
+                resolution["count"],
+                hours(resolution["median"]),
+                hours(resolution["average"]),
+            ),
+        ],
+        note="Elapsed calendar time from receipt.",
+    )
+
+
+def sla_compliance(scope: Scope) -> Table:
+    period = scope.period
+    by_clock = (
+        Deadline.objects.filter(period.within("due_at"), enforced=True)
+        .filter(Q(met_at__isnull=False) | Q(due_at__lt=scope.now))
+        .values("clock")
+        .annotate(due=Count("pk"), in_time=Count("pk", filter=Q(met_at__lte=F("due_at"))))
+        .order_by("clock")
+    )
+    rows = [
+        (
+            Clock(row["clock"]).label,
+            row["due"],
+            row["in_time"],
+            row["due"] - row["in_time"],
+            share(row["in_time"], row["due"]),
+        )
+        for row in by_clock
+    ]
+    title = "SLA compliance"
+    return Table(
+        key="sla",
+        title=title,
+        headers=["Clock", "Deadlines due", "Met in time", "Missed or late", "Compliance (%)"],
+        rows=rows,
+        chart=bar_chart(
+            f"{title}: share of deadlines met in time",
+            [(row[0], row[4] or 0.0) for row in rows],
+            unit="%",
+        ),
+        note="Deadlines that fell due in the period (or were met early), by clock.",
+    )
+
+
+def satisfaction(scope: Scope) -> Table:
+    scores = range(1, 6)
+    figures = Complaint.objects.filter(
+        scope.period.within("resolved_at"), satisfaction_score__isnull=False
+    ).aggregate(
+        average=Avg("satisfaction_score"),
+        ratings=Count("pk"),
+        **{f"score{score}": Count("pk", filter=Q(satisfaction_score=score)) for score in scores},
+    )
+    rows: list[tuple[str, Any, Any]] = [
+        (
+            f"{score} out of 5",
+            figures[f"score{score}"],
+            share(figures[f"score{score}"], figures["ratings"]),
+        )
+        for score in scores
+    ]
+    average = round(figures["average"], 2) if figures["average"] is not None else None
+    title = "Satisfaction"
+    return Table(
+        key="satisfaction",
+        title=title,
+        headers=["Rating", "Complaints", "Share (%)"],
+        rows=[*rows, ("Average rating", average, None)],
+        chart=bar_chart(
+            f"{title}: ratings of complaints resolved in the period", [row[:2] for row in rows]
+        ),
+        note=f"{figures['ratings']} ratings of complaints resolved in the period.",
+    )
+
+
+def root_causes(scope: Scope) -> Table:
+    rows = list(
+        Complaint.objects.filter(scope.period.within("resolved_at"), root_cause__isnull=False)
+        .values_list("root_cause__name")
+        .annotate(complaints=Count("pk"))
+        .order_by("-complaints", "root_cause__name")
+    )
+    title = "Root causes"
+    return Table(
+        key="root-causes",
+        title=title,
+        headers=["Root cause", "Complaints"],
+        rows=rows,
+        chart=bar_chart(f"{title} of complaints resolved in the period", rows),
+    )
+
+
+DASHBOARD_TABLES: dict[str, Callable[[Scope], Table]] = {
+    "workload-teams": workload_by_team,
+    "workload-agents": workload_by_agent,
+    "backlog": backlog_by_age,
+    "at-risk": at_risk_list,
+    "breached": breached_list,
+    "response-times": response_times,
+    "sla": sla_compliance,
+    "satisfaction": satisfaction,
+    "root-causes": root_causes,
+}
+
+
+# --- Regulatory return --------------------------------------------------------------------
+
+
+def _closed_in(period: Period) -> Any:
+    return Complaint.objects.filter(period.closed_within())
+
+
+def _outcome_counts() -> dict[str, Any]:
+    return {
+        "closed": Count("pk"),
+        "resolved": Count("pk", filter=Q(outcome__in=RESOLVED_OUTCOMES)),
+        "upheld": Count("pk", filter=Q(outcome__in=UPHELD_OUTCOMES)),
+    }
+
+
+def received_by_product(period: Period) -> Table:
+    rows = list(
+        Complaint.objects.filter(period.within("received_at"))
+        .annotate(product=PRODUCT, cause=CAUSE)
+        .values_list("product", "cause")
+        .annotate(received=Count("pk"))
+        .order_by("product", "cause")
+    )
+    return Table(
+        key="received",
+        title="Complaints received, by product and cause",
+        headers=["Product", "Cause", "Received"],
+        rows=[*rows, ("Total", "", sum(row[2] for row in rows))],
+    )
+
+
+class DeadlineOfDay(Func):
+    """``deadlines[array_position(days, day)]``: a deadline looked up by its receipt day."""
+
+    template = "(%(expressions)s]"
+    arg_joiner = ")["
+
+    def __init__(self, days: list[date], deadlines: list[datetime], day: Any) -> None:
+        super().__init__(
+            Value(deadlines, output_field=ArrayField(DateTimeField())),
+            Func(
+                Value(days, output_field=ArrayField(DateField())),
+                day,
+                function="array_position",
+                output_field=IntegerField(),
+            ),
+            output_field=DateTimeField(),
+        )
+
+
+def _fca_deadlines(period: Period, calendar: BusinessCalendar) -> dict[str, DeadlineOfDay]:
+    """The 3-business-day and 8-week deadlines of each complaint, by its local receipt day.
+
+    Both depend only on the day of receipt, so they are worked out in the tenant calendar
+    once per day and handed to the query as arrays. Complaints received before the lookback
+    get none: they cannot have been closed within 8 weeks of receipt during the period.
+    """
+    days = [
+        period.first - timedelta(days=offset)
+        for offset in range(-(period.last - period.first).days, RETURN_LOOKBACK_DAYS + 1)
+    ]
+    starts = [calendar.at(day, time()) for day in days]
+    day = TruncDate("received_at", tzinfo=period.time_zone)
+    return {
+        "summary_deadline": DeadlineOfDay(
+            days,
+            [
+                calendar.close_of_nth_business_day_after(start, SUMMARY_RESOLUTION_BUSINESS_DAYS)
+                for start in starts
+            ],
+            day,
+        ),
+        "final_deadline": DeadlineOfDay(
+            days, [calendar.end_of_calendar_days_after(start, EIGHT_WEEKS) for start in starts], day
+        ),
+    }
+
+
+def closed_by_product(period: Period, calendar: BusinessCalendar) -> Table:
+    rows: list[tuple[str, int, int, int, int, int, int, float | None]] = [
+        (
+            row["product"],
+            row["three_days"],
+            row["eight_weeks"],
+            row["closed"] - row["three_days"] - row["eight_weeks"],
+            row["closed"],
+            row["resolved"],
+            row["upheld"],
+            share(row["upheld"], row["resolved"]),
+        )
+        for row in _closed_in(period)
+        .alias(closed_moment=CLOSED_MOMENT, **_fca_deadlines(period, calendar))
+        .annotate(product=PRODUCT)
+        .values("product")
+        .annotate(
+            three_days=Count("pk", filter=Q(closed_moment__lte=F("summary_deadline"))),
+            eight_weeks=Count(
+                "pk",
+                filter=Q(
+                    closed_moment__gt=F("summary_deadline"),
+                    closed_moment__lte=F("final_deadline"),
+                ),
+            ),
+            **_outcome_counts(),
+        )
+        .order_by("product")
+    ]
+    totals = [sum(int(row[column] or 0) for row in rows) for column in range(1, 7)]
+    return Table(
+        key="closed",
+        title="Complaints closed, by product",
+        headers=[
+            "Product",
+            "Within 3 business days",
+            "After 3 business days, within 8 weeks",
+            "After 8 weeks",
+            "Closed",
+            "Resolved with an outcome",
+            "Upheld or partly upheld",
+            "Upheld share (%)",
+        ],
+        rows=[*rows, ("Total", *totals, share(totals[5], totals[4]))],
+        note="Upheld share: upheld and partly upheld over complaints resolved with an outcome.",
+    )
+
+
+def redress_paid(period: Period) -> Table:
+    rows = list(
+        _closed_in(period)
+        .filter(redress_amount__isnull=False)
+        .values_list("redress_currency")
+        .annotate(complaints=Count("pk"), total=Sum("redress_amount"))
+        .order_by("redress_currency")
+    )
+    return Table(
+        key="redress",
+        title="Redress paid",
+        headers=["Currency", "Complaints", "Total"],
+        rows=rows,
+        note="Complaints closed in the period with redress.",
+    )
+
+
+def open_at_end(period: Period) -> int:
+    """Complaints received before the period ended and not closed by then."""
+    end = period.end
+    return Complaint.objects.filter(
+        Q(received_at__lt=end)
+        & (
+            Q(status__in=ACTIVE_STATUSES)
+            | Q(resolved_at__gte=end)
+            | Q(resolved_at__isnull=True, closed_at__gte=end)
+        )
+    ).count()
+
+
+def _summary(rows: Sequence[tuple[str, Any]]) -> Table:
+    return Table(key="summary", title="Summary", headers=["Figure", "Value"], rows=rows)
+
+
+def fca_return(period: Period, calendar: BusinessCalendar) -> list[Table]:
+    """The FCA complaints return: received by product and cause, closed by product, redress."""
+    received = received_by_product(period)
+    closed = closed_by_product(period, calendar)
+    _, three_days, eight_weeks, later, total_closed, resolved, upheld, _ = closed.rows[-1]
+    summary = _summary(
+        [
+            ("Complaints received", received.rows[-1][2]),
+            ("Closed within 3 business days", three_days),
+            ("Closed after 3 business days, within 8 weeks", eight_weeks),
+            ("Closed after 8 weeks", later),
+            ("Complaints closed", total_closed),
+            ("Upheld share (%)", share(upheld, resolved)),
+            ("Still open at the end of the period", open_at_end(period)),
+        ]
+    )
+    return [summary, received, closed, redress_paid(period)]
+
+
+def generic_return(period: Period, profile: str) -> list[Table]:
+    """Received, closed within the profile's main deadline, upheld share, redress, open."""
+    clock = MAIN_CLOCKS.get(profile, Clock.RESOLUTION)
+    closed = (
+        _closed_in(period)
+        .alias(main=FilteredRelation("deadlines", condition=Q(deadlines__clock=clock)))
+        .aggregate(
+            in_time=Count("pk", filter=Q(main__met_at__lte=F("main__due_at"))), **_outcome_counts()
+        )
+    )
+    deadline = Clock(clock).label
+    summary = _summary(
+        [
+            ("Complaints received", Complaint.objects.filter(period.within("received_at")).count()),
+            ("Complaints closed", closed["closed"]),
+            (f"Closed with the {deadline} deadline met", closed["in_time"]),
+            (
+                f"Closed without the {deadline} deadline met",
+                closed["closed"] - closed["in_time"],
+            ),
+            ("Upheld share (%)", share(closed["upheld"], closed["resolved"])),
+            ("Still open at the end of the period", open_at_end(period)),
+        ]
+    )
+    return [summary, redress_paid(period)]
+
+
+def regulatory_return(
+    period: Period, profile: str, calendar: Callable[[], BusinessCalendar]
+) -> list[Table]:
+    if profile == "uk_fca":
+        return fca_return(period, calendar())
+    return generic_return(period, profile)

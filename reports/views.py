@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.decorators import AuthenticatedRequest, permission_required
+from deadlines.services import tenant_calendar
+from reports import metrics
+from reports.forms import PeriodForm, ReturnPeriodForm
+from reports.metrics import Period, Scope, Table
+from tenancy import current
+
+# A spreadsheet runs a cell that starts with one of these as a formula; complaint subjects
+# are written by consumers, so such cells are written as text.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _time_zone() -> ZoneInfo:
+    return ZoneInfo(current.tenant().time_zone)
+
+
+def _period(form: PeriodForm | ReturnPeriodForm, time_zone: ZoneInfo) -> Period:
+    first, last = form.dates()
+    return Period(first, last, time_zone)
+
+
+def _today(time_zone: ZoneInfo) -> date:
+    return timezone.now().astimezone(time_zone).date()
+
+
+def _query(form: PeriodForm | ReturnPeriodForm) -> str:
+    """The query string that asks for the same period again (for the CSV links)."""
+    return urlencode({name: value for name, value in form.data.items() if value is not None})
+
+
+def _render_page(
+    request: AuthenticatedRequest, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        template += "#report"
+    return render(request, template, context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@permission_required("reports.view_dashboard")
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    time_zone = _time_zone()
+    form = PeriodForm.for_request(request.GET, _today(time_zone))
+    tables: list[Table] = []
+    period = None
+    if form.is_valid():
+        scope = Scope(_period(form, time_zone), timezone.now())
+        period = scope.period
+        tables = [figure(scope) for figure in metrics.DASHBOARD_TABLES.values()]
+    return _render_page(
+        request,
+        "reports/dashboard.html",
+        {
+            "form": form,
+            "tables": tables,
+            "period": period,
+            "query": _query(form),
+            "csv_view": "dashboard_csv",
+        },
+    )
+
+
+@require_GET
+@permission_required("reports.view_dashboard")
+def dashboard_csv(request: AuthenticatedRequest, table: str) -> HttpResponseBase:
+    figure = metrics.DASHBOARD_TABLES.get(table)
+    if figure is None:
+        raise Http404
+    time_zone = _time_zone()
+    form = PeriodForm.for_request(request.GET, _today(time_zone))
+    if not form.is_valid():
+        return _invalid_period(form)
+    scope = Scope(_period(form, time_zone), timezone.now())
+    return csv_response(figure(scope), scope.period)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@permission_required("reports.view_dashboard")
+def regulatory_return(request: AuthenticatedRequest) -> HttpResponse:
+    time_zone = _time_zone()
+    tenant = current.tenant()
+    form = ReturnPeriodForm.for_request(request.GET, _today(time_zone))
+    tables: list[Table] = []
+    period = None
+    if form.is_valid():
+        period = _period(form, time_zone)
+        tables = metrics.regulatory_return(period, tenant.regulatory_profile, tenant_calendar)
+    return _render_page(
+        request,
+        "reports/regulatory_return.html",
+        {
+            "form": form,
+            "tables": tables,
+            "period": period,
+            "profile": tenant.get_regulatory_profile_display(),
+            "query": _query(form),
+            "csv_view": "regulatory_return_csv",
+        },
+    )
+
+
+@require_GET
+@permission_required("reports.view_dashboard")
+def regulatory_return_csv(request: AuthenticatedRequest, table: str) -> HttpResponseBase:
+    time_zone = _time_zone()
+    form = ReturnPeriodForm.for_request(request.GET, _today(time_zone))
+    if not form.is_valid():
+        return _invalid_period(form)
+    period = _period(form, time_zone)
+    tables = metrics.regulatory_return(period, current.tenant().regulatory_profile, tenant_calendar)
+    chosen = next((each for each in tables if each.key == table), None)
+    if chosen is None:
+        raise Http404
+    return csv_response(chosen, period, prefix="return-")
+
+
+def _invalid_period(form: PeriodForm | ReturnPeriodForm) -> HttpResponse:
+    errors = " ".join(str(error) for errors in form.errors.values() for error in errors)
+    return HttpResponse(
+        f"Invalid period: {errors}", status=400, content_type="text/plain; charset=utf-8"
+    )
+
+
+class _Echo:
+    """A file-like object whose write hands back the line, for streaming csv.writer output."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _csv_lines(table: Table) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(table.headers)
+    for row in table.rows:
+        yield writer.writerow([_cell(value) for value in row])
+
+
+def csv_response(table: Table, period: Period, *, prefix: str = "") -> StreamingHttpResponse:
+    """The table as a streamed UTF-8 CSV download named after it and the period."""
+    response = StreamingHttpResponse(
+        (line.encode() for line in _csv_lines(table)), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"{prefix}{table.key}_{period.slug}.csv"
+    response["Content-Disposition"] = content_disposition_header(True, filename) or ""
+    return response

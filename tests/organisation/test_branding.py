@@ -1,0 +1,91 @@
+"""Branding: name, colours readable under white text, and a small image logo."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from audit.models import AuditEvent
+from organisation.models import Branding
+from organisation.services import contrast_with_white
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
+GOOD = {"display_name": "Northwind", "primary_colour": "#1e3a8a", "accent_colour": "#1d4ed8"}
+
+
+def test_admin_saves_branding_with_a_png_logo_and_it_is_audited(
+    admin_client: Client, audit_rows: Callable[..., list[AuditEvent]]
+) -> None:
+    logo = SimpleUploadedFile("whatever.gif", PNG, content_type="image/gif")
+    response = admin_client.post("/settings/branding/", {**GOOD, "logo": logo})
+
+    assert response.status_code == 302
+    branding = Branding.current()
+    assert branding.display_name == "Northwind"
+    assert branding.logo.name.startswith("t_bank/branding/")
+    assert branding.logo.name.endswith(".png")
+    served = admin_client.get("/branding/logo/")
+    assert served["Content-Type"] == "image/png"
+    (event,) = audit_rows(AuditEvent.Action.BRANDING_CHANGED)
+    assert event.actor_email == "avery@example.com"
+    assert event.ip_address == "127.0.0.1"
+    assert event.detail["changes"]["display_name"] == [None, "Northwind"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("primary_colour", "red", "Use a colour like"),
+        ("accent_colour", "#12345", "Use a colour like"),
+        ("primary_colour", "#ffff00", "hard to read"),
+        ("accent_colour", "#f0f0f0", "hard to read"),
+    ],
+)
+def test_bad_or_unreadable_colours_are_refused_and_nothing_changes(
+    admin_client: Client, field: str, value: str, message: str
+) -> None:
+    response = admin_client.post("/settings/branding/", {**GOOD, field: value})
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Branding.objects.exists()
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.BRANDING_CHANGED).exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"%PDF-1.4 not an image", "PNG, JPEG or WebP"),
+        (b"GIF89a" + b"\x00" * 100, "PNG, JPEG or WebP"),
+        (PNG + b"\x00" * 1_048_576, "1 MB or smaller"),
+    ],
+)
+def test_logos_that_are_not_small_png_jpeg_or_webp_are_refused(
+    admin_client: Client, content: bytes, message: str
+) -> None:
+    logo = SimpleUploadedFile("logo.png", content, content_type="image/png")
+    response = admin_client.post("/settings/branding/", {**GOOD, "logo": logo})
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Branding.objects.exists()
+
+
+def test_white_on_navy_passes_and_white_on_yellow_fails_the_contrast_check() -> None:
+    assert contrast_with_white("#1e3a8a") > 4.5
+    assert contrast_with_white("#ffff00") < 1.1
+
+
+def test_removing_the_logo(admin_client: Client) -> None:
+    admin_client.post("/settings/branding/", {**GOOD, "logo": SimpleUploadedFile("l.png", PNG)})
+    admin_client.post("/settings/branding/", {**GOOD, "remove_logo": "on"})
+
+    assert not Branding.current().logo
+    assert admin_client.get("/branding/logo/").status_code == 404

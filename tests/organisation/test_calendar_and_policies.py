@@ -1,0 +1,233 @@
+"""SLA targets, business hours, closures, the regulatory profile and the complaint policy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, time
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from audit.models import AuditEvent
+from complaints.models import AssignmentStrategy, Complaint, ComplaintPolicy, Team
+from deadlines.models import BusinessHours, Closure, Deadline, SlaPolicy
+from tenancy.models import Tenant
+
+
+def test_admin_sets_and_removes_sla_targets_with_audit(admin_client: Client) -> None:
+    admin_client.post(
+        "/settings/sla/urgent/", {"first_response_hours": "2", "resolution_hours": "16"}
+    )
+    policy = SlaPolicy.objects.get(priority="urgent")
+    assert (policy.first_response_hours, policy.resolution_hours) == (2, 16)
+
+    admin_client.post("/settings/sla/urgent/", {"remove": "1"})
+
+    assert not SlaPolicy.objects.exists()
+    actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
+    assert actions[-2:] == ["sla_policy_saved", "sla_policy_removed"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"first_response_hours": "0", "resolution_hours": "8"}, "greater than or equal to 1"),
+        ({"first_response_hours": "8", "resolution_hours": "4"}, "cannot be due before"),
+        ({"first_response_hours": "x", "resolution_hours": "4"}, "Enter a whole number"),
+    ],
+)
+def test_bad_sla_targets_are_refused(
+    admin_client: Client, data: dict[str, str], message: str
+) -> None:
+    response = admin_client.post("/settings/sla/high/", data)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not SlaPolicy.objects.exists()
+
+
+def test_an_unknown_priority_is_not_found(admin_client: Client) -> None:
+    assert admin_client.get("/settings/sla/critical/").status_code == 404
+
+
+def test_admin_changes_business_hours_and_holiday_region(
+    admin_client: Client, audit_rows: Callable[..., list[AuditEvent]]
+) -> None:
+    response = admin_client.post(
+        "/settings/hours/",
+        {
+            "working_days": ["0", "1", "2", "3", "4", "5"],
+            "opens": "08:00",
+            "closes": "18:30",
+            "subdivision": "SCT",
+        },
+    )
+
+    assert response.status_code == 302
+    hours = BusinessHours.current()
+    assert hours.working_days == [0, 1, 2, 3, 4, 5]
+    assert (hours.opens, hours.closes, hours.subdivision) == (time(8), time(18, 30), "SCT")
+    (event,) = audit_rows(AuditEvent.Action.BUSINESS_HOURS_CHANGED)
+    assert event.detail["changes"]["subdivision"] == ["ENG", "SCT"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"working_days": [], "opens": "09:00", "closes": "17:00"}, "This field is required"),
+        ({"working_days": ["0"], "opens": "17:00", "closes": "09:00"}, "after opening time"),
+        ({"working_days": ["7"], "opens": "09:00", "closes": "17:00"}, "Select a valid choice"),
+        (
+            {"working_days": ["0"], "opens": "09:00", "closes": "17:00", "subdivision": "NY"},
+            "Select a valid choice",
+        ),
+    ],
+)
+def test_bad_business_hours_are_refused(
+    admin_client: Client, data: dict[str, object], message: str
+) -> None:
+    before = BusinessHours.current()
+
+    response = admin_client.post("/settings/hours/", data)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    after = BusinessHours.objects.get()
+    assert (after.working_days, after.opens, after.closes, after.subdivision) == (
+        before.working_days,
+        before.opens,
+        before.closes,
+        before.subdivision,
+    )
+
+
+def test_closures_are_added_refused_twice_and_removed(admin_client: Client) -> None:
+    admin_client.post("/settings/hours/closures/", {"day": "2027-12-24", "name": "Christmas Eve"})
+    twice = admin_client.post("/settings/hours/closures/", {"day": "2027-12-24", "name": "Again"})
+    closure = Closure.objects.get()
+
+    assert closure.day == date(2027, 12, 24)
+    assert twice.status_code == 400
+    assert "already" in twice.content.decode()
+
+    admin_client.post(f"/settings/hours/closures/{closure.pk}/remove/")
+
+    assert not Closure.objects.exists()
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"closure_added", "closure_removed"} <= actions
+
+
+def test_admin_changes_the_regulatory_profile_without_rewriting_deadlines(
+    admin_client: Client, bank: Tenant, complaint: Complaint
+) -> None:
+    due_before = list(Deadline.objects.values_list("clock", "due_at"))
+    page = admin_client.get("/settings/profile/")
+    assert "does not rewrite deadlines" in page.content.decode()
+
+    response = admin_client.post(
+        "/settings/profile/",
+        {"regulatory_profile": "generic", "country": "ie", "time_zone": "Europe/Dublin"},
+    )
+
+    assert response.status_code == 302
+    connection.set_schema_to_public()
+    bank_row = Tenant.objects.get(slug="bank")
+    connection.set_tenant(bank_row)
+    try:
+        assert (bank_row.regulatory_profile, bank_row.country, bank_row.time_zone) == (
+            "generic",
+            "IE",
+            "Europe/Dublin",
+        )
+        assert list(Deadline.objects.values_list("clock", "due_at")) == due_before
+        event = AuditEvent.objects.get(action=AuditEvent.Action.TENANT_PROFILE_CHANGED)
+        assert event.detail["changes"]["regulatory_profile"] == ["uk_fca", "generic"]
+        # The host cache is dropped, so the next request already runs under the new profile.
+        assert "Generic" in admin_client.get("/settings/letters/").content.decode()
+    finally:
+        Tenant.objects.filter(pk=bank_row.pk).update(
+            regulatory_profile="uk_fca", country="GB", time_zone="Europe/London"
+        )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"regulatory_profile": "mars", "country": "GB", "time_zone": "Europe/London"},
+            "valid choice",
+        ),
+        (
+            {"regulatory_profile": "uk_fca", "country": "G1", "time_zone": "Europe/London"},
+            "two-letter",
+        ),
+        (
+            {"regulatory_profile": "uk_fca", "country": "GB", "time_zone": "Mars/Base"},
+            "valid choice",
+        ),
+    ],
+)
+def test_bad_profile_input_is_refused(
+    admin_client: Client, bank: Tenant, data: dict[str, str], message: str
+) -> None:
+    response = admin_client.post("/settings/profile/", data)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    connection.set_schema_to_public()
+    assert Tenant.objects.get(slug="bank").regulatory_profile == "uk_fca"
+    connection.set_tenant(bank)
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.TENANT_PROFILE_CHANGED).exists()
+
+
+POLICY = {
+    "assignment_strategy": "round_robin",
+    "default_team": "",
+    "reopen_window_days": "20",
+    "auto_close_days": "10",
+    "at_risk_hours": "12",
+    "currency": "eur",
+    "max_attachment_mb": "5",
+}
+
+
+def test_admin_changes_the_complaint_policy(admin_client: Client, front_line: Team) -> None:
+    response = admin_client.post(
+        "/settings/policy/", {**POLICY, "default_team": str(front_line.pk)}
+    )
+
+    assert response.status_code == 302
+    policy = ComplaintPolicy.current()
+    assert policy.assignment_strategy == AssignmentStrategy.ROUND_ROBIN
+    assert policy.default_team == front_line
+    assert (policy.reopen_window_days, policy.auto_close_days, policy.at_risk_hours) == (20, 10, 12)
+    assert (policy.currency, policy.max_attachment_mb) == ("EUR", 5)
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.COMPLAINT_POLICY_CHANGED).exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("currency", "E1", "three-letter"),
+        ("reopen_window_days", "0", "greater than or equal to 1"),
+        ("max_attachment_mb", "500", "less than or equal to 25"),
+        ("assignment_strategy", "lottery", "valid choice"),
+        ("default_team", "999999", "valid choice"),
+    ],
+)
+def test_bad_policy_input_is_refused(
+    admin_client: Client, field: str, value: str, message: str
+) -> None:
+    before = ComplaintPolicy.current()
+
+    response = admin_client.post("/settings/policy/", {**POLICY, field: value})
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    after = ComplaintPolicy.objects.get()
+    assert (after.currency, after.reopen_window_days, after.assignment_strategy) == (
+        before.currency,
+        before.reopen_window_days,
+        before.assignment_strategy,
+    )

@@ -1,0 +1,172 @@
+"""Dashboard figures computed on hand-made complaints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from accounts.models import Role, User
+from complaints.models import Complaint, RootCause, Status, Team
+from deadlines.models import Clock, Deadline
+from reports import metrics
+from tests.reports.conftest import london, scope, update
+
+NOW = london(2026, 6, 30, 12)
+JUNE = scope(date(2026, 6, 1), date(2026, 6, 30), NOW)
+
+
+def test_workload_counts_open_assigned_at_risk_and_breached_per_team_and_agent(
+    received_at: Callable[..., Complaint], front_line: Team, agent: User
+) -> None:
+    base = {"team": front_line, "status": Status.OPEN}
+    received_at(
+        NOW - timedelta(days=1), **base, assignee=agent, next_due_at=NOW + timedelta(hours=2)
+    )
+    received_at(NOW - timedelta(days=2), **base, next_due_at=NOW - timedelta(minutes=1))
+    received_at(NOW - timedelta(days=3), **base, next_due_at=NOW + timedelta(days=5))
+    received_at(NOW - timedelta(days=3), status=Status.NEW, next_due_at=None, team=None)
+    received_at(NOW - timedelta(days=4), **{**base, "status": Status.RESOLVED}, assignee=agent)
+
+    teams = metrics.workload_by_team(JUNE)
+    agents = metrics.workload_by_agent(JUNE)
+
+    assert teams.headers == ["Team", "Open", "Assigned", "At risk", "Breached"]
+    assert teams.rows == [("Front line", 3, 1, 1, 1), ("No team", 1, 0, 0, 0)]
+    assert agents.rows == [("Alex Agent", 1, 1, 0)]
+
+
+def test_backlog_buckets_count_whole_days_since_receipt(
+    received_at: Callable[..., Complaint],
+) -> None:
+    for age in (timedelta(0), timedelta(days=2, hours=23), timedelta(days=3), timedelta(days=56)):
+        received_at(NOW - age)
+    received_at(NOW - timedelta(days=57))
+    received_at(NOW - timedelta(days=70), status=Status.CLOSED)
+
+    backlog = metrics.backlog_by_age(JUNE)
+
+    assert backlog.rows == [
+        ("0-2 days", 2),
+        ("3-7 days", 1),
+        ("8-14 days", 0),
+        ("15-28 days", 0),
+        ("29-56 days", 1),
+        ("Over 56 days", 1),
+    ]
+
+
+def test_at_risk_and_breached_lists_sort_by_deadline_and_link_to_the_console(
+    received_at: Callable[..., Complaint],
+) -> None:
+    later = received_at(NOW - timedelta(days=1), next_due_at=NOW + timedelta(hours=20))
+    sooner = received_at(NOW - timedelta(days=1), next_due_at=NOW + timedelta(hours=1))
+    breached = received_at(NOW - timedelta(days=9), next_due_at=NOW - timedelta(days=1))
+    received_at(NOW - timedelta(days=1), next_due_at=NOW + timedelta(hours=30))  # not yet at risk
+    received_at(
+        NOW - timedelta(days=9), next_due_at=NOW - timedelta(days=2), status=Status.RESOLVED
+    )
+
+    at_risk = metrics.at_risk_list(JUNE)
+    overdue = metrics.breached_list(JUNE)
+
+    assert [str(row[0]) for row in at_risk.rows] == [sooner.reference, later.reference]
+    assert at_risk.rows[0][0].url == f"/console/complaints/{sooner.reference}/"
+    assert at_risk.rows[0][5] == "2026-06-30 13:00"  # London time
+    assert [str(row[0]) for row in overdue.rows] == [breached.reference]
+
+
+def test_breached_list_stops_at_twenty(received_at: Callable[..., Complaint]) -> None:
+    for hours in range(22):
+        received_at(NOW - timedelta(days=9), next_due_at=NOW - timedelta(hours=hours + 1))
+    assert len(metrics.breached_list(JUNE).rows) == metrics.LIST_LENGTH
+
+
+def test_response_times_give_median_and_average_in_hours_within_the_period(
+    received_at: Callable[..., Complaint],
+) -> None:
+    start = london(2026, 6, 10, 9)
+    for hours in (1, 2, 6):
+        received_at(start, first_responded_at=start + timedelta(hours=hours))
+    # Received before the period: its first response does not count.
+    received_at(london(2026, 5, 31, 9), first_responded_at=london(2026, 6, 2, 9))
+    received_at(start, resolved_at=start + timedelta(hours=10), status=Status.RESOLVED)
+    received_at(start, resolved_at=start + timedelta(hours=30), status=Status.RESOLVED)
+    # Resolved after the period: left out.
+    received_at(start, resolved_at=london(2026, 7, 1, 0, 30), status=Status.RESOLVED)
+
+    rows = metrics.response_times(JUNE).rows
+
+    assert rows[0][1:] == (3, 2.0, 3.0)
+    assert rows[1][1:] == (2, 20.0, 20.0)
+
+
+def test_sla_compliance_is_the_share_of_deadlines_due_in_the_period_met_in_time(
+    received_at: Callable[..., Complaint],
+) -> None:
+    complaints = [received_at(london(2026, 6, 1, 9)) for _ in range(3)]
+    Deadline.objects.all().delete()
+    due = london(2026, 6, 10, 17)
+    first, second, third = complaints
+
+    def deadline(complaint: Complaint, clock: Clock, due_at: object, **extra: object) -> None:
+        Deadline.objects.create(complaint=complaint, clock=clock, due_at=due_at, **extra)
+
+    deadline(first, Clock.FIRST_RESPONSE, due, met_at=due - timedelta(hours=1))
+    deadline(second, Clock.FIRST_RESPONSE, due, met_at=due + timedelta(seconds=1))
+    deadline(third, Clock.FIRST_RESPONSE, london(2026, 5, 31, 17), met_at=london(2026, 5, 30))
+    deadline(first, Clock.RESOLUTION, due)  # unmet and past: missed
+    deadline(first, Clock.SUMMARY_RESOLUTION, due, enforced=False)  # an opportunity, not a duty
+    deadline(second, Clock.RESOLUTION, NOW + timedelta(hours=1))  # not yet due: not counted
+
+    rows = metrics.sla_compliance(JUNE).rows
+
+    assert rows == [("First response", 2, 1, 1, 50.0), ("Resolution", 1, 0, 1, 0.0)]
+
+
+def test_satisfaction_average_and_distribution_of_complaints_resolved_in_the_period(
+    received_at: Callable[..., Complaint],
+) -> None:
+    resolved = london(2026, 6, 15)
+    for score in (5, 5, 4, 1):
+        received_at(london(2026, 6, 1), resolved_at=resolved, satisfaction_score=score)
+    received_at(london(2026, 5, 1), resolved_at=london(2026, 5, 2), satisfaction_score=1)
+
+    table = metrics.satisfaction(JUNE)
+
+    assert table.rows == [
+        ("1 out of 5", 1, 25.0),
+        ("2 out of 5", 0, 0.0),
+        ("3 out of 5", 0, 0.0),
+        ("4 out of 5", 1, 25.0),
+        ("5 out of 5", 2, 50.0),
+        ("Average rating", 3.75, None),
+    ]
+
+
+def test_root_causes_count_complaints_resolved_in_the_period_most_common_first(
+    received_at: Callable[..., Complaint], process_gap: RootCause
+) -> None:
+    fault = RootCause.objects.create(name="System fault")
+    resolved = london(2026, 6, 15)
+    received_at(london(2026, 6, 1), resolved_at=resolved, root_cause=fault)
+    received_at(london(2026, 6, 1), resolved_at=resolved, root_cause=process_gap)
+    received_at(london(2026, 6, 1), resolved_at=resolved, root_cause=process_gap)
+    received_at(london(2026, 5, 1), resolved_at=london(2026, 5, 31, 23, 59), root_cause=fault)
+
+    assert metrics.root_causes(JUNE).rows == [("Process gap", 2), ("System fault", 1)]
+
+
+def test_the_period_runs_over_whole_days_in_the_tenants_time_zone() -> None:
+    period = JUNE.period
+    # British summer time: midnight in London is 23:00 UTC the day before.
+    assert period.start.utctimetuple()[:4] == (2026, 5, 31, 23)
+    assert period.end == london(2026, 7, 1, 0)
+
+
+def test_a_manager_is_counted_as_an_agent_when_complaints_are_assigned_to_them(
+    received_at: Callable[..., Complaint], make_user: Callable[..., User]
+) -> None:
+    boss = make_user(Role.MANAGER, "boss@example.com")
+    received_at(NOW - timedelta(days=1), assignee=boss)
+    update(received_at(NOW - timedelta(days=1)), assignee=boss, status=Status.AWAITING_CONSUMER)
+    assert metrics.workload_by_agent(JUNE).rows == [("boss@example.com", 2, 0, 0)]
