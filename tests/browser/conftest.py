@@ -229,6 +229,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.fixture
 def pages(request: pytest.FixtureRequest) -> Iterator[Pages]:
+    require_chromium()
     checked = Pages(test_name=request.node.name, axe=_axe_script())
     yield checked
     problems = [f"axe: {v}" for v in checked.violations] + [

@@ -10,12 +10,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.support import (
-    REFERENCE,
     E2EServer,
     Pages,
     document_was_kept,
     form_with_button,
     mark_document,
+    submit_complaint,
 )
 
 pytestmark = pytest.mark.browser
@@ -29,22 +29,12 @@ def reveal(form: Any) -> Any:
     return form
 
 
-def new_portal_complaint(page: Any, server: E2EServer, subject: str) -> str:
-    page.goto(server.url("bank", "/complaints/new/"))
-    page.get_by_label("Summary").fill(subject)
-    page.get_by_label("What happened?").fill("The direct debit left my account three days early.")
-    page.get_by_role("button", name="Send complaint").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(subject)
-    found = REFERENCE.search(page.locator("main").inner_text())
-    assert found, "the complaint page shows no reference"
-    return found.group()
-
-
 def test_agent_works_a_complaint_to_resolution_and_the_consumer_accepts(
     e2e_server: E2EServer, signed_in_page: Callable[..., Any], pages: Pages
 ) -> None:
     consumer = signed_in_page("bank", "consumer@bank.example")
-    reference = new_portal_complaint(consumer, e2e_server, "Direct debit collected early")
+    consumer.goto(e2e_server.url("bank", "/complaints/new/"))
+    reference = submit_complaint(consumer, "Direct debit collected early")
 
     agent = signed_in_page("bank", "agent@bank.example")
     agent.goto(e2e_server.url("bank", "/console/"))
