@@ -60,6 +60,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["email"]
+        # Staff pickers and lists filter by role; staff are a few among millions of consumers.
+        indexes = [
+            models.Index(
+                fields=["role", "full_name", "email"],
+                condition=~models.Q(role="consumer"),
+                name="user_staff_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email

@@ -221,6 +221,36 @@ class ResolveForm(ComplaintActionForm):
     )
 
 
+class ProposalDecisionForm(ComplaintActionForm):
+    """A decision on the resolution waiting for approval: the very one the manager was shown."""
+
+    proposal = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any) -> None:
+        super().__init__(*args, complaint=complaint, **kwargs)
+        if complaint.open_proposal is not None:
+            self.initial["proposal"] = complaint.open_proposal.pk
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        proposal = self.complaint.open_proposal
+        if proposal is None or data.get("proposal") != proposal.pk:
+            raise forms.ValidationError(
+                "That resolution is no longer waiting for approval. Reload the page to see why."
+            )
+        data["proposal"] = proposal
+        return data
+
+
+class ReturnResolutionForm(ProposalDecisionForm):
+    comment = forms.CharField(
+        label="What needs to change?",
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say what needs to change before returning the resolution."},
+    )
+
+
 class HoldingResponseForm(ComplaintActionForm):
     reason = forms.CharField(
         label="Why the final response is not ready",

@@ -13,6 +13,7 @@ from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from accounts.models import Role
 from accounts.predicates import passed_second_factor
@@ -130,6 +131,12 @@ class ComplaintPolicy(models.Model):
     )
     currency = models.CharField(max_length=3, default="GBP")
     max_attachment_mb = models.PositiveSmallIntegerField(default=10)
+    final_response_approval = models.BooleanField(
+        "Managers approve final responses",
+        default=False,
+        help_text="An agent's resolution waits for a manager's approval before the consumer "
+        "is sent the final response.",
+    )
 
     class Meta:
         verbose_name_plural = "complaint policies"
@@ -372,6 +379,11 @@ class Complaint(models.Model):
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
+    @cached_property
+    def open_proposal(self) -> ResolutionProposal | None:
+        """The resolution waiting for a manager's approval, read once per instance."""
+        return self.resolution_proposals.open().select_related("root_cause", "proposed_by").first()
+
 
 def next_reference(received_at: Any) -> str:
     """A human reference, unique in the tenant: year of receipt and the schema's sequence."""
@@ -398,6 +410,8 @@ class Event(models.Model):
         RESOLVED = "resolved", "Resolution proposed"
         RESOLUTION_ACCEPTED = "resolution_accepted", "Resolution accepted"
         RESOLUTION_REJECTED = "resolution_rejected", "Resolution rejected"
+        RESOLUTION_PROPOSED = "resolution_proposed", "Resolution sent for approval"
+        RESOLUTION_RETURNED = "resolution_returned", "Resolution returned by a manager"
         LETTER = "letter", "Letter sent"
         RATED = "rated", "Satisfaction rating"
         MERGED = "merged", "Merged"
@@ -446,8 +460,8 @@ class Event(models.Model):
             return f"Referred to {data.get('specialist')}"
         if self.kind == kind.ESCALATED:
             return f"Escalated to level {data.get('level')}"
-        if self.kind == kind.RESOLVED and data.get("outcome"):
-            return f"Resolution proposed: {Outcome(data['outcome']).label.lower()}"
+        if self.kind in (kind.RESOLVED, kind.RESOLUTION_PROPOSED) and data.get("outcome"):
+            return f"{self.get_kind_display()}: {Outcome(data['outcome']).label.lower()}"
         if self.kind == kind.RATED:
             return f"Rated {data.get('score')} out of 5"
         if self.kind == kind.MERGED:
@@ -455,6 +469,58 @@ class Event(models.Model):
                 return f"Closed as a duplicate of {data['into']}"
             return f"{data.get('from')} merged into this complaint"
         return self.get_kind_display()
+
+
+class ResolutionProposalQuerySet(models.QuerySet["ResolutionProposal"]):
+    def open(self) -> ResolutionProposalQuerySet:
+        """Proposals still waiting for a manager's decision."""
+        return self.filter(decision="")
+
+
+class ResolutionProposal(models.Model):
+    """An agent's resolution held back until a manager approves or returns it."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        RETURNED = "returned", "Returned"
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="resolution_proposals"
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    summary = models.TextField(max_length=TEXT_MAX_LENGTH)
+    root_cause = models.ForeignKey(RootCause, on_delete=models.PROTECT, related_name="+")
+    redress_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    redress_currency = models.CharField(max_length=3, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decision = models.CharField(max_length=8, choices=Decision.choices, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    manager_comment = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
+
+    objects: ClassVar[ResolutionProposalQuerySet] = ResolutionProposalQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint"],
+                condition=Q(decision=""),
+                name="resolution_proposal_one_open_per_complaint",
+            ),
+            models.CheckConstraint(
+                condition=Q(redress_amount__isnull=True) | Q(redress_amount__gte=0),
+                name="resolution_proposal_redress_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.get_outcome_display()} ({self.decision or 'open'})"
 
 
 def attachment_path(attachment: Attachment, filename: str) -> str:

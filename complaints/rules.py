@@ -34,6 +34,10 @@ rules.add_perm("complaints.refer_complaint", handles_complaint)
 rules.add_perm("complaints.escalate_complaint", handles_complaint)
 rules.add_perm("complaints.resolve_complaint", handles_complaint)
 rules.add_perm("complaints.merge_complaint", handles_complaint)
+rules.add_perm(
+    "complaints.approve_resolution",
+    (is_verified_manager | is_verified_admin) & can_view_complaint,
+)
 rules.add_perm("complaints.answer_resolution", owns_complaint)
 rules.add_perm("complaints.hand_back", is_verified_specialist & is_referred_specialist)
 rules.add_perm("complaints.bulk_update", is_verified_agent | is_verified_manager)

@@ -38,6 +38,7 @@ from complaints.models import (
     LetterKind,
     Outcome,
     Priority,
+    ResolutionProposal,
     RootCause,
     Status,
     Team,
@@ -518,6 +519,33 @@ def change_status(
         )
 
 
+def _checked_resolution(
+    outcome: Outcome | str, summary: str, root_cause: RootCause | None, redress: Decimal | None
+) -> tuple[str, RootCause]:
+    """The summary and root cause, once the resolution is complete enough to send."""
+    if outcome not in (Outcome.UPHELD, Outcome.PARTLY_UPHELD, Outcome.NOT_UPHELD):
+        raise ComplaintError("Choose an outcome: upheld, partly upheld or not upheld.")
+    summary = summary.strip()
+    if not summary:
+        raise ComplaintError("Write a resolution summary for the consumer.")
+    if root_cause is None or not root_cause.is_active:
+        raise ComplaintError("Choose the root cause, for root-cause analysis.")
+    if redress is not None and redress < 0:
+        raise ComplaintError("Redress cannot be negative.")
+    return summary, root_cause
+
+
+def _require_resolvable(complaint: Complaint) -> None:
+    if complaint.status not in RESOLVABLE:
+        raise ComplaintError(
+            f"A complaint that is {complaint.get_status_display().lower()} cannot be resolved."
+        )
+
+
+def _redress_currency(amount: Decimal | None, currency: str, policy: ComplaintPolicy) -> str:
+    return (currency or policy.currency).upper() if amount else ""
+
+
 def resolve_complaint(
     complaint: Complaint,
     *,
@@ -528,70 +556,185 @@ def resolve_complaint(
     redress_currency: str = "",
     actor: User,
 ) -> Event:
-    """Propose a resolution and send the final response (or summary resolution) it needs."""
-    if outcome not in (Outcome.UPHELD, Outcome.PARTLY_UPHELD, Outcome.NOT_UPHELD):
-        raise ComplaintError("Choose an outcome: upheld, partly upheld or not upheld.")
-    summary = summary.strip()
-    if not summary:
-        raise ComplaintError("Write a resolution summary for the consumer.")
-    if root_cause is None or not root_cause.is_active:
-        raise ComplaintError("Choose the root cause, for root-cause analysis.")
-    if redress_amount is not None and redress_amount < 0:
-        raise ComplaintError("Redress cannot be negative.")
+    """Resolve and send the final response (or summary resolution) it needs.
+
+    Where the tenant has managers approve final responses, an agent's resolution is held as
+    a proposal instead (the returned event is then the internal RESOLUTION_PROPOSED one).
+    """
+    summary, root_cause = _checked_resolution(outcome, summary, root_cause, redress_amount)
     with transaction.atomic():
         _locked(complaint)
         _require(
             actor, "complaints.resolve_complaint", complaint, "You may not resolve this complaint."
         )
-        if complaint.status not in RESOLVABLE:
+        _require_resolvable(complaint)
+        if complaint.resolution_proposals.open().exists():
             raise ComplaintError(
-                f"A complaint that is {complaint.get_status_display().lower()} cannot be resolved."
+                "A resolution of this complaint is waiting for a manager's approval."
             )
         policy = ComplaintPolicy.current()
-        complaint.outcome = outcome
-        complaint.resolution_summary = summary
-        complaint.root_cause = root_cause
-        complaint.redress_amount = redress_amount or None
-        complaint.redress_currency = (
-            (redress_currency or policy.currency).upper() if redress_amount else ""
+        currency = _redress_currency(redress_amount, redress_currency, policy)
+        if policy.final_response_approval and not actor.has_perm(
+            "complaints.approve_resolution", complaint
+        ):
+            proposal = ResolutionProposal.objects.create(
+                complaint=complaint,
+                outcome=outcome,
+                summary=summary,
+                root_cause=root_cause,
+                redress_amount=redress_amount or None,
+                redress_currency=currency,
+                proposed_by=actor,
+            )
+            complaint.save(update_fields=["updated_at"])
+            event = _event(
+                complaint,
+                Event.Kind.RESOLUTION_PROPOSED,
+                actor,
+                body=summary,
+                internal=True,
+                outcome=str(outcome),
+                proposal=proposal.pk,
+            )
+            _notify(
+                complaint.team.manager if complaint.team else None,
+                f"event:{event.pk}",
+                f"{complaint.reference}: a resolution waits for your approval",
+                f"{actor.display_name} proposes to resolve {complaint.reference} as "
+                f"{Outcome(outcome).label.lower()}. The consumer hears nothing until you "
+                f"approve it.\n\n{_console_link(complaint)}",
+            )
+            return event
+        return _resolve(
+            complaint,
+            outcome=outcome,
+            summary=summary,
+            root_cause=root_cause,
+            redress_amount=redress_amount,
+            redress_currency=currency,
+            actor=actor,
         )
-        complaint.save(
-            update_fields=[
-                "outcome",
-                "resolution_summary",
-                "root_cause",
-                "redress_amount",
-                "redress_currency",
-            ]
+
+
+def _resolve(
+    complaint: Complaint,
+    *,
+    outcome: Outcome | str,
+    summary: str,
+    root_cause: RootCause,
+    redress_amount: Decimal | None,
+    redress_currency: str,
+    actor: User,
+) -> Event:
+    """Record the resolution on the locked complaint, send its letters and meet its clocks."""
+    complaint.outcome = outcome
+    complaint.resolution_summary = summary
+    complaint.root_cause = root_cause
+    complaint.redress_amount = redress_amount or None
+    complaint.redress_currency = redress_currency
+    complaint.save(
+        update_fields=[
+            "outcome",
+            "resolution_summary",
+            "root_cause",
+            "redress_amount",
+            "redress_currency",
+        ]
+    )
+    previous = _set_status(complaint, Status.RESOLVED)
+    event = _event(
+        complaint,
+        Event.Kind.RESOLVED,
+        actor,
+        body=summary,
+        previous=previous,
+        outcome=str(outcome),
+    )
+    now = timezone.now()
+    summary_clock = deadline_for(complaint, Clock.SUMMARY_RESOLUTION)
+    # A summary resolution is for complaints settled at once; once a consumer has
+    # rejected a resolution, only a final response will do.
+    if summary_clock is not None and now <= summary_clock.due_at and complaint.reopened_at is None:
+        send_letter(complaint, LetterKind.SUMMARY_RESOLUTION, actor=actor)
+        met = [Clock.SUMMARY_RESOLUTION, Clock.FINAL_RESPONSE]
+    else:
+        send_letter(complaint, LetterKind.FINAL_RESPONSE, actor=actor)
+        met = [Clock.FINAL_RESPONSE]
+    mark_met(complaint, [*met, Clock.RESOLUTION, Clock.INITIAL_RESPONSE, Clock.FIRST_RESPONSE], now)
+    if outcome == Outcome.NOT_UPHELD:
+        _send_adr_letter_if_required(complaint, actor=actor)
+    return event
+
+
+def _locked_open_proposal(proposal: ResolutionProposal, *, actor: User, refusal: str) -> Complaint:
+    """Lock the proposal's complaint and re-read the proposal; it must still wait for a decision."""
+    complaint = _locked(proposal.complaint)
+    _require(actor, "complaints.approve_resolution", complaint, refusal)
+    proposal.refresh_from_db()
+    if proposal.decision:
+        raise ComplaintError(
+            f"This resolution was already {proposal.get_decision_display().lower()}."
         )
-        previous = _set_status(complaint, Status.RESOLVED)
+    return complaint
+
+
+def _decide(proposal: ResolutionProposal, decision: str, *, actor: User, comment: str = "") -> None:
+    proposal.decision = decision
+    proposal.decided_by = actor
+    proposal.decided_at = timezone.now()
+    proposal.manager_comment = comment
+    proposal.save(update_fields=["decision", "decided_by", "decided_at", "manager_comment"])
+
+
+def approve_resolution(proposal: ResolutionProposal, *, actor: User) -> Event:
+    """A manager approves an agent's resolution: the complaint is resolved with it and the
+    consumer sent its final response (or summary resolution), as if resolved directly."""
+    with transaction.atomic():
+        complaint = _locked_open_proposal(
+            proposal, actor=actor, refusal="Only a manager can approve this resolution."
+        )
+        _require_resolvable(complaint)
+        _checked_resolution(
+            proposal.outcome, proposal.summary, proposal.root_cause, proposal.redress_amount
+        )
+        _decide(proposal, ResolutionProposal.Decision.APPROVED, actor=actor)
+        return _resolve(
+            complaint,
+            outcome=proposal.outcome,
+            summary=proposal.summary,
+            root_cause=proposal.root_cause,
+            redress_amount=proposal.redress_amount,
+            redress_currency=proposal.redress_currency,
+            actor=actor,
+        )
+
+
+def return_resolution(proposal: ResolutionProposal, comment: str, *, actor: User) -> Event:
+    """A manager sends an agent's resolution back with what to change; the agent is told."""
+    comment = comment.strip()
+    if not comment:
+        raise ComplaintError("Say what needs to change before returning the resolution.")
+    with transaction.atomic():
+        complaint = _locked_open_proposal(
+            proposal, actor=actor, refusal="Only a manager can return this resolution."
+        )
+        _decide(proposal, ResolutionProposal.Decision.RETURNED, actor=actor, comment=comment)
+        complaint.save(update_fields=["updated_at"])
         event = _event(
             complaint,
-            Event.Kind.RESOLVED,
+            Event.Kind.RESOLUTION_RETURNED,
             actor,
-            body=summary,
-            previous=previous,
-            outcome=str(outcome),
+            body=comment,
+            internal=True,
+            proposal=proposal.pk,
         )
-        now = timezone.now()
-        summary_clock = deadline_for(complaint, Clock.SUMMARY_RESOLUTION)
-        # A summary resolution is for complaints settled at once; once a consumer has
-        # rejected a resolution, only a final response will do.
-        if (
-            summary_clock is not None
-            and now <= summary_clock.due_at
-            and complaint.reopened_at is None
-        ):
-            send_letter(complaint, LetterKind.SUMMARY_RESOLUTION, actor=actor)
-            met = [Clock.SUMMARY_RESOLUTION, Clock.FINAL_RESPONSE]
-        else:
-            send_letter(complaint, LetterKind.FINAL_RESPONSE, actor=actor)
-            met = [Clock.FINAL_RESPONSE]
-        mark_met(
-            complaint, [*met, Clock.RESOLUTION, Clock.INITIAL_RESPONSE, Clock.FIRST_RESPONSE], now
+        _notify(
+            proposal.proposed_by,
+            f"event:{event.pk}",
+            f"{complaint.reference}: your resolution was returned",
+            f"{actor.display_name} returned your resolution of {complaint.reference}:\n\n"
+            f"{comment}\n\n{_console_link(complaint)}",
         )
-        if outcome == Outcome.NOT_UPHELD:
-            _send_adr_letter_if_required(complaint, actor=actor)
         return event
 
 

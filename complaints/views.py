@@ -38,11 +38,13 @@ from complaints.forms import (
     MergeForm,
     MessageForm,
     PriorityForm,
+    ProposalDecisionForm,
     QueueFilterForm,
     RatingForm,
     ReferForm,
     RejectResolutionForm,
     ResolveForm,
+    ReturnResolutionForm,
     StatusForm,
     TeamForm,
 )
@@ -109,13 +111,23 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 
 @dataclass(frozen=True)
 class Action:
-    """One thing a person can do to a complaint: its form, permission and service call."""
+    """One thing a person can do to a complaint: its form, permission and service call.
+
+    ``done`` is the message on success: a text (``{status}`` is the new status) or, where
+    it depends on what the service did, a function of the service's result.
+    """
 
     form: type[ComplaintActionForm]
     permission: str
-    run: Callable[[Complaint, dict[str, Any], User], object]
-    done: str
+    run: Callable[[Complaint, dict[str, Any], User], Any]
+    done: str | Callable[[Any], str]
     error_field: str | None = None
+
+
+def _resolved_message(event: Event) -> str:
+    if event.kind == Event.Kind.RESOLUTION_PROPOSED:
+        return "Resolution sent to a manager for approval. The consumer hears nothing until then."
+    return "Resolution sent to the consumer."
 
 
 ACTIONS: dict[str, Action] = {
@@ -208,7 +220,21 @@ ACTIONS: dict[str, Action] = {
             redress_currency=data["redress_currency"],
             actor=user,
         ),
-        "Resolution sent to the consumer.",
+        _resolved_message,
+    ),
+    "approve_resolution": Action(
+        ProposalDecisionForm,
+        "complaints.approve_resolution",
+        lambda c, data, user: services.approve_resolution(data["proposal"], actor=user),
+        "Resolution approved and sent to the consumer.",
+    ),
+    "return_resolution": Action(
+        ReturnResolutionForm,
+        "complaints.approve_resolution",
+        lambda c, data, user: services.return_resolution(
+            data["proposal"], data["comment"], actor=user
+        ),
+        "Resolution returned with your comment.",
     ),
     "holding_response": Action(
         HoldingResponseForm,
@@ -308,12 +334,17 @@ def _perform(
     form = spec.form(request.POST, request.FILES, complaint=complaint, auto_id=f"id_{action}_%s")
     if form.is_valid():
         try:
-            spec.run(complaint, form.cleaned_data, request.user)
+            result = spec.run(complaint, form.cleaned_data, request.user)
         except ComplaintError as error:
             form.add_error(spec.error_field, str(error))
         else:
             fresh = get_complaint_for(request, reference, "complaints.view_complaint")
-            messages.success(request, spec.done.format(status=fresh.get_status_display()))
+            done = (
+                spec.done(result)
+                if callable(spec.done)
+                else spec.done.format(status=fresh.get_status_display())
+            )
+            messages.success(request, done)
             if request.htmx:  # type: ignore[attr-defined]
                 return _workspace(request, fresh, template)
             return redirect("console_complaint" if console else "complaint_detail", reference)

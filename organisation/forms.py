@@ -181,6 +181,7 @@ class ComplaintPolicyForm(forms.ModelForm):
             "at_risk_hours",
             "currency",
             "max_attachment_mb",
+            "final_response_approval",
         ]
         help_texts = {"currency": "Three-letter ISO code for redress, e.g. GBP."}
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
-from datetime import date
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -45,6 +46,26 @@ def _query(form: PeriodForm | ReturnPeriodForm) -> str:
     return urlencode({name: value for name, value in form.data.items() if value is not None})
 
 
+# Figures over hundreds of thousands of complaints take about a second to compute; they are
+# kept per tenant (cache keys carry the schema) and period for a few minutes, and a finished
+# period's return for an hour, since it no longer changes.
+DASHBOARD_CACHE_SECONDS = 300
+CLOSED_PERIOD_CACHE_SECONDS = 3600
+
+
+def cached_tables(
+    kind: str, period: Period, compute: Callable[[], list[Table]]
+) -> tuple[list[Table], datetime]:
+    """The report's tables and the moment they were computed, from the cache when fresh."""
+    key = f"reports:{kind}:{period.slug}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = (compute(), timezone.now())
+        closed = kind == "return" and period.end <= timezone.now()
+        cache.set(key, cached, CLOSED_PERIOD_CACHE_SECONDS if closed else DASHBOARD_CACHE_SECONDS)
+    return cached
+
+
 def _render_page(
     request: AuthenticatedRequest, template: str, context: dict[str, Any]
 ) -> HttpResponse:
@@ -64,13 +85,18 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     if form.is_valid():
         scope = Scope(_period(form, time_zone), timezone.now())
         period = scope.period
-        tables = [figure(scope) for figure in metrics.DASHBOARD_TABLES.values()]
+        tables, computed_at = cached_tables(
+            "dashboard",
+            period,
+            lambda: [figure(scope) for figure in metrics.DASHBOARD_TABLES.values()],
+        )
     return _render_page(
         request,
         "reports/dashboard.html",
         {
             "form": form,
             "tables": tables,
+            "computed_at": computed_at if period else None,
             "period": period,
             "query": _query(form),
             "csv_view": "dashboard_csv",
@@ -89,7 +115,12 @@ def dashboard_csv(request: AuthenticatedRequest, table: str) -> HttpResponseBase
     if not form.is_valid():
         return _invalid_period(form)
     scope = Scope(_period(form, time_zone), timezone.now())
-    return csv_response(figure(scope), scope.period)
+    tables, _ = cached_tables(
+        "dashboard",
+        scope.period,
+        lambda: [each(scope) for each in metrics.DASHBOARD_TABLES.values()],
+    )
+    return csv_response(tables[list(metrics.DASHBOARD_TABLES).index(table)], scope.period)
 
 
 @require_GET
@@ -103,7 +134,14 @@ def regulatory_return(request: AuthenticatedRequest) -> HttpResponse:
     period = None
     if form.is_valid():
         period = _period(form, time_zone)
-        tables = metrics.regulatory_return(period, tenant.regulatory_profile, tenant_calendar)
+        chosen_period = period
+        tables, computed_at = cached_tables(
+            "return",
+            period,
+            lambda: metrics.regulatory_return(
+                chosen_period, tenant.regulatory_profile, tenant_calendar
+            ),
+        )
     return _render_page(
         request,
         "reports/regulatory_return.html",
@@ -112,6 +150,7 @@ def regulatory_return(request: AuthenticatedRequest) -> HttpResponse:
             "tables": tables,
             "period": period,
             "profile": tenant.get_regulatory_profile_display(),
+            "computed_at": computed_at if period else None,
             "query": _query(form),
             "csv_view": "regulatory_return_csv",
         },
@@ -126,7 +165,10 @@ def regulatory_return_csv(request: AuthenticatedRequest, table: str) -> HttpResp
     if not form.is_valid():
         return _invalid_period(form)
     period = _period(form, time_zone)
-    tables = metrics.regulatory_return(period, current.tenant().regulatory_profile, tenant_calendar)
+    profile = current.tenant().regulatory_profile
+    tables, _ = cached_tables(
+        "return", period, lambda: metrics.regulatory_return(period, profile, tenant_calendar)
+    )
     chosen = next((each for each in tables if each.key == table), None)
     if chosen is None:
         raise Http404

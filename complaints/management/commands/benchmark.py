@@ -95,6 +95,11 @@ class Command(BaseCommand):
             )
             TOTPDevice.objects.create(user=agent, name="bench", confirmed=True)
         team.members.add(agent)
+        if not User.objects.filter(email="manager@bench.example").exists():
+            manager = User.objects.create_user(
+                "manager@bench.example", "bench-password-123", role=Role.MANAGER
+            )
+            TOTPDevice.objects.create(user=manager, name="bench", confirmed=True)
         have_consumers = User.objects.filter(role=Role.CONSUMER).count()
         if have_consumers < consumers:
             started = time.monotonic()
@@ -147,17 +152,34 @@ class Command(BaseCommand):
                     f"INSERT INTO complaints_complaint ({columns}) SELECT {values} "  # noqa: S608
                     f"FROM generate_series({have + 1}, {complaints}) AS g"
                 )
-                cursor.execute("ANALYZE")
             self.stdout.write(f"Complaints: {complaints} ({time.monotonic() - started:.0f} s)")
+        if Complaint.objects.filter(search_vector__isnull=True).exists():
+            started = time.monotonic()
+            # The same weighting as the services give a complaint without correspondence.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE complaints_complaint SET search_vector = "
+                    "setweight(to_tsvector('english', subject), 'A') || "
+                    "setweight(to_tsvector('english', description), 'B') "
+                    "WHERE search_vector IS NULL"
+                )
+                cursor.execute("ANALYZE")
+            self.stdout.write(f"Search vectors ({time.monotonic() - started:.0f} s)")
         consumer = User.objects.get(email="consumer1@bench.example")
         return agent, consumer
 
-    def measure(self, tenant: Tenant, agent: User, consumer: User, runs: int) -> None:
-        staff = Client(HTTP_HOST=tenant.host)
-        staff.force_login(agent, backend="django.contrib.auth.backends.ModelBackend")
-        session = staff.session
-        session["otp_device_id"] = TOTPDevice.objects.get(user=agent).persistent_id
+    @staticmethod
+    def staff_client(tenant: Tenant, user: User) -> Client:
+        client = Client(HTTP_HOST=tenant.host)
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        session = client.session
+        session["otp_device_id"] = TOTPDevice.objects.get(user=user).persistent_id
         session.save()
+        return client
+
+    def measure(self, tenant: Tenant, agent: User, consumer: User, runs: int) -> None:
+        staff = self.staff_client(tenant, agent)
+        boss = self.staff_client(tenant, User.objects.get(email="manager@bench.example"))
         person = Client(HTTP_HOST=tenant.host)
         person.force_login(consumer, backend="django.contrib.auth.backends.ModelBackend")
         token = issue_tokens(consumer, second_factor=False)["access"]
@@ -175,6 +197,8 @@ class Command(BaseCommand):
             ),
             ("consumer: my complaints", lambda: person.get("/complaints/")),
             ("API: list complaints", lambda: api.get("/api/v1/complaints/")),
+            ("manager dashboard", lambda: boss.get("/dashboard/")),
+            ("regulatory return", lambda: boss.get("/dashboard/return/")),
         ]
         self.stdout.write(
             f"\n{Complaint.objects.count():,} complaints in {tenant.slug}; "
