@@ -213,6 +213,12 @@ def _notify(recipient: User | None, key: str, subject: str, body: str) -> None:
         )
 
 
+def _tell_staff(person: User | None, event: Event, subject: str, message: str) -> None:
+    """E-mail a staff member about ``event``, with a link to the complaint in the console."""
+    complaint = event.complaint
+    _notify(person, f"event:{event.pk}", subject, f"{message}\n\n{_console_link(complaint)}")
+
+
 def _console_link(complaint: Complaint) -> str:
     return f"{current.tenant().base_url}/console/complaints/{complaint.reference}/"
 
@@ -439,12 +445,11 @@ def reply_to_complaint(
         _attach(complaint, event, files, actor=actor)
         _refresh_search_vector(complaint)
         if by_consumer:
-            _notify(
+            _tell_staff(
                 complaint.assignee,
-                f"event:{event.pk}",
+                event,
                 f"{complaint.reference}: the consumer replied",
-                f"{complaint.consumer.display_name} replied to {complaint.reference}.\n\n"
-                f"{_console_link(complaint)}",
+                f"{complaint.consumer.display_name} replied to {complaint.reference}.",
             )
         else:
             _notify(
@@ -596,13 +601,13 @@ def resolve_complaint(
                 outcome=str(outcome),
                 proposal=proposal.pk,
             )
-            _notify(
+            _tell_staff(
                 complaint.team.manager if complaint.team else None,
-                f"event:{event.pk}",
+                event,
                 f"{complaint.reference}: a resolution waits for your approval",
                 f"{actor.display_name} proposes to resolve {complaint.reference} as "
                 f"{Outcome(outcome).label.lower()}. The consumer hears nothing until you "
-                f"approve it.\n\n{_console_link(complaint)}",
+                f"approve it.",
             )
             return event
         return _resolve(
@@ -728,12 +733,11 @@ def return_resolution(proposal: ResolutionProposal, comment: str, *, actor: User
             internal=True,
             proposal=proposal.pk,
         )
-        _notify(
+        _tell_staff(
             proposal.proposed_by,
-            f"event:{event.pk}",
+            event,
             f"{complaint.reference}: your resolution was returned",
-            f"{actor.display_name} returned your resolution of {complaint.reference}:\n\n"
-            f"{comment}\n\n{_console_link(complaint)}",
+            f"{actor.display_name} returned your resolution of {complaint.reference}:\n\n{comment}",
         )
         return event
 
@@ -786,11 +790,11 @@ def reject_resolution(complaint: Complaint, reason: str, *, actor: User) -> Even
             complaint, Event.Kind.RESOLUTION_REJECTED, actor, body=reason, previous=previous
         )
         _send_adr_letter_if_required(complaint, actor=None)
-        _notify(
+        _tell_staff(
             complaint.assignee,
-            f"event:{event.pk}",
+            event,
             f"{complaint.reference}: resolution rejected",
-            f"The consumer rejected the resolution of {complaint.reference}.\n\n{_console_link(complaint)}",
+            f"The consumer rejected the resolution of {complaint.reference}.",
         )
         return event
 
@@ -971,11 +975,11 @@ def refer_to_specialist(complaint: Complaint, specialist: User, note: str, *, ac
             internal=True,
             specialist=specialist.display_name,
         )
-        _notify(
+        _tell_staff(
             specialist,
-            f"event:{event.pk}",
+            event,
             f"{complaint.reference} was referred to you",
-            f"{actor.display_name} asks: {note}\n\n{_console_link(complaint)}",
+            f"{actor.display_name} asks: {note}",
         )
         return event
 
@@ -995,11 +999,11 @@ def hand_back(complaint: Complaint, findings: str, *, actor: User) -> Event:
         complaint.specialist = None
         complaint.save(update_fields=["specialist", "updated_at"])
         event = _event(complaint, Event.Kind.HANDED_BACK, actor, body=findings, internal=True)
-        _notify(
+        _tell_staff(
             complaint.assignee,
-            f"event:{event.pk}",
+            event,
             f"{complaint.reference} is back from the specialist",
-            f"{actor.display_name} handed back {complaint.reference}.\n\n{_console_link(complaint)}",
+            f"{actor.display_name} handed back {complaint.reference}.",
         )
         return event
 
@@ -1033,11 +1037,11 @@ def escalate_complaint(complaint: Complaint, reason: str, *, actor: User | None)
             level=complaint.escalation_level,
         )
         manager = complaint.team.manager if complaint.team else None
-        _notify(
+        _tell_staff(
             manager,
-            f"event:{event.pk}",
+            event,
             f"{complaint.reference} escalated to level {complaint.escalation_level}",
-            f"{reason}\n\n{_console_link(complaint)}",
+            reason,
         )
         return event
 
