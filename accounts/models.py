@@ -25,6 +25,29 @@ STAFF_ROLES = frozenset({Role.AGENT, Role.SPECIALIST, Role.MANAGER, Role.ADMIN, 
 TENANT_STAFF_ROLES = (Role.AGENT, Role.SPECIALIST, Role.MANAGER, Role.ADMIN)
 
 
+class SystemActor:
+    """The product itself as the actor of a change nobody asked for at that moment.
+
+    The deadline scan, automatic closure and the letters a regulator requires on time are
+    made by the system actor. It is named explicitly: a service never treats a missing actor
+    as permission. It holds no role, so no role predicate admits it; rules name it with
+    ``accounts.predicates.is_system``.
+    """
+
+    pk = None
+    role = None
+    is_authenticated = False
+    is_active = True
+    display_name = "the complaints system"
+    email = ""
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = SystemActor()
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import rules
 
-from accounts.models import STAFF_ROLES, Role
+from accounts.models import STAFF_ROLES, Role, SystemActor
 
 
 def _has_role(*roles: Role) -> rules.Predicate:
@@ -46,28 +46,15 @@ def second_factor_required(user: Any) -> bool:
     return bool(required)
 
 
-def passed_second_factor(user: Any) -> bool:
-    """The user passed their second factor in this session, or the policy does not ask for one."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    is_verified = getattr(user, "is_verified", None)
-    if is_verified and is_verified():
-        return True
-    return not second_factor_required(user)
+@rules.predicate
+def is_system(user: Any) -> bool:
+    """The product acting by itself (deadline scan, automatic closure, letters it owes)."""
+    return isinstance(user, SystemActor)
 
 
-has_verified_second_factor = rules.predicate(
-    passed_second_factor, name="has_verified_second_factor"
-)
-
-
-# Staff predicates include the second factor: a staff member who has only passed the
-# password step is, for every permission, nobody.
-is_verified_agent = is_agent & has_verified_second_factor
-is_verified_specialist = is_specialist & has_verified_second_factor
-is_verified_manager = is_manager & has_verified_second_factor
-is_verified_admin = is_tenant_admin & has_verified_second_factor
-is_verified_operator = is_operator & has_verified_second_factor
-is_verified_staff = (
-    is_verified_agent | is_verified_specialist | is_verified_manager | is_verified_admin
-)
+# Predicates speak of role, team and relationship only. Whether a staff member has passed the
+# second factor is decided once, at the edges: the web middleware
+# (``accounts.middleware.StaffTwoFactorMiddleware``) and the API authentication
+# (``accounts.authentication.TenantJWTAuthentication``). So a Celery task, a management command
+# and a test call the same services with a plain user.
+is_console_staff = is_agent | is_specialist | is_manager | is_tenant_admin

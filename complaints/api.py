@@ -149,9 +149,9 @@ class ComplaintViewSet(
     def get_queryset(self) -> QuerySet[Complaint]:
         queryset = Complaint.objects.visible_to(self.request.user).for_list()
         if self.action == "retrieve":
-            events = Event.objects.select_related("actor", "complaint")
-            if not self.request.user.has_perm("complaints.view_internal_notes"):
-                events = events.filter(is_internal=False)
+            events = Event.objects.visible_to(self.request.user).select_related(
+                "actor", "complaint"
+            )
             queryset = queryset.prefetch_related(
                 Prefetch("events", queryset=events, to_attr="visible_events")
             )

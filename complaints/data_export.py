@@ -21,17 +21,17 @@ def _when(moment: datetime | None) -> str | None:
 def consumer_data(user: User, tenant: Tenant) -> dict[str, Any]:
     """The consumer's account and complaints with what they can see of them, never internal."""
     complaints = (
-        Complaint.objects.filter(consumer=user)
+        Complaint.objects.visible_to(user)
         .select_related("category", "category__parent")
         .prefetch_related(
             Prefetch(
                 "events",
-                queryset=Event.objects.filter(is_internal=False).order_by("created_at", "id"),
+                queryset=Event.objects.visible_to(user).order_by("created_at", "id"),
                 to_attr="public_events",
             ),
             Prefetch(
                 "attachments",
-                queryset=Attachment.objects.filter(is_internal=False).order_by("created_at", "id"),
+                queryset=Attachment.objects.visible_to(user).order_by("created_at", "id"),
                 to_attr="public_attachments",
             ),
         )

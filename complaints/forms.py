@@ -359,7 +359,7 @@ class QueueFilterForm(forms.Form):
             if value not in (None, "") and name not in self.errors
         }
 
-    def apply(self, queryset: ComplaintQuerySet, *, include_internal: bool) -> ComplaintQuerySet:
+    def apply(self, queryset: ComplaintQuerySet, *, actor: Any) -> ComplaintQuerySet:
         data = self.valid_data()
         exact = {
             name: data[name]
@@ -377,7 +377,7 @@ class QueueFilterForm(forms.Form):
             )
             queryset = queryset.filter(received_at__lt=end)
         if data.get("q", "").strip():
-            queryset = queryset.search(data["q"], include_internal=include_internal)
+            queryset = queryset.search(data["q"], actor=actor)
         return queryset
 
     def query_params(self) -> dict[str, str]:

@@ -1,4 +1,8 @@
-"""Who may do what to a complaint. One source of truth for views, templates and the API."""
+"""Who may do what to a complaint. One source of truth for views, templates and the API.
+
+Predicates speak of role, team and relationship only; the second factor is enforced at the
+edges (web middleware and API authentication), never here.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,13 @@ from typing import Any
 import rules
 
 from accounts.predicates import (
+    is_agent,
+    is_console_staff,
     is_consumer,
-    is_verified_admin,
-    is_verified_agent,
-    is_verified_manager,
-    is_verified_specialist,
+    is_manager,
+    is_specialist,
+    is_system,
+    is_tenant_admin,
 )
 
 
@@ -45,13 +51,18 @@ def team_ids(user: Any) -> frozenset[int]:
 
 
 owns_complaint = is_consumer & is_complaint_consumer
-handles_complaint = is_verified_manager | (is_verified_agent & is_in_complaint_team)
+handles_complaint = is_manager | (is_agent & is_in_complaint_team)
+# The read rule. ``Complaint.objects.visible_to`` is the same rule as a query; a test checks
+# that the two agree for every role and fixture complaint.
 can_view_complaint = (
     owns_complaint
     | handles_complaint
-    | is_verified_admin
-    | (is_verified_specialist & is_referred_specialist)
+    | is_tenant_admin
+    | (is_specialist & is_referred_specialist)
+    | is_system
 )
-works_in_console = (
-    is_verified_agent | is_verified_specialist | is_verified_manager | is_verified_admin
-)
+approves_resolutions = (is_manager | is_tenant_admin) & can_view_complaint
+works_in_console = is_console_staff
+# Who reads internal notes and internal files: staff in the console and the system itself.
+# ``Event.objects.visible_to`` and ``Attachment.objects.visible_to`` apply it; nothing else does.
+sees_internal = is_console_staff | is_system

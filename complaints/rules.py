@@ -1,45 +1,58 @@
+"""The complaint permissions, each one named rule over the predicates."""
+
 from __future__ import annotations
 
 import rules
 
 from accounts.predicates import (
+    is_agent,
     is_consumer,
-    is_verified_admin,
-    is_verified_agent,
-    is_verified_manager,
-    is_verified_specialist,
+    is_manager,
+    is_specialist,
+    is_system,
+    is_tenant_admin,
 )
 from complaints.predicates import (
+    approves_resolutions,
     can_view_complaint,
     handles_complaint,
+    is_complaint_consumer,
     is_referred_specialist,
     owns_complaint,
+    sees_internal,
     works_in_console,
 )
 
 rules.add_perm("complaints.submit_complaint", is_consumer)
-rules.add_perm("complaints.log_on_behalf", is_verified_agent | is_verified_manager)
+rules.add_perm("complaints.log_on_behalf", is_agent | is_manager)
+# Logging one complaint: the consumer for themself, or staff on a consumer's behalf.
+rules.add_perm(
+    "complaints.log_complaint", (is_consumer & is_complaint_consumer) | is_agent | is_manager
+)
 rules.add_perm("complaints.view_complaint", can_view_complaint)
 rules.add_perm("complaints.reply_to_complaint", owns_complaint | handles_complaint)
 rules.add_perm(
     "complaints.add_internal_note",
-    handles_complaint | (is_verified_specialist & is_referred_specialist),
+    handles_complaint | (is_specialist & is_referred_specialist),
 )
-rules.add_perm("complaints.view_internal_notes", works_in_console)
+rules.add_perm("complaints.view_internal_notes", sees_internal)
 rules.add_perm("complaints.change_status", owns_complaint | handles_complaint)
 rules.add_perm("complaints.use_console", works_in_console)
 rules.add_perm("complaints.assign_complaint", handles_complaint)
 rules.add_perm("complaints.triage_complaint", handles_complaint)
 rules.add_perm("complaints.refer_complaint", handles_complaint)
-rules.add_perm("complaints.escalate_complaint", handles_complaint)
+# The deadline scan escalates a complaint whose clock was missed.
+rules.add_perm("complaints.escalate_complaint", handles_complaint | is_system)
 rules.add_perm("complaints.resolve_complaint", handles_complaint)
+# Letters a regulator requires: sent by the handlers, or by the system when they fall due.
+rules.add_perm("complaints.send_letter", handles_complaint | is_system)
 rules.add_perm("complaints.merge_complaint", handles_complaint)
-rules.add_perm(
-    "complaints.approve_resolution",
-    (is_verified_manager | is_verified_admin) & can_view_complaint,
-)
+rules.add_perm("complaints.approve_resolution", approves_resolutions)
 rules.add_perm("complaints.answer_resolution", owns_complaint)
-rules.add_perm("complaints.hand_back", is_verified_specialist & is_referred_specialist)
-rules.add_perm("complaints.bulk_update", is_verified_agent | is_verified_manager)
-rules.add_perm("complaints.reassign_complaints", is_verified_manager)
-rules.add_perm("complaints.manage_canned_responses", is_verified_manager | is_verified_admin)
+rules.add_perm("complaints.hand_back", is_specialist & is_referred_specialist)
+rules.add_perm("complaints.bulk_update", is_agent | is_manager)
+rules.add_perm("complaints.reassign_complaints", is_manager)
+rules.add_perm("complaints.manage_canned_responses", is_manager | is_tenant_admin)
+# What only the product does by itself: deadline alerts and closing unanswered resolutions.
+rules.add_perm("complaints.watch_deadlines", is_system)
+rules.add_perm("complaints.close_automatically", is_system)

@@ -88,12 +88,9 @@ def get_complaint_for(request: AuthenticatedRequest, reference: str, permission:
 
 
 def timeline(complaint: Complaint, user: Any) -> list[Event]:
-    """The events ``user`` may read, with their files; internal ones only for staff."""
-    events = complaint.events.select_related("actor")
-    attachments = Attachment.objects.order_by("pk")
-    if not user.has_perm("complaints.view_internal_notes"):
-        events = events.filter(is_internal=False)
-        attachments = attachments.filter(is_internal=False)
+    """The events ``user`` may read, with their files, through the one read path."""
+    events = Event.objects.visible_to(user).filter(complaint=complaint).select_related("actor")
+    attachments = Attachment.objects.visible_to(user).order_by("pk")
     return list(events.prefetch_related(Prefetch("attachments", queryset=attachments)))
 
 
@@ -308,7 +305,7 @@ def _workspace(
             Complaint.objects.visible_to(user)
             .filter(consumer_id=complaint.consumer_id)
             .exclude(pk=complaint.pk)
-            .only("reference", "subject", "status", "received_at")
+            .only("reference", "subject", "status", "received_at", "merged_into")
             .order_by("-received_at")[:OTHER_COMPLAINTS_SHOWN]
         )
         context["canned_responses"] = CannedResponse.objects.only("pk", "title")
@@ -372,9 +369,9 @@ def attachment_download(
 ) -> FileResponse:
     """A file of a complaint, for those who may see the complaint (and internal files, staff)."""
     complaint = get_complaint_for(request, reference, "complaints.view_complaint")
-    attachment = get_object_or_404(complaint.attachments, pk=attachment_id)
-    if attachment.is_internal and not request.user.has_perm("complaints.view_internal_notes"):
-        raise Http404
+    attachment = get_object_or_404(
+        Attachment.objects.visible_to(request.user), complaint=complaint, pk=attachment_id
+    )
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
@@ -512,9 +509,7 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
     queryset, default_sort = _queue_view(
         Complaint.objects.visible_to(user).active().for_list(), current, user, now
     )
-    queryset = filters.apply(
-        queryset, include_internal=user.has_perm("complaints.view_internal_notes")
-    )
+    queryset = filters.apply(queryset, actor=user)
     params = {"view": current, **filters.query_params()}
     page = keyset_page(
         queryset,

@@ -1,26 +1,27 @@
-"""Computing and keeping each complaint's deadlines, in the tenant's business calendar."""
+"""The tenant's business calendar and the due dates of a complaint's clocks.
+
+Facts in, due dates out: this module never reads or writes a complaint. The complaints app
+keeps its own deadline rows and columns (``complaints.services.clocks``).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date, datetime
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
-from django.utils import timezone
 
 from deadlines.calendar import BusinessCalendar
-from deadlines.models import BusinessHours, Clock, Closure, Deadline, SlaPolicy
+from deadlines.models import BusinessHours, Clock, Closure, SlaPolicy
 from deadlines.profiles import ClockFacts, regulatory_due_dates
 from tenancy import current
 
-if TYPE_CHECKING:
-    from complaints.models import Complaint
-
 logger = logging.getLogger(__name__)
 
+# The tenant's own clocks, which pause while the complaint awaits the consumer.
 SLA_CLOCKS = (Clock.FIRST_RESPONSE, Clock.RESOLUTION)
 
 
@@ -64,118 +65,51 @@ def tenant_calendar() -> BusinessCalendar:
     )
 
 
+@dataclass(frozen=True)
+class DueDate:
+    """When one clock falls due, whether a regulator sets it, and whether it is a duty."""
+
+    due_at: datetime
+    regulatory: bool
+    enforced: bool
+
+
+@dataclass(frozen=True)
+class SlaFacts:
+    """What the tenant's own SLA clocks depend on (business hours of the tenant's calendar)."""
+
+    received_at: datetime
+    # The resolution clock runs again from a reopening.
+    resolution_from: datetime
+    # Business time spent awaiting the consumer, which the SLA clocks do not count.
+    paused_for: timedelta
+
+
 def due_dates(
-    complaint: Complaint, calendar: BusinessCalendar
-) -> dict[Clock, tuple[datetime, bool, bool]]:
-    """Every clock that applies to ``complaint``: due time, regulatory, enforced."""
-    facts = ClockFacts(
-        received_at=complaint.received_at,
-        payment_services=bool(complaint.category and complaint.category.payment_services),
-        extended=complaint.holding_response_sent_at is not None,
-    )
+    *,
+    profile: str,
+    facts: ClockFacts,
+    calendar: BusinessCalendar,
+    sla: SlaPolicy | None = None,
+    sla_facts: SlaFacts | None = None,
+) -> dict[Clock, DueDate]:
+    """Every clock that applies: the regulator's (``profile``, from ``facts``) and, when the
+    tenant has SLA targets for the complaint's priority, its own first-response and resolution
+    targets in business hours of ``calendar``. Pure: reads and writes nothing."""
     clocks = {
-        clock: (due, True, enforced)
-        for clock, (due, enforced) in regulatory_due_dates(
-            current.tenant().regulatory_profile, calendar, facts
-        ).items()
+        clock: DueDate(due, True, enforced)
+        for clock, (due, enforced) in regulatory_due_dates(profile, calendar, facts).items()
     }
-    policy = SlaPolicy.objects.filter(priority=complaint.priority).first()
-    if policy is not None:
-        paused = complaint.sla_paused_for
-        clocks[Clock.FIRST_RESPONSE] = (
-            calendar.add_business_time(complaint.received_at, policy.first_response + paused),
+    if sla is not None and sla_facts is not None:
+        paused = sla_facts.paused_for
+        clocks[Clock.FIRST_RESPONSE] = DueDate(
+            calendar.add_business_time(sla_facts.received_at, sla.first_response + paused),
             False,
             True,
         )
-        clocks[Clock.RESOLUTION] = (
-            calendar.add_business_time(
-                complaint.reopened_at or complaint.received_at, policy.resolution + paused
-            ),
+        clocks[Clock.RESOLUTION] = DueDate(
+            calendar.add_business_time(sla_facts.resolution_from, sla.resolution + paused),
             False,
             True,
         )
     return clocks
-
-
-def refresh_deadlines(complaint: Complaint, calendar: BusinessCalendar | None = None) -> None:
-    """Recompute the complaint's unmet deadlines from its current inputs, and next_due_at."""
-    calendar = calendar or tenant_calendar()
-    wanted = due_dates(complaint, calendar)
-    existing = {deadline.clock: deadline for deadline in complaint.deadlines.all()}
-    for clock, (due_at, regulatory, enforced) in wanted.items():
-        deadline = existing.get(clock)
-        if deadline is None:
-            Deadline.objects.create(
-                complaint=complaint,
-                clock=clock,
-                due_at=due_at,
-                regulatory=regulatory,
-                enforced=enforced,
-            )
-        elif deadline.met_at is None and deadline.due_at != due_at:
-            deadline.due_at = due_at
-            # A moved deadline is watched afresh, unless it was breached and is still past:
-            # the scan must not report (and escalate) that breach a second time.
-            if deadline.breached_at is None or due_at > timezone.now():
-                deadline.at_risk_notified_at = None
-                deadline.breached_at = None
-            deadline.save(update_fields=["due_at", "at_risk_notified_at", "breached_at"])
-    # A clock that no longer applies goes, unless it was met or breached: those are records.
-    stale = [
-        clock
-        for clock, deadline in existing.items()
-        if clock not in wanted and not deadline.met_at and not deadline.breached_at
-    ]
-    if stale:
-        complaint.deadlines.filter(clock__in=stale).delete()
-    update_next_due(complaint)
-
-
-def update_next_due(complaint: Complaint) -> None:
-    """Store the earliest deadline still running, for queue sorting and at-risk filters."""
-    next_due = None
-    if complaint.is_active:
-        running = complaint.deadlines.open()
-        if complaint.sla_paused_since is not None:
-            running = running.exclude(clock__in=SLA_CLOCKS)
-        next_due = running.order_by("due_at").values_list("due_at", flat=True).first()
-    if next_due != complaint.next_due_at:
-        complaint.next_due_at = next_due
-        type(complaint).objects.filter(pk=complaint.pk).update(next_due_at=next_due)
-
-
-def mark_met(complaint: Complaint, clocks: Iterable[Clock], at: datetime | None = None) -> None:
-    """Record that the duties behind ``clocks`` were done at ``at`` (now by default)."""
-    complaint.deadlines.filter(clock__in=list(clocks), met_at__isnull=True).update(
-        met_at=at or timezone.now()
-    )
-    update_next_due(complaint)
-
-
-def pause_sla(complaint: Complaint) -> None:
-    """Stop the tenant's SLA clocks while the complaint awaits the consumer."""
-    if complaint.sla_paused_since is None:
-        complaint.sla_paused_since = timezone.now()
-        type(complaint).objects.filter(pk=complaint.pk).update(
-            sla_paused_since=complaint.sla_paused_since
-        )
-        update_next_due(complaint)
-
-
-def resume_sla(complaint: Complaint, calendar: BusinessCalendar | None = None) -> None:
-    """Restart the SLA clocks, pushing them back by the business time spent waiting."""
-    if complaint.sla_paused_since is None:
-        return
-    calendar = calendar or tenant_calendar()
-    complaint.sla_paused_for += calendar.business_time_between(
-        complaint.sla_paused_since, timezone.now()
-    )
-    complaint.sla_paused_since = None
-    type(complaint).objects.filter(pk=complaint.pk).update(
-        sla_paused_for=complaint.sla_paused_for, sla_paused_since=None
-    )
-    refresh_deadlines(complaint, calendar)
-
-
-def deadline_for(complaint: Complaint, clock: Clock) -> Deadline | None:
-    return next((d for d in complaint.deadlines.all() if d.clock == clock), None)

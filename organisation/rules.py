@@ -2,6 +2,6 @@ from __future__ import annotations
 
 import rules
 
-from accounts.predicates import is_verified_admin
+from accounts.predicates import is_tenant_admin
 
-rules.add_perm("organisation.manage_settings", is_verified_admin)
+rules.add_perm("organisation.manage_settings", is_tenant_admin)

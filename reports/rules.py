@@ -2,6 +2,6 @@ from __future__ import annotations
 
 import rules
 
-from accounts.predicates import is_verified_admin, is_verified_manager
+from accounts.predicates import is_manager, is_tenant_admin
 
-rules.add_perm("reports.view_dashboard", is_verified_manager | is_verified_admin)
+rules.add_perm("reports.view_dashboard", is_manager | is_tenant_admin)

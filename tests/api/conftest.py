@@ -37,12 +37,6 @@ def bearer_client(tenant: Tenant, access_token: str) -> Client:
     return Client(HTTP_HOST=tenant.host, HTTP_AUTHORIZATION=f"Bearer {access_token}")
 
 
-def verified(user: User) -> User:
-    """Mark ``user`` as past the second factor, as a request would, for service calls."""
-    user.is_verified = lambda: True  # type: ignore[attr-defined]
-    return user
-
-
 @pytest.fixture
 def tokens_for(bank: Tenant) -> Callable[..., dict[str, str]]:
     """Real token pairs from the endpoint, one per user and tenant (a TOTP code is single-use)."""

@@ -18,7 +18,7 @@ from accounts.models import User
 from complaints.models import Category, Channel, Complaint, Event, Team
 from complaints.services import add_internal_note, submit_complaint
 from tenancy.models import Tenant
-from tests.api.conftest import COMPLAINTS_URL, post_json, verified
+from tests.api.conftest import COMPLAINTS_URL, post_json
 
 
 def detail_url(reference: str) -> str:
@@ -194,9 +194,7 @@ def test_list_query_count_does_not_grow_with_rows(
 
 @pytest.fixture
 def noted_complaint(complaint: Complaint, agent: User) -> Complaint:
-    add_internal_note(
-        complaint, "Customer has called three times; check fraud flag.", actor=verified(agent)
-    )
+    add_internal_note(complaint, "Customer has called three times; check fraud flag.", actor=agent)
     return complaint
 
 

@@ -273,7 +273,7 @@ def test_returning_without_a_comment_is_refused(
     ],
     ids=["approve", "return"],
 )
-def test_agents_and_unverified_managers_cannot_decide_on_a_proposal(
+def test_agents_and_consumers_cannot_decide_on_a_proposal(
     approval_required: ComplaintPolicy,
     complaint: Complaint,
     staff: User,
@@ -285,7 +285,7 @@ def test_agents_and_unverified_managers_cannot_decide_on_a_proposal(
 ) -> None:
     proposal = proposed(complaint, staff, root_cause)
 
-    for actor in (staff, as_request_user(manager, second_factor=False)):
+    for actor in (staff, complaint.consumer):
         with refused(message, complaint):
             decide(proposal, actor)
     proposal.refresh_from_db()

@@ -11,11 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import Role
 from complaints.models import Attachment, Complaint, Event, Outcome, RootCause, Status
-from complaints.services import add_internal_note, reply_to_complaint
+from complaints.services import add_internal_note, refresh_deadlines, reply_to_complaint
 from deadlines.models import Clock
-from deadlines.services import refresh_deadlines
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -40,11 +39,6 @@ def root_cause(bank) -> RootCause:
 
 def png(name: str = "receipt.png") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PNG, content_type="image/png")
-
-
-def verified(user: User) -> User:
-    user.is_verified = lambda: True  # type: ignore[attr-defined]
-    return user
 
 
 # --- files ----------------------------------------------------------------------------------
@@ -100,9 +94,7 @@ def test_other_consumer_and_outsider_cannot_download_a_file(
 def test_files_on_internal_notes_are_hidden_from_the_consumer_but_not_staff(
     consumer_client: Client, agent_client: Client, agent, complaint: Complaint
 ) -> None:
-    add_internal_note(
-        complaint, "Ledger extract.", actor=verified(agent), files=[png("ledger.png")]
-    )
+    add_internal_note(complaint, "Ledger extract.", actor=agent, files=[png("ledger.png")])
     attachment = Attachment.objects.get()
     assert attachment.is_internal
     url = f"/complaints/{complaint.reference}/files/{attachment.pk}/"

@@ -15,19 +15,17 @@ from complaints.services import (
     change_category,
     change_priority,
     change_status,
-    reject_resolution,
-    reply_to_complaint,
-    resolve_complaint,
-    send_holding_response,
-)
-from deadlines.models import BusinessHours, Clock, Closure, Deadline, SlaPolicy
-from deadlines.services import (
     mark_met,
     pause_sla,
     refresh_deadlines,
+    reject_resolution,
+    reply_to_complaint,
+    resolve_complaint,
     resume_sla,
+    send_holding_response,
     update_next_due,
 )
+from deadlines.models import BusinessHours, Clock, Closure, Deadline, SlaPolicy
 from tenancy import current
 from tenancy.models import Tenant
 from tests.complaints.conftest import put_in_status

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
@@ -22,9 +23,14 @@ from complaints.models import (
     Status,
     Team,
 )
-from complaints.services import scan_deadlines, submit_complaint
+from complaints.services import (
+    mark_met,
+    pause_sla,
+    refresh_deadlines,
+    scan_deadlines,
+    submit_complaint,
+)
 from deadlines.models import Clock, Deadline, SlaPolicy
-from deadlines.services import mark_met, pause_sla, refresh_deadlines
 from outbox.models import Message
 from tenancy.models import Tenant
 from tests.complaints.conftest import put_in_status
@@ -34,6 +40,18 @@ from tests.deadlines.conftest import deadlines_of, stored
 NOTHING = {"at_risk": 0, "breached": 0, "letters": 0}
 
 MakeComplaint = Callable[..., Complaint]
+
+
+# The scan compares stored deadlines with the time of the scan; several clocks end at the end
+# of a local day, so a result must not depend on the hour the suite runs. Every test here
+# runs at a fixed Wednesday noon (UTC, and London in winter), with time moving on from there.
+SCAN_TIME = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def scan_time() -> Iterator[None]:
+    with time_machine.travel(SCAN_TIME, tick=True):
+        yield
 
 
 def days_ago(days: float) -> datetime:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from smtplib import SMTPRecipientsRefused
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from complaints.models import Complaint, Event, LetterKind
-from complaints.services import add_internal_note, reply_to_complaint, send_letter
+from complaints.services import add_internal_note, reply_to_complaint, send_holding_response
 from outbox.models import Message
 from outbox.services import deliver, deliver_due, enqueue_email
 from outbox.tasks import deliver_due_messages, deliver_message
@@ -324,15 +325,17 @@ def test_consumer_reply_is_emailed_to_the_assignee_not_the_consumer(
 
 
 def test_letter_email_carries_the_letter(
-    complaint: Complaint, consumer: User, django_capture_on_commit_callbacks: CaptureCallbacks
+    complaint: Complaint,
+    consumer: User,
+    manager: User,
+    django_capture_on_commit_callbacks: CaptureCallbacks,
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        event = send_letter(
-            complaint,
-            LetterKind.HOLDING_RESPONSE,
-            actor=None,
-            holding_reason="we are waiting for the card scheme",
-            expected_date="14 December 2026",
+    with (
+        time_machine.travel(datetime(2026, 12, 1, 10, tzinfo=UTC), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        event = send_holding_response(
+            complaint, "we are waiting for the card scheme", date(2026, 12, 14), actor=manager
         )
 
     message = Message.objects.get(key=f"letter:{event.pk}")

@@ -33,13 +33,13 @@ from complaints.services import (
     accept_resolution,
     add_internal_note,
     change_status,
+    refresh_deadlines,
     reject_resolution,
     reply_to_complaint,
     resolve_complaint,
     submit_complaint,
 )
 from deadlines.models import SlaPolicy
-from deadlines.services import refresh_deadlines
 from tenancy.models import Domain, Industry, RegulatoryProfile, Tenant, host_url
 
 # Demo credentials exist only here, and this command refuses to run in production.
@@ -282,9 +282,6 @@ class Command(BaseCommand):
     ) -> None:
         rng = random.Random(demo.slug)  # noqa: S311 - repeatable demo data, not security
         agent, manager = staff[Role.AGENT], staff[Role.MANAGER]
-        # Staff actors in the demo act as if they had passed their second factor.
-        for person in (agent, manager):
-            person.is_verified = lambda: True  # type: ignore[attr-defined]
         now = timezone.now()
         for number in range(30):
             subject, story = demo.stories[number % len(demo.stories)]

@@ -1,0 +1,132 @@
+"""A complaint's stored deadlines and its clock columns, kept by the complaints app itself.
+
+The due dates come from ``deadlines.services.due_dates`` (facts in, dates out); this module
+writes the ``Deadline`` rows and the complaint's ``next_due_at``, ``sla_paused_since`` and
+``sla_paused_for`` columns. Called inside a change's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.utils import timezone
+
+from complaints.models import Complaint
+from deadlines.calendar import BusinessCalendar
+from deadlines.models import Clock, Deadline, SlaPolicy
+from deadlines.profiles import ClockFacts
+from deadlines.services import SLA_CLOCKS, DueDate, SlaFacts, due_dates, tenant_calendar
+from tenancy import current
+
+
+def wanted_due_dates(complaint: Complaint, calendar: BusinessCalendar) -> dict[Clock, DueDate]:
+    """Every clock that applies to ``complaint`` now, from its facts."""
+    return due_dates(
+        profile=current.tenant().regulatory_profile,
+        facts=ClockFacts(
+            received_at=complaint.received_at,
+            payment_services=bool(complaint.category and complaint.category.payment_services),
+            extended=complaint.holding_response_sent_at is not None,
+        ),
+        calendar=calendar,
+        sla=SlaPolicy.objects.filter(priority=complaint.priority).first(),
+        sla_facts=SlaFacts(
+            received_at=complaint.received_at,
+            resolution_from=complaint.reopened_at or complaint.received_at,
+            paused_for=complaint.sla_paused_for,
+        ),
+    )
+
+
+def refresh_deadlines(complaint: Complaint, calendar: BusinessCalendar | None = None) -> None:
+    """Recompute the complaint's unmet deadlines from its current inputs, and next_due_at."""
+    calendar = calendar or tenant_calendar()
+    wanted = wanted_due_dates(complaint, calendar)
+    existing = {deadline.clock: deadline for deadline in complaint.deadlines.all()}
+    for clock, due in wanted.items():
+        deadline = existing.get(clock)
+        if deadline is None:
+            Deadline.objects.create(
+                complaint=complaint,
+                clock=clock,
+                due_at=due.due_at,
+                regulatory=due.regulatory,
+                enforced=due.enforced,
+            )
+        elif deadline.met_at is None and deadline.due_at != due.due_at:
+            deadline.due_at = due.due_at
+            # A moved deadline is watched afresh, unless it was breached and is still past:
+            # the scan must not report (and escalate) that breach a second time.
+            if deadline.breached_at is None or due.due_at > timezone.now():
+                deadline.at_risk_notified_at = None
+                deadline.breached_at = None
+            deadline.save(update_fields=["due_at", "at_risk_notified_at", "breached_at"])
+    # A clock that no longer applies goes, unless it was met or breached: those are records.
+    stale = [
+        clock
+        for clock, deadline in existing.items()
+        if clock not in wanted and not deadline.met_at and not deadline.breached_at
+    ]
+    if stale:
+        complaint.deadlines.filter(clock__in=stale).delete()
+    update_next_due(complaint)
+
+
+def update_next_due(complaint: Complaint) -> None:
+    """Store the earliest deadline still running, for queue sorting and at-risk filters."""
+    next_due = None
+    if complaint.is_active:
+        running = complaint.deadlines.open()
+        if complaint.sla_paused_since is not None:
+            running = running.exclude(clock__in=SLA_CLOCKS)
+        next_due = running.order_by("due_at").values_list("due_at", flat=True).first()
+    if next_due != complaint.next_due_at:
+        complaint.next_due_at = next_due
+        Complaint.objects.filter(pk=complaint.pk).update(next_due_at=next_due)
+
+
+def mark_met(complaint: Complaint, clocks: Iterable[Clock], at: datetime | None = None) -> None:
+    """Record that the duties behind ``clocks`` were done at ``at`` (now by default)."""
+    complaint.deadlines.filter(clock__in=list(clocks), met_at__isnull=True).update(
+        met_at=at or timezone.now()
+    )
+    update_next_due(complaint)
+
+
+def pause_sla(complaint: Complaint) -> None:
+    """Stop the tenant's SLA clocks while the complaint awaits the consumer."""
+    if complaint.sla_paused_since is None:
+        complaint.sla_paused_since = timezone.now()
+        Complaint.objects.filter(pk=complaint.pk).update(
+            sla_paused_since=complaint.sla_paused_since
+        )
+        update_next_due(complaint)
+
+
+def resume_sla(complaint: Complaint, calendar: BusinessCalendar | None = None) -> None:
+    """Restart the SLA clocks, pushing them back by the business time spent waiting."""
+    if complaint.sla_paused_since is None:
+        return
+    calendar = calendar or tenant_calendar()
+    complaint.sla_paused_for += calendar.business_time_between(
+        complaint.sla_paused_since, timezone.now()
+    )
+    complaint.sla_paused_since = None
+    Complaint.objects.filter(pk=complaint.pk).update(
+        sla_paused_for=complaint.sla_paused_for, sla_paused_since=None
+    )
+    refresh_deadlines(complaint, calendar)
+
+
+def restart_resolution_clock(complaint: Complaint) -> None:
+    """Work starts again: the resolution clock runs anew from the reopening."""
+    complaint.deadlines.filter(clock=Clock.RESOLUTION).update(
+        met_at=None, at_risk_notified_at=None, breached_at=None
+    )
+    refresh_deadlines(complaint)
+
+
+def deadline_for(complaint: Complaint, clock: Clock) -> Deadline | None:
+    """The complaint's stored deadline for ``clock``, if it has that clock."""
+    return next((d for d in complaint.deadlines.all() if d.clock == clock), None)

@@ -1,0 +1,134 @@
+"""Replies the consumer reads, notes only staff read, and the files that come with them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.search import SearchVector
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from complaints.attachments import AttachmentError, check_uploads
+from complaints.models import Attachment, Complaint, ComplaintPolicy, Event, Status
+from complaints.services.clocks import mark_met
+from complaints.services.gate import Actor, Change, ComplaintError, changing, person
+from complaints.services.notices import notify, portal_link, tell_staff
+from deadlines.models import Clock
+
+
+def _correspondence(kind: Event.Kind, *, internal: bool) -> Subquery:
+    """All message bodies of one kind on the outer complaint, as one text."""
+    return Subquery(
+        Event.objects.filter(complaint=OuterRef("pk"), kind=kind, is_internal=internal)
+        .order_by()
+        .values("complaint")
+        .annotate(text=StringAgg("body", "\n"))
+        .values("text")
+    )
+
+
+def refresh_search_vector(complaint: Complaint) -> None:
+    """Index the complaint's words: public ones, and internal notes apart for staff search."""
+    Complaint.objects.filter(pk=complaint.pk).update(
+        search_vector=SearchVector("subject", weight="A", config="english")
+        + SearchVector("description", weight="B", config="english")
+        + SearchVector(
+            _correspondence(Event.Kind.REPLY, internal=False), weight="C", config="english"
+        ),
+        internal_search_vector=SearchVector(
+            _correspondence(Event.Kind.NOTE, internal=True), config="english"
+        ),
+    )
+
+
+def attach_files(change: Change, event: Event, uploads: Sequence[UploadedFile]) -> None:
+    """Store ``uploads`` on ``event`` after checking their content and size (the tenant's
+    limit, in MB). Files on an internal entry are internal. Raises ``ComplaintError``."""
+    if not uploads:
+        return
+    policy = ComplaintPolicy.current()
+    try:
+        checked = check_uploads(list(uploads), max_bytes=policy.max_attachment_mb * 1_048_576)
+    except AttachmentError as error:
+        raise ComplaintError(str(error)) from error
+    for item in checked:
+        attachment = Attachment(
+            complaint=change.complaint,
+            event=event,
+            original_name=item.name,
+            content_type=item.content_type,
+            size=item.size,
+            is_internal=event.is_internal,
+            uploaded_by=person(change.actor),
+        )
+        attachment.file.save(item.name, item.upload, save=False)
+        attachment.save()
+
+
+def reply_to_complaint(
+    complaint: Complaint, body: str, *, actor: Actor, files: Sequence[UploadedFile] = ()
+) -> Event:
+    """A reply the consumer sees. A consumer's reply brings a waiting complaint back to work;
+    the first staff reply starts work on a new one and meets the first-response clocks."""
+    body = body.strip()
+    if not body:
+        raise ComplaintError("A reply cannot be empty.")
+    with changing(
+        complaint,
+        actor=actor,
+        permission="complaints.reply_to_complaint",
+        refusal="You may not reply to this complaint.",
+    ) as change:
+        if complaint.status in (Status.CLOSED, Status.WITHDRAWN):
+            raise ComplaintError(
+                f"This complaint is {complaint.get_status_display().lower()}; "
+                "it no longer takes replies."
+            )
+        if change.by_consumer:
+            if complaint.status == Status.AWAITING_CONSUMER:
+                change.move("consumer_reply")
+        else:
+            if complaint.status == Status.NEW:
+                change.move("first_reply")
+            if complaint.first_responded_at is None:
+                change.set(first_responded_at=timezone.now())
+                mark_met(complaint, [Clock.FIRST_RESPONSE, Clock.INITIAL_RESPONSE])
+        event = change.record(Event.Kind.REPLY, body=body)
+        attach_files(change, event, files)
+        refresh_search_vector(complaint)
+        if change.by_consumer:
+            tell_staff(
+                complaint.assignee,
+                event,
+                f"{complaint.reference}: the consumer replied",
+                f"{complaint.consumer.display_name} replied to {complaint.reference}.",
+            )
+        else:
+            notify(
+                complaint.consumer,
+                f"event:{event.pk}",
+                f"New reply on your complaint {complaint.reference}",
+                f"{body}\n\nReply or follow your complaint online: {portal_link(complaint)}",
+            )
+        return event
+
+
+def add_internal_note(
+    complaint: Complaint, body: str, *, actor: Actor, files: Sequence[UploadedFile] = ()
+) -> Event:
+    """A note for staff only; it never reaches the consumer."""
+    body = body.strip()
+    if not body:
+        raise ComplaintError("A note cannot be empty.")
+    with changing(
+        complaint,
+        actor=actor,
+        permission="complaints.add_internal_note",
+        refusal="You may not add notes to this complaint.",
+    ) as change:
+        event = change.record(Event.Kind.NOTE, body=body, internal=True)
+        attach_files(change, event, files)
+        refresh_search_vector(complaint)
+        return event

@@ -1,0 +1,158 @@
+"""A complaint arrives: logged, routed, its clocks started and its receipt acknowledged."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.models import Role, User
+from complaints.models import (
+    ACTIVE_STATUSES,
+    AssignmentStrategy,
+    Category,
+    Channel,
+    Complaint,
+    ComplaintPolicy,
+    Event,
+    LetterKind,
+    Team,
+    next_reference,
+)
+from complaints.services.clocks import mark_met, refresh_deadlines
+from complaints.services.correspondence import attach_files, refresh_search_vector
+from complaints.services.gate import Actor, ComplaintError, changing, may
+from complaints.services.letters import send_letter
+from complaints.services.notices import tell_assignee
+from deadlines.models import Clock
+
+
+def pick_assignee(team: Team, strategy: str) -> User | None:
+    """The available agent who should get the next complaint of ``team``."""
+    agents = list(
+        team.members.filter(role=Role.AGENT, is_active=True, is_available=True).order_by("pk")
+    )
+    if not agents:
+        return None
+    if strategy == AssignmentStrategy.LEAST_LOADED:
+        loads = dict(
+            User.objects.filter(pk__in=[agent.pk for agent in agents])
+            .annotate(
+                load=Count(
+                    "assigned_complaints", filter=Q(assigned_complaints__status__in=ACTIVE_STATUSES)
+                )
+            )
+            .values_list("pk", "load")
+        )
+        chosen = min(agents, key=lambda agent: (loads[agent.pk], agent.pk))
+    else:
+        locked = Team.objects.select_for_update().get(pk=team.pk)
+        after = [
+            agent
+            for agent in agents
+            if locked.last_assignee_id and agent.pk > locked.last_assignee_id
+        ]
+        chosen = after[0] if after else agents[0]
+        Team.objects.filter(pk=team.pk).update(last_assignee=chosen)
+    return chosen
+
+
+def submit_complaint(
+    *,
+    consumer: User,
+    subject: str,
+    description: str,
+    category: Category | None = None,
+    desired_outcome: str = "",
+    channel: Channel | str = Channel.PORTAL,
+    received_at: datetime | None = None,
+    files: Sequence[UploadedFile] = (),
+    actor: Actor,
+) -> Complaint:
+    """Log a complaint for ``consumer``, received now or (staff intake) at ``received_at``.
+
+    Routes it, starts its clocks and sends the acknowledgement stating the deadline. Raises
+    ``ComplaintError`` when the actor may not log it or the details are incomplete.
+    """
+    if consumer.role != Role.CONSUMER:
+        raise ComplaintError("Complaints can only be logged for a consumer account.")
+    if actor.pk != consumer.pk and not may(actor, "complaints.log_on_behalf"):
+        raise ComplaintError("You may only log complaints for yourself.")
+    subject, description = subject.strip(), description.strip()
+    if not subject or not description:
+        raise ComplaintError("A complaint needs a subject and a description.")
+    if category is not None and not category.is_active:
+        raise ComplaintError("That category is no longer in use; choose another.")
+    received = received_at or timezone.now()
+    if received > timezone.now():
+        raise ComplaintError("The time the complaint was received cannot be in the future.")
+    with transaction.atomic():
+        policy = ComplaintPolicy.current()
+        team = (category.team if category else None) or policy.default_team
+        assignee = None
+        if team is not None and policy.assignment_strategy != AssignmentStrategy.MANUAL:
+            assignee = pick_assignee(team, policy.assignment_strategy)
+        complaint = Complaint.objects.create(
+            reference=next_reference(received),
+            consumer=consumer,
+            subject=subject,
+            description=description,
+            desired_outcome=desired_outcome.strip(),
+            category=category,
+            channel=channel,
+            received_at=received,
+            team=team,
+            assignee=assignee,
+        )
+        with changing(
+            complaint,
+            actor=actor,
+            permission="complaints.log_complaint",
+            refusal="You may only log complaints for yourself.",
+            new=True,
+        ) as change:
+            event = change.record(Event.Kind.SUBMITTED, created_at=received, channel=str(channel))
+            refresh_deadlines(complaint)
+            send_letter(change, LetterKind.ACKNOWLEDGEMENT, system=True)
+            change.set(acknowledged_at=timezone.now())
+            mark_met(complaint, [Clock.ACKNOWLEDGEMENT], complaint.acknowledged_at)
+            # Files are stored last: storage is not rolled back if a step above refuses.
+            attach_files(change, event, files)
+            refresh_search_vector(complaint)
+            if complaint.assignee is not None:
+                tell_assignee(complaint, f"routed:{complaint.pk}")
+    return complaint
+
+
+def consumer_for_intake(email: str, full_name: str = "") -> User:
+    """The consumer account for a complaint received by phone, letter or e-mail.
+
+    A person without an account gets one without a password; they can set one with a
+    password reset to follow the complaint online. Raises ``ComplaintError`` when the address
+    belongs to a staff account.
+    """
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email, None, full_name=full_name.strip(), role=Role.CONSUMER
+        )
+    elif user.role != Role.CONSUMER:
+        raise ComplaintError(f"{email} belongs to a staff account, not a consumer.")
+    return user
+
+
+def log_complaint_on_behalf(
+    *, consumer_email: str, consumer_name: str = "", actor: Actor, **details: Any
+) -> Complaint:
+    """Staff intake: a complaint received by phone, letter, e-mail or social media."""
+    if not may(actor, "complaints.log_on_behalf"):
+        raise ComplaintError("You may not log complaints on a consumer's behalf.")
+    with transaction.atomic():
+        consumer = consumer_for_intake(consumer_email, consumer_name)
+        return submit_complaint(consumer=consumer, actor=actor, **details)

@@ -1,0 +1,120 @@
+"""The communications a regulator requires: composed, recorded, sent through the outbox."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import timezone
+
+from accounts.models import SYSTEM
+from complaints.letters import LetterError, compose
+from complaints.models import Complaint, Event, LetterKind
+from complaints.services.clocks import mark_met
+from complaints.services.gate import Actor, Change, ComplaintError, changing, person
+from complaints.services.notices import portal_link
+from deadlines.models import Clock
+from outbox.services import enqueue_email
+from tenancy import current
+
+
+def send_letter(
+    change: Change, kind: LetterKind, *, primary: bool = False, system: bool = False, **extra: str
+) -> Event:
+    """Compose a required communication inside ``change``, record it and e-mail it.
+
+    A letter is a timeline entry (kind LETTER) so the consumer's copy of every required
+    communication is on the record: the change's own event when the letter is the change
+    (``primary``: a holding response, an ADR letter), otherwise an entry beside it (the
+    acknowledgement of a new complaint, the final response of a resolution). A ``system``
+    letter is the product's own doing (an acknowledgement), whoever made the change. Raises
+    ``ComplaintError`` when the tenant's wording lacks what the regulator requires.
+    """
+    complaint = change.complaint
+    try:
+        subject, body = compose(complaint, current.tenant(), kind, **extra)
+    except LetterError as error:
+        raise ComplaintError(str(error)) from error
+    if primary:
+        event = change.record(Event.Kind.LETTER, body=body, letter=str(kind), subject=subject)
+    else:
+        event = Event.objects.create(
+            complaint=complaint,
+            kind=Event.Kind.LETTER,
+            actor=None if system else person(change.actor),
+            body=body,
+            data={"letter": str(kind), "subject": subject},
+        )
+    enqueue_email(
+        key=f"letter:{event.pk}",
+        recipient=complaint.consumer.email,
+        subject=subject,
+        body=f"{body}\n\nFollow your complaint online: {portal_link(complaint)}",
+    )
+    return event
+
+
+def send_holding_response(
+    complaint: Complaint, reason: str, expected: date, *, actor: Actor
+) -> Event:
+    """Tell the consumer why the final response is late and when it will come.
+
+    ``expected`` is a local date of the tenant, after today. On an FCA payment-services
+    complaint this extends the deadline to 35 business days.
+    """
+    reason = reason.strip().rstrip(".")
+    if not reason:
+        raise ComplaintError("Explain why the final response is not possible yet.")
+    if expected <= timezone.localdate():
+        raise ComplaintError("The expected date must be in the future.")
+    with changing(
+        complaint,
+        actor=actor,
+        permission="complaints.resolve_complaint",
+        refusal="You may not write to this consumer.",
+    ) as change:
+        if not complaint.is_active:
+            raise ComplaintError("The complaint is no longer open.")
+        return _letter_change(
+            change,
+            LetterKind.HOLDING_RESPONSE,
+            holding_reason=reason,
+            expected_date=expected.strftime("%-d %B %Y"),
+        )
+
+
+def _letter_change(change: Change, kind: LetterKind, **extra: str) -> Event:
+    """A change whose event is the letter itself (holding response, ADR letter)."""
+    from complaints.services.clocks import refresh_deadlines
+
+    complaint = change.complaint
+    event = send_letter(change, kind, primary=True, **extra)
+    now = timezone.now()
+    if kind == LetterKind.HOLDING_RESPONSE and complaint.holding_response_sent_at is None:
+        change.set(holding_response_sent_at=now)
+        refresh_deadlines(complaint)
+    elif kind == LetterKind.ADR_LETTER:
+        change.set(adr_letter_sent_at=now)
+        mark_met(complaint, [Clock.ADR_LETTER], now)
+    return event
+
+
+def send_adr_letter(complaint: Complaint, *, actor: Actor = SYSTEM) -> Event:
+    """Tell a telecoms consumer of their right to take the complaint to ADR (Ofcom)."""
+    with changing(
+        complaint,
+        actor=actor,
+        permission="complaints.send_letter",
+        refusal="You may not write to this consumer.",
+    ) as change:
+        if complaint.adr_letter_sent_at is not None:
+            raise ComplaintError("The ADR letter was already sent.")
+        return _letter_change(change, LetterKind.ADR_LETTER)
+
+
+def send_adr_letter_if_required(change: Change) -> None:
+    """At deadlock a telecoms consumer is told of their right to ADR (Ofcom), once."""
+    complaint = change.complaint
+    if current.tenant().regulatory_profile == "uk_ofcom" and complaint.adr_letter_sent_at is None:
+        send_letter(change, LetterKind.ADR_LETTER, system=change.by_consumer)
+        change.set(adr_letter_sent_at=timezone.now())
+        mark_met(complaint, [Clock.ADR_LETTER], complaint.adr_letter_sent_at)

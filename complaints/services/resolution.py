@@ -1,0 +1,327 @@
+"""Resolving a complaint, a manager's approval, the consumer's answer, rating and closure."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from accounts.models import SYSTEM
+from complaints.models import (
+    Complaint,
+    ComplaintPolicy,
+    Event,
+    LetterKind,
+    Outcome,
+    ResolutionProposal,
+    RootCause,
+    Status,
+)
+from complaints.services.clocks import deadline_for, mark_met
+from complaints.services.gate import Actor, Change, ComplaintError, changing, may, person
+from complaints.services.letters import send_adr_letter_if_required, send_letter
+from complaints.services.notices import tell_staff
+from deadlines.models import Clock
+
+RESOLVED_OUTCOMES = (Outcome.UPHELD, Outcome.PARTLY_UPHELD, Outcome.NOT_UPHELD)
+
+
+def _checked_resolution(
+    outcome: Outcome | str, summary: str, root_cause: RootCause | None, redress: Decimal | None
+) -> tuple[str, RootCause]:
+    """The summary and root cause, once the resolution is complete enough to send."""
+    if outcome not in RESOLVED_OUTCOMES:
+        raise ComplaintError("Choose an outcome: upheld, partly upheld or not upheld.")
+    summary = summary.strip()
+    if not summary:
+        raise ComplaintError("Write a resolution summary for the consumer.")
+    if root_cause is None or not root_cause.is_active:
+        raise ComplaintError("Choose the root cause, for root-cause analysis.")
+    if redress is not None and redress < 0:
+        raise ComplaintError("Redress cannot be negative.")
+    return summary, root_cause
+
+
+def _require_resolvable(complaint: Complaint) -> None:
+    from complaints.services.gate import RESOLVABLE
+
+    if complaint.status not in RESOLVABLE:
+        raise ComplaintError(
+            f"A complaint that is {complaint.get_status_display().lower()} cannot be resolved."
+        )
+
+
+def resolve_complaint(
+    complaint: Complaint,
+    *,
+    outcome: Outcome | str,
+    summary: str,
+    root_cause: RootCause | None,
+    redress_amount: Decimal | None = None,
+    redress_currency: str = "",
+    actor: Actor,
+) -> Event:
+    """Resolve and send the final response (or summary resolution) it needs.
+
+    ``redress_amount`` is in major units of ``redress_currency`` (the tenant's currency when
+    blank). Where the tenant has managers approve final responses, an agent's resolution is
+    held as a proposal instead (the returned event is then the internal RESOLUTION_PROPOSED
+    one). Raises ``ComplaintError``.
+    """
+    summary, root_cause = _checked_resolution(outcome, summary, root_cause, redress_amount)
+    with changing(
+        complaint,
+        actor=actor,
+        permission="complaints.resolve_complaint",
+        refusal="You may not resolve this complaint.",
+    ) as change:
+        _require_resolvable(complaint)
+        if complaint.resolution_proposals.open().exists():
+            raise ComplaintError(
+                "A resolution of this complaint is waiting for a manager's approval."
+            )
+        policy = ComplaintPolicy.current()
+        currency = (redress_currency or policy.currency).upper() if redress_amount else ""
+        if policy.final_response_approval and not may(
+            actor, "complaints.approve_resolution", complaint
+        ):
+            proposal = ResolutionProposal.objects.create(
+                complaint=complaint,
+                outcome=outcome,
+                summary=summary,
+                root_cause=root_cause,
+                redress_amount=redress_amount or None,
+                redress_currency=currency,
+                proposed_by=person(actor),
+            )
+            event = change.record(
+                Event.Kind.RESOLUTION_PROPOSED,
+                body=summary,
+                internal=True,
+                outcome=str(outcome),
+                proposal=proposal.pk,
+            )
+            tell_staff(
+                complaint.team.manager if complaint.team else None,
+                event,
+                f"{complaint.reference}: a resolution waits for your approval",
+                f"{actor.display_name} proposes to resolve {complaint.reference} as "
+                f"{Outcome(outcome).label.lower()}. The consumer hears nothing until you "
+                f"approve it.",
+            )
+            return event
+        return _resolve(
+            change,
+            outcome=outcome,
+            summary=summary,
+            root_cause=root_cause,
+            redress_amount=redress_amount,
+            redress_currency=currency,
+        )
+
+
+def _resolve(
+    change: Change,
+    *,
+    outcome: Outcome | str,
+    summary: str,
+    root_cause: RootCause,
+    redress_amount: Decimal | None,
+    redress_currency: str,
+) -> Event:
+    """Record the resolution on the locked complaint, send its letters and meet its clocks."""
+    complaint = change.complaint
+    change.set(
+        outcome=outcome,
+        resolution_summary=summary,
+        root_cause=root_cause,
+        redress_amount=redress_amount or None,
+        redress_currency=redress_currency,
+    )
+    change.move("resolve")
+    event = change.record(Event.Kind.RESOLVED, body=summary, outcome=str(outcome))
+    now = timezone.now()
+    summary_clock = deadline_for(complaint, Clock.SUMMARY_RESOLUTION)
+    # A summary resolution is for complaints settled at once; once a consumer has
+    # rejected a resolution, only a final response will do.
+    if summary_clock is not None and now <= summary_clock.due_at and complaint.reopened_at is None:
+        send_letter(change, LetterKind.SUMMARY_RESOLUTION)
+        met = [Clock.SUMMARY_RESOLUTION, Clock.FINAL_RESPONSE]
+    else:
+        send_letter(change, LetterKind.FINAL_RESPONSE)
+        met = [Clock.FINAL_RESPONSE]
+    mark_met(complaint, [*met, Clock.RESOLUTION, Clock.INITIAL_RESPONSE, Clock.FIRST_RESPONSE], now)
+    if outcome == Outcome.NOT_UPHELD:
+        send_adr_letter_if_required(change)
+    return event
+
+
+def _open_proposal(proposal: ResolutionProposal) -> None:
+    """Re-read the proposal under the complaint's lock; it must still wait for a decision."""
+    proposal.refresh_from_db()
+    if proposal.decision:
+        raise ComplaintError(
+            f"This resolution was already {proposal.get_decision_display().lower()}."
+        )
+
+
+def _decide(
+    proposal: ResolutionProposal, decision: str, *, actor: Actor, comment: str = ""
+) -> None:
+    proposal.decision = decision
+    proposal.decided_by = person(actor)
+    proposal.decided_at = timezone.now()
+    proposal.manager_comment = comment
+    proposal.save(update_fields=["decision", "decided_by", "decided_at", "manager_comment"])
+
+
+def approve_resolution(proposal: ResolutionProposal, *, actor: Actor) -> Event:
+    """A manager approves an agent's resolution: the complaint is resolved with it and the
+    consumer sent its final response (or summary resolution), as if resolved directly."""
+    with changing(
+        proposal.complaint,
+        actor=actor,
+        permission="complaints.approve_resolution",
+        refusal="Only a manager can approve this resolution.",
+    ) as change:
+        _open_proposal(proposal)
+        _require_resolvable(change.complaint)
+        _checked_resolution(
+            proposal.outcome, proposal.summary, proposal.root_cause, proposal.redress_amount
+        )
+        _decide(proposal, ResolutionProposal.Decision.APPROVED, actor=actor)
+        return _resolve(
+            change,
+            outcome=proposal.outcome,
+            summary=proposal.summary,
+            root_cause=proposal.root_cause,
+            redress_amount=proposal.redress_amount,
+            redress_currency=proposal.redress_currency,
+        )
+
+
+def return_resolution(proposal: ResolutionProposal, comment: str, *, actor: Actor) -> Event:
+    """A manager sends an agent's resolution back with what to change; the agent is told."""
+    comment = comment.strip()
+    if not comment:
+        raise ComplaintError("Say what needs to change before returning the resolution.")
+    with changing(
+        proposal.complaint,
+        actor=actor,
+        permission="complaints.approve_resolution",
+        refusal="Only a manager can return this resolution.",
+    ) as change:
+        _open_proposal(proposal)
+        _decide(proposal, ResolutionProposal.Decision.RETURNED, actor=actor, comment=comment)
+        event = change.record(
+            Event.Kind.RESOLUTION_RETURNED, body=comment, internal=True, proposal=proposal.pk
+        )
+        tell_staff(
+            proposal.proposed_by,
+            event,
+            f"{change.complaint.reference}: your resolution was returned",
+            f"{actor.display_name} returned your resolution of {change.complaint.reference}:"
+            f"\n\n{comment}",
+        )
+        return event
+
+
+def accept_resolution(complaint: Complaint, *, actor: Actor) -> Event:
+    """The consumer accepts the resolution; the complaint closes."""
+    with changing(
+        complaint,
+        actor=actor,
+        permission="complaints.answer_resolution",
+        refusal="Only the consumer can accept the resolution.",
+    ) as change:
+        if complaint.status != Status.RESOLVED:
+            raise ComplaintError("There is no resolution waiting for your answer.")
+        change.move("accept")
+        mark_met(complaint, [Clock.ADR_LETTER])
+        return change.record(Event.Kind.RESOLUTION_ACCEPTED)
+
+
+def reopen_window_ends(complaint: Complaint) -> datetime | None:
+    """When the consumer's time to reject the resolution ends (the tenant's days, calendar)."""
+    if complaint.resolved_at is None:
+        return None
+    return complaint.resolved_at + timedelta(days=ComplaintPolicy.current().reopen_window_days)
+
+
+def reject_resolution(complaint: Complaint, reason: str, *, actor: Actor) -> Event:
+    """The consumer rejects the resolution within the tenant's window; work starts again."""
+    reason = reason.strip()
+    if not reason:
+        raise ComplaintError("Tell us why the resolution does not put things right.")
+    with changing(
+        complaint,
+        actor=actor,
+        permission="complaints.answer_resolution",
+        refusal="Only the consumer can reject the resolution.",
+    ) as change:
+        if complaint.status != Status.RESOLVED:
+            raise ComplaintError("There is no resolution waiting for your answer.")
+        window_end = reopen_window_ends(complaint)
+        if window_end is not None and timezone.now() > window_end:
+            raise ComplaintError(
+                "The time to reject this resolution has passed. Contact us if you are still unhappy."
+            )
+        change.move("reject")
+        event = change.record(Event.Kind.RESOLUTION_REJECTED, body=reason)
+        send_adr_letter_if_required(change)
+        tell_staff(
+            complaint.assignee,
+            event,
+            f"{complaint.reference}: resolution rejected",
+            f"The consumer rejected the resolution of {complaint.reference}.",
+        )
+        return event
+
+
+def rate_complaint(complaint: Complaint, score: int, comment: str, *, actor: Actor) -> Event:
+    """The consumer rates how the complaint was handled (1 to 5), once, after the resolution."""
+    if score not in range(1, 6):
+        raise ComplaintError("Choose a rating from 1 to 5.")
+    with changing(
+        complaint,
+        actor=actor,
+        permission="complaints.answer_resolution",
+        refusal="Only the consumer can rate this complaint.",
+    ) as change:
+        resolved = complaint.outcome in RESOLVED_OUTCOMES
+        if complaint.status not in (Status.RESOLVED, Status.CLOSED) or not resolved:
+            raise ComplaintError("You can rate the handling once the complaint is resolved.")
+        if complaint.satisfaction_score is not None:
+            raise ComplaintError("You have already rated this complaint.")
+        change.set(satisfaction_score=score, satisfaction_comment=comment.strip()[:2000])
+        return change.record(Event.Kind.RATED, body=complaint.satisfaction_comment, score=score)
+
+
+def auto_close_resolved(now: datetime | None = None) -> int:
+    """Close resolutions the consumer has not answered within the tenant's number of days
+    (calendar days from the resolution). Returns how many closed."""
+    now = now or timezone.now()
+    days = ComplaintPolicy.current().auto_close_days
+    due = Complaint.objects.filter(
+        status=Status.RESOLVED, resolved_at__lte=now - timedelta(days=days)
+    )
+    closed = 0
+    for pk in due.values_list("pk", flat=True):
+        complaint = Complaint(pk=pk)
+        try:
+            with changing(
+                complaint,
+                actor=SYSTEM,
+                permission="complaints.close_automatically",
+                refusal="Only the system closes resolutions automatically.",
+            ) as change:
+                change.move("auto_close")
+                change.record(
+                    Event.Kind.STATUS_CHANGED,
+                    body=f"Closed automatically: no answer to the resolution within {days} days.",
+                )
+        except ComplaintError:
+            continue  # answered or changed since the query: nothing to close
+        closed += 1
+    return closed
