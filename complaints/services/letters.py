@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from django.utils import timezone
@@ -18,7 +19,12 @@ from tenancy import current
 
 
 def send_letter(
-    change: Change, kind: LetterKind, *, primary: bool = False, system: bool = False, **extra: str
+    change: Change,
+    kind: LetterKind,
+    *,
+    primary: bool = False,
+    system: bool = False,
+    details: Mapping[str, str] | None = None,
 ) -> Event:
     """Compose a required communication inside ``change``, record it and e-mail it.
 
@@ -26,12 +32,13 @@ def send_letter(
     communication is on the record: the change's own event when the letter is the change
     (``primary``: a holding response, an ADR letter), otherwise an entry beside it (the
     acknowledgement of a new complaint, the final response of a resolution). A ``system``
-    letter is the product's own doing (an acknowledgement), whoever made the change. Raises
+    letter is the product's own doing (an acknowledgement), whoever made the change.
+    ``details`` fills the letter's own placeholders (a holding response's reason and date). Raises
     ``ComplaintError`` when the tenant's wording lacks what the regulator requires.
     """
     complaint = change.complaint
     try:
-        subject, body = compose(complaint, current.tenant(), kind, **extra)
+        subject, body = compose(complaint, current.tenant(), kind, **(details or {}))
     except LetterError as error:
         raise ComplaintError(str(error)) from error
     if primary:
@@ -87,7 +94,7 @@ def _letter_change(change: Change, kind: LetterKind, **extra: str) -> Event:
     from complaints.services.clocks import refresh_deadlines
 
     complaint = change.complaint
-    event = send_letter(change, kind, primary=True, **extra)
+    event = send_letter(change, kind, primary=True, details=extra)
     now = timezone.now()
     if kind == LetterKind.HOLDING_RESPONSE and complaint.holding_response_sent_at is None:
         change.set(holding_response_sent_at=now)
