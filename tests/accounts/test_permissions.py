@@ -42,7 +42,7 @@ def test_only_an_operator_who_passed_two_factor_manages_tenants(
 ) -> None:
     user = with_second_factor(make_user(role), verified=verified)
 
-    assert user.has_perm("tenancy.manage_tenants") is allowed
+    assert user.has_perm("operations.manage_tenants") is allowed
 
 
 @pytest.mark.parametrize("role", sorted(set(Role) - {Role.CONSUMER}))
