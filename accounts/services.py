@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -190,16 +193,20 @@ def replace_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-def close_account(user: User, *, actor: User) -> User:
-    """Close a consumer's own account: anonymise the person, keep their complaint records.
+def close_account(
+    user: User,
+    *,
+    actor: User,
+    keep_records: Callable[[User], Mapping[str, Any]] | None = None,
+) -> User:
+    """Close a consumer's own account: anonymise the person so the row can never sign in again.
 
-    The regulator wants complaints and their correspondence kept (REGULATORY.md), so the
-    complaints stay linked to the account row; the row itself no longer names anyone and
-    can never sign in again.
+    ``keep_records`` lets the apps that hold the person's records (complaints) decide inside
+    the same transaction, with the account row locked: it raises ``AccountError`` to refuse,
+    or returns facts about the records kept for the audit row. Raises ``AccountError`` when
+    the user is not a consumer closing their own account, or the account is already closed.
     """
     from allauth.account.models import EmailAddress
-
-    from complaints.models import Complaint
 
     if user.role != Role.CONSUMER or actor.pk != user.pk:
         raise AccountError("Only consumers can close their own account here.")
@@ -207,24 +214,12 @@ def close_account(user: User, *, actor: User) -> User:
         locked = User.objects.select_for_update().get(pk=user.pk)
         if not locked.is_active:
             raise AccountError("This account is already closed.")
-        active = list(
-            Complaint.objects.filter(consumer=locked).active().values_list("reference", flat=True)
-        )
-        if active:
-            raise AccountError(
-                "We are still handling " + ", ".join(active) + ". Withdraw them, or wait until "
-                "they are closed, before you close your account."
-            )
+        kept = keep_records(locked) if keep_records is not None else {}
         user.email = f"closed-{user.pk}@closed.invalid"
         user.full_name = ""
         user.is_active = False
         user.set_unusable_password()
         user.save(update_fields=["email", "full_name", "is_active", "password"])
         EmailAddress.objects.filter(user=user).delete()
-        record_event(
-            AuditEvent.Action.ACCOUNT_CLOSED,
-            actor=user,
-            target=f"user:{user.pk}",
-            complaints_kept=Complaint.objects.filter(consumer=user).count(),
-        )
+        record_event(AuditEvent.Action.ACCOUNT_CLOSED, actor=user, target=f"user:{user.pk}", **kept)
     return user

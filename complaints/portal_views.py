@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import AuthenticatedRequest, permission_required
-from accounts.services import AccountError, close_account
+from accounts.services import AccountError
 from audit.models import AuditEvent
 from audit.services import record_event
+from complaints.account_closure import close_consumer_account
 from complaints.data_export import consumer_data
 from complaints.models import Complaint
 from complaints.portal_forms import CloseAccountForm
@@ -52,7 +53,7 @@ def close(request: AuthenticatedRequest) -> HttpResponse:
     form = CloseAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            close_account(request.user, actor=request.user)
+            close_consumer_account(request.user, actor=request.user)
         except AccountError as error:
             form.add_error(None, str(error))
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django import forms
@@ -13,6 +14,7 @@ from complaints.models import Category, ComplaintPolicy, LetterTemplate, RootCau
 from deadlines.models import BusinessHours, Closure, SlaPolicy
 from organisation.models import Branding, SecurityPolicy
 from organisation.services import LOGO_MAX_BYTES, TEAM_MEMBER_ROLES
+from tenancy.models import RegulatoryProfile
 
 WEEKDAYS = [
     (0, "Monday"),
@@ -150,6 +152,22 @@ class ClosureForm(forms.ModelForm):
         fields = ["day", "name"]
         labels = {"day": "Date", "name": "Reason"}
         widgets = {"day": forms.DateInput(attrs={"type": "date"})}
+
+
+class TenantProfileForm(forms.Form):
+    """The rules a tenant works under: regulator, country (public holidays) and time zone."""
+
+    regulatory_profile = forms.ChoiceField(
+        label="Regulatory profile", choices=RegulatoryProfile.choices
+    )
+    country = forms.CharField(
+        max_length=2, initial="GB", help_text="Two-letter ISO code; sets the public holidays."
+    )
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=[(name, name) for name in sorted(zoneinfo.available_timezones())],
+        initial="Europe/London",
+    )
 
 
 class ComplaintPolicyForm(forms.ModelForm):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+import zoneinfo
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -30,7 +31,7 @@ from complaints.letters import (
 from complaints.models import Category, ComplaintPolicy, LetterKind, LetterTemplate, RootCause, Team
 from deadlines.models import BusinessHours, Closure, SlaPolicy
 from organisation.models import Branding, SecurityPolicy
-from tenancy.models import Tenant
+from tenancy.models import RegulatoryProfile, Tenant
 
 LOGO_MAX_BYTES = 1_048_576
 LOGO_TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
@@ -290,6 +291,59 @@ def remove_closure(closure: Closure, *, actor: User | None) -> None:
         target = str(closure)
         closure.delete()
         record_event(AuditEvent.Action.CLOSURE_REMOVED, actor=actor, target=target)
+
+
+# --- Regulatory profile -------------------------------------------------------------------------
+
+
+def validate_profile(regulatory_profile: str, country: str, time_zone: str) -> str:
+    """Check a tenant's profile, country and time zone; returns the normalised country code.
+
+    The profile must be a known regulator, the country a two-letter ISO code (it picks the
+    public holidays) and the time zone an IANA name. Raises ``SettingsError`` on the field at
+    fault. Used both when a tenant admin edits their profile and when a tenant is provisioned.
+    """
+    if regulatory_profile not in RegulatoryProfile.values:
+        raise SettingsError("Choose a known regulatory profile.", field="regulatory_profile")
+    if time_zone not in zoneinfo.available_timezones():
+        raise SettingsError(f"“{time_zone}” is not a time zone.", field="time_zone")
+    country = country.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise SettingsError("Use a two-letter ISO country code, e.g. GB.", field="country")
+    return country
+
+
+def update_tenant_profile(
+    tenant: Tenant, *, actor: User | None, regulatory_profile: str, country: str, time_zone: str
+) -> Tenant:
+    """Change a tenant's regulatory profile, country and time zone (public schema).
+
+    Deadlines already stored keep their times; only complaints received afterwards, or whose
+    deadlines are recomputed, follow the new calendar.
+    """
+    country = validate_profile(regulatory_profile, country, time_zone)
+    previous = {
+        "regulatory_profile": tenant.regulatory_profile,
+        "country": tenant.country,
+        "time_zone": tenant.time_zone,
+    }
+    wanted = {"regulatory_profile": regulatory_profile, "country": country, "time_zone": time_zone}
+    changed = {name: value for name, value in wanted.items() if previous[name] != value}
+    if not changed:
+        return tenant
+    with transaction.atomic():
+        for name, value in changed.items():
+            setattr(tenant, name, value)
+        # Saved, not updated, so the cached host lookups are dropped by the post_save signal.
+        tenant.save(update_fields=list(changed))
+        # The audit row goes to the tenant's own log, next to its other settings changes.
+        record_event(
+            AuditEvent.Action.TENANT_PROFILE_CHANGED,
+            actor=actor,
+            target=tenant.slug,
+            changes={name: [previous[name], value] for name, value in changed.items()},
+        )
+    return tenant
 
 
 # --- Policies -----------------------------------------------------------------------------------

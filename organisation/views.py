@@ -58,12 +58,11 @@ from organisation.forms import (
     SecurityPolicyForm,
     SlaPolicyForm,
     TeamForm,
+    TenantProfileForm,
 )
 from organisation.models import Branding, SecurityPolicy
 from organisation.services import SettingsError
 from tenancy import current
-from tenancy.forms import TenantProfileForm
-from tenancy.services import ProvisioningError, update_tenant_profile
 
 LOGO_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
 PERMISSION = "organisation.manage_settings"
@@ -94,7 +93,7 @@ def saved(request: AuthenticatedRequest, form: forms.BaseForm, save: Callable[[]
         return False
     try:
         save()
-    except (SettingsError, AccountError, ProvisioningError) as error:
+    except (SettingsError, AccountError) as error:
         field = getattr(error, "field", None)
         form.add_error(field if field in form.fields else None, str(error))
         return False
@@ -414,7 +413,7 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
     if saved(
         request,
         form,
-        lambda: update_tenant_profile(tenant, actor=request.user, **form.cleaned_data),
+        lambda: services.update_tenant_profile(tenant, actor=request.user, **form.cleaned_data),
     ):
         messages.success(request, "Regulatory profile saved.")
         return redirect("settings_profile")

@@ -6,8 +6,9 @@ import logging
 import re
 from contextvars import ContextVar
 
+from tenancy.current import tenant_var
+
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
-tenant_var: ContextVar[str] = ContextVar("tenant", default="-")
 
 # Path segments that carry secrets (reset keys, confirmation keys, invitation tokens) are long
 # runs of token characters; no ordinary path segment of ours is that long.

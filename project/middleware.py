@@ -7,8 +7,9 @@ from collections.abc import Callable
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from project.logging import request_id_var, tenant_var
+from project.logging import request_id_var
 from tenancy import current
+from tenancy.current import tenant_var
 
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9\-]{8,64}")
 

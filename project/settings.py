@@ -73,6 +73,8 @@ SHARED_APPS = [
     "django.contrib.postgres",
     "accounts",
     "audit",
+    # The platform console, provisioning and the operator's commands; no tables of its own.
+    "operations",
     "allauth",
     "allauth.account",
     "django_otp",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection
@@ -11,6 +12,10 @@ if TYPE_CHECKING:
 
 # django-tenants adds these attributes to the connection at run time.
 _tenant_connection = cast(Any, connection)
+
+# The schema of the tenant the current request serves ("-" before routing or on the bare
+# domain); the tenant middleware sets it and every log line names it.
+tenant_var: ContextVar[str] = ContextVar("tenant", default="-")
 
 
 def schema_name() -> str:

@@ -5,7 +5,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
-from project.logging import tenant_var
 from tenancy import current
 from tenancy.models import Domain, Tenant
 
@@ -54,7 +53,7 @@ class TenantMiddleware(TenantMainMiddleware):
         if response is not None:
             return response
         tenant: Tenant = request.tenant  # type: ignore[attr-defined]
-        tenant_var.set(tenant.schema_name)
+        current.tenant_var.set(tenant.schema_name)
         if tenant.is_suspended:
             current.use_public_schema()
             if request.path.startswith("/api/"):

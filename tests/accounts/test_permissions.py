@@ -29,7 +29,7 @@ def test_only_an_operator_manages_tenants(
 ) -> None:
     user = make_user(role)
 
-    assert user.has_perm("tenancy.manage_tenants") is allowed
+    assert user.has_perm("operations.manage_tenants") is allowed
 
 
 @pytest.mark.parametrize("role", sorted(set(Role) - {Role.CONSUMER}))

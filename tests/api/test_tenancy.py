@@ -10,8 +10,8 @@ from django.test import Client
 
 from accounts.models import User
 from complaints.models import Complaint
+from operations.services import set_tenant_status
 from tenancy.models import Tenant
-from tenancy.services import set_tenant_status
 from tests.api.conftest import COMPLAINTS_URL, TOKEN_URL, bearer_client
 from tests.conftest import PASSWORD
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tenancy.management.commands.seed_demo import DEMO_PASSWORD, current_demo_code
+from operations.management.commands.seed_demo import DEMO_PASSWORD, current_demo_code
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"

@@ -12,8 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.models import User
-from accounts.services import AccountError, close_account
+from accounts.services import AccountError
 from audit.models import AuditEvent
+from complaints.account_closure import close_consumer_account
 from complaints.models import Complaint, Event, Status
 from complaints.services import (
     add_internal_note,
@@ -255,9 +256,9 @@ def test_service_refuses_staff_and_closing_someone_else(
     consumer: User, other_consumer: User, agent: User
 ) -> None:
     with pytest.raises(AccountError):
-        close_account(agent, actor=agent)
+        close_consumer_account(agent, actor=agent)
     with pytest.raises(AccountError):
-        close_account(consumer, actor=other_consumer)
+        close_consumer_account(consumer, actor=other_consumer)
     assert User.objects.get(pk=consumer.pk).is_active
 
 

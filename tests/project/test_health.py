@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from operations.services import set_tenant_status
 from tenancy.models import Tenant
-from tenancy.services import set_tenant_status
 
 HOSTS = ["localhost", "bank.localhost", "nope.localhost", "evil.example.com", "10.0.0.7"]
 

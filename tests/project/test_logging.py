@@ -15,7 +15,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils.module_loading import import_string
 
-from project.logging import RequestContextFilter, request_id_var, scrub, tenant_var
+from project.logging import RequestContextFilter, request_id_var, scrub
+from tenancy.current import tenant_var
 
 INVITATION_TOKEN = "miJYkhwilEciYVsDQFGRyj9ZoQcIh3AJRWHAtyJSjJI"
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")

@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
 from accounts.services import invite_staff
+from operations.services import set_tenant_status
 from tenancy import current
 from tenancy.models import Domain, Tenant
-from tenancy.services import set_tenant_status
 from tests.tenancy.conftest import cached_host
 
 # --- Suspended tenants ------------------------------------------------------------------

@@ -13,7 +13,7 @@ from accounts.models import Role, User
 from audit.models import AuditEvent
 from tenancy.models import Domain, Tenant
 from tests.conftest import PASSWORD, create_user
-from tests.tenancy.conftest import (
+from tests.operations.conftest import (
     creates_nothing,
     link_in_last_mail,
     new_tenant_data,

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tenancy.management.commands.seed_demo import current_demo_code
+from operations.management.commands.seed_demo import current_demo_code
 
 
 class Command(BaseCommand):

@@ -10,10 +10,10 @@ from django_tenants.utils import schema_context
 from pytest_django import Settings
 
 from accounts.models import User
-from tenancy.management.commands.seed_demo import OPERATOR_EMAIL, current_demo_code
+from operations.management.commands.seed_demo import OPERATOR_EMAIL, current_demo_code
 from tenancy.models import Tenant
+from tests.operations.conftest import creates_nothing
 from tests.project.conftest import run_project, secure_production_env
-from tests.tenancy.conftest import creates_nothing
 
 
 def test_seed_demo_refuses_in_production_mode(settings: Settings, public_tenant: Tenant) -> None:

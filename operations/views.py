@@ -8,19 +8,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import AuthenticatedRequest, permission_required
-from tenancy.forms import TenantForm
-from tenancy.models import Tenant
-from tenancy.services import (
+from operations.forms import TenantForm
+from operations.services import (
     ProvisioningError,
     TenantRequest,
     provision_tenant,
     set_tenant_status,
 )
-from tenancy.stats import RECENT_DAYS, STATS_CACHE_SECONDS, tenant_stats
+from operations.stats import RECENT_DAYS, STATS_CACHE_SECONDS, tenant_stats
+from tenancy.models import Tenant
 
 
 @require_GET
-@permission_required("tenancy.manage_tenants")
+@permission_required("operations.manage_tenants")
 def tenant_list(request: AuthenticatedRequest) -> HttpResponse:
     tenants = list(Tenant.objects.customers().with_schema_flag().prefetch_related("domains"))
     stats = tenant_stats(tenants)
@@ -28,7 +28,7 @@ def tenant_list(request: AuthenticatedRequest) -> HttpResponse:
         tenant.stats = stats.get(tenant.pk)  # type: ignore[attr-defined]
     return render(
         request,
-        "tenancy/tenant_list.html",
+        "operations/tenant_list.html",
         {
             "tenants": tenants,
             "recent_days": RECENT_DAYS,
@@ -38,7 +38,7 @@ def tenant_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("tenancy.manage_tenants")
+@permission_required("operations.manage_tenants")
 def tenant_create(request: AuthenticatedRequest) -> HttpResponse:
     form = TenantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -56,11 +56,11 @@ def tenant_create(request: AuthenticatedRequest) -> HttpResponse:
                 f"An invitation was sent to {form.cleaned_data['admin_email']}.",
             )
             return redirect("tenant_list")
-    return render(request, "tenancy/tenant_form.html", {"form": form})
+    return render(request, "operations/tenant_form.html", {"form": form})
 
 
 @require_POST
-@permission_required("tenancy.manage_tenants")
+@permission_required("operations.manage_tenants")
 def tenant_set_status(request: AuthenticatedRequest, slug: str, status: str) -> HttpResponse:
     tenant = get_object_or_404(Tenant.objects.customers(), slug=slug)
     set_tenant_status(tenant, Tenant.Status(status), actor=request.user)

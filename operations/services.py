@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,7 +16,8 @@ from accounts.models import Role, User
 from accounts.services import invite_staff
 from audit.models import AuditEvent
 from audit.services import record_event
-from tenancy.models import Domain, Industry, RegulatoryProfile, Tenant
+from organisation.services import SettingsError, validate_profile
+from tenancy.models import Domain, Industry, Tenant
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
 RESERVED_SLUGS = frozenset(
@@ -92,18 +92,6 @@ def is_email_address(value: str) -> bool:
     return len(value) <= 254
 
 
-def validate_profile(regulatory_profile: str, country: str, time_zone: str) -> str:
-    """Check a tenant's profile, country and time zone; returns the normalised country code."""
-    if regulatory_profile not in RegulatoryProfile.values:
-        raise ProvisioningError("Choose a known regulatory profile.", field="regulatory_profile")
-    if time_zone not in zoneinfo.available_timezones():
-        raise ProvisioningError(f"“{time_zone}” is not a time zone.", field="time_zone")
-    country = country.strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", country):
-        raise ProvisioningError("Use a two-letter ISO country code, e.g. GB.", field="country")
-    return country
-
-
 def schema_name_for(slug: str) -> str:
     # A prefix keeps tenant schemas clear of PostgreSQL's own (public, pg_*, information_schema).
     return "t_" + slug.replace("-", "_")
@@ -120,7 +108,10 @@ def provision_tenant(request: TenantRequest, *, actor: User | None) -> tuple[Ten
         raise ProvisioningError(f"Keep the name to {name_length} characters.", field="name")
     if request.industry not in Industry.values:
         raise ProvisioningError("Choose a known industry.", field="industry")
-    country = validate_profile(request.regulatory_profile, request.country, request.time_zone)
+    try:
+        country = validate_profile(request.regulatory_profile, request.country, request.time_zone)
+    except SettingsError as error:
+        raise ProvisioningError(str(error), field=error.field) from error
     # Checked before the schema exists: a value the invitation table refuses would otherwise
     # fail after the slow part, halfway through provisioning.
     if not is_email_address(request.admin_email.strip()):
@@ -173,38 +164,5 @@ def set_tenant_status(tenant: Tenant, status: Tenant.Status, *, actor: User | No
             else AuditEvent.Action.TENANT_RESUMED,
             actor=actor,
             target=tenant.slug,
-        )
-    return tenant
-
-
-def update_tenant_profile(
-    tenant: Tenant, *, actor: User | None, regulatory_profile: str, country: str, time_zone: str
-) -> Tenant:
-    """Change a tenant's regulatory profile, country and time zone (public schema).
-
-    Deadlines already stored keep their times; only complaints received afterwards, or whose
-    deadlines are recomputed, follow the new calendar.
-    """
-    country = validate_profile(regulatory_profile, country, time_zone)
-    previous = {
-        "regulatory_profile": tenant.regulatory_profile,
-        "country": tenant.country,
-        "time_zone": tenant.time_zone,
-    }
-    wanted = {"regulatory_profile": regulatory_profile, "country": country, "time_zone": time_zone}
-    changed = {name: value for name, value in wanted.items() if previous[name] != value}
-    if not changed:
-        return tenant
-    with transaction.atomic():
-        for name, value in changed.items():
-            setattr(tenant, name, value)
-        # Saved, not updated, so the cached host lookups are dropped by the post_save signal.
-        tenant.save(update_fields=list(changed))
-        # The audit row goes to the tenant's own log, next to its other settings changes.
-        record_event(
-            AuditEvent.Action.TENANT_PROFILE_CHANGED,
-            actor=actor,
-            target=tenant.slug,
-            changes={name: [previous[name], value] for name, value in changed.items()},
         )
     return tenant

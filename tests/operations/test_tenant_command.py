@@ -14,7 +14,7 @@ from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from audit.models import AuditEvent
 from tenancy.models import Tenant
-from tests.tenancy.conftest import creates_nothing, public_audit, tenant_schemas
+from tests.operations.conftest import creates_nothing, public_audit, tenant_schemas
 
 pytestmark = pytest.mark.usefixtures("public_tenant")
 

@@ -1,4 +1,4 @@
-"""tenancy.services: validation of provisioning input, and suspension."""
+"""operations.services: validation of provisioning input, and suspension."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from django.db import connection
 
 from audit.models import AuditEvent
 from complaints.models import Complaint
-from tenancy.models import Domain, Tenant
-from tenancy.services import (
+from operations.services import (
     ProvisioningError,
     TenantRequest,
     provision_tenant,
     set_tenant_status,
     validate_slug,
 )
-from tests.tenancy.conftest import creates_nothing, public_audit
+from tenancy.models import Domain, Tenant
+from tests.operations.conftest import creates_nothing, public_audit
 
 VALID = TenantRequest(
     name="Fabrikam Air",

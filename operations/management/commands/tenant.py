@@ -5,13 +5,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tenancy.models import Industry, RegulatoryProfile, Tenant
-from tenancy.services import (
+from operations.services import (
     ProvisioningError,
     TenantRequest,
     provision_tenant,
     set_tenant_status,
 )
+from tenancy.models import Industry, RegulatoryProfile, Tenant
 
 
 class Command(BaseCommand):

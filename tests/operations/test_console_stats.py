@@ -16,10 +16,10 @@ from django_tenants.utils import schema_context
 from accounts.models import Role
 from complaints.models import Complaint, Status
 from complaints.services import submit_complaint
+from operations.stats import TenantStats, stats_cache_key
 from tenancy.models import Tenant
-from tenancy.stats import TenantStats, stats_cache_key
 from tests.conftest import create_user
-from tests.tenancy.test_console import add_tenant_row
+from tests.operations.test_console import add_tenant_row
 
 
 def stats_of(response: object, slug: str) -> TenantStats:

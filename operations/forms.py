@@ -1,29 +1,14 @@
 from __future__ import annotations
 
-import zoneinfo
-
 from django import forms
 
-from tenancy.models import Industry, RegulatoryProfile
-
-
-class TenantProfileForm(forms.Form):
-    """The rules a tenant works under: regulator, country (public holidays) and time zone."""
-
-    regulatory_profile = forms.ChoiceField(
-        label="Regulatory profile", choices=RegulatoryProfile.choices
-    )
-    country = forms.CharField(
-        max_length=2, initial="GB", help_text="Two-letter ISO code; sets the public holidays."
-    )
-    time_zone = forms.ChoiceField(
-        label="Time zone",
-        choices=[(name, name) for name in sorted(zoneinfo.available_timezones())],
-        initial="Europe/London",
-    )
+from organisation.forms import TenantProfileForm
+from tenancy.models import Industry
 
 
 class TenantForm(TenantProfileForm):
+    """A new tenant: its name, address, industry, profile and first administrator."""
+
     name = forms.CharField(label="Organisation name", max_length=120)
     slug = forms.CharField(
         label="Address",

@@ -29,7 +29,7 @@ class TenantStats:
 
 
 def stats_cache_key(tenant: Tenant) -> str:
-    return f"tenancy:stats:{tenant.schema_name}"
+    return f"operations:stats:{tenant.schema_name}"
 
 
 # One statement per tenant schema, its tables named with the schema: no search_path switch.
