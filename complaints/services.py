@@ -27,13 +27,11 @@ from complaints.letters import LetterError, compose
 from complaints.models import (
     ACTIVE_STATUSES,
     PLACEHOLDERS,
-    AssignmentStrategy,
     Attachment,
     CannedResponse,
     Category,
     Channel,
     Complaint,
-    ComplaintPolicy,
     Event,
     LetterKind,
     Outcome,
@@ -45,6 +43,7 @@ from complaints.models import (
     next_reference,
 )
 from complaints.predicates import handles_complaint, owns_complaint
+from configuration.models import AssignmentStrategy, TenantSettings
 from deadlines.models import Clock, Deadline
 from deadlines.services import (
     deadline_for,
@@ -236,7 +235,7 @@ def _attach(
 ) -> None:
     if not uploads:
         return
-    policy = ComplaintPolicy.current()
+    policy = TenantSettings.current()
     try:
         checked = check_uploads(list(uploads), max_bytes=policy.max_attachment_mb * 1_048_576)
     except AttachmentError as error:
@@ -277,9 +276,9 @@ def send_letter(
 # --- intake -------------------------------------------------------------------------------
 
 
-def _route(complaint: Complaint, policy: ComplaintPolicy) -> None:
+def _route(complaint: Complaint, policy: TenantSettings) -> None:
     """Put a new complaint in its queue and, if the tenant wants, give it to an agent."""
-    team = (complaint.category.team if complaint.category else None) or policy.default_team
+    team = (complaint.category.team if complaint.category else None) or Team.default()
     complaint.team = team
     if team is not None and policy.assignment_strategy != AssignmentStrategy.MANUAL:
         complaint.assignee = pick_assignee(team, policy.assignment_strategy)
@@ -345,7 +344,7 @@ def submit_complaint(
     if received > timezone.now():
         raise ComplaintError("The time the complaint was received cannot be in the future.")
     with transaction.atomic():
-        policy = ComplaintPolicy.current()
+        policy = TenantSettings.current()
         complaint = Complaint.objects.create(
             reference=next_reference(received),
             consumer=consumer,
@@ -547,7 +546,7 @@ def _require_resolvable(complaint: Complaint) -> None:
         )
 
 
-def _redress_currency(amount: Decimal | None, currency: str, policy: ComplaintPolicy) -> str:
+def _redress_currency(amount: Decimal | None, currency: str, policy: TenantSettings) -> str:
     return (currency or policy.currency).upper() if amount else ""
 
 
@@ -577,7 +576,7 @@ def resolve_complaint(
             raise ComplaintError(
                 "A resolution of this complaint is waiting for a manager's approval."
             )
-        policy = ComplaintPolicy.current()
+        policy = TenantSettings.current()
         currency = _redress_currency(redress_amount, redress_currency, policy)
         if policy.final_response_approval and not actor.has_perm(
             "complaints.approve_resolution", complaint
@@ -762,7 +761,7 @@ def accept_resolution(complaint: Complaint, *, actor: User) -> Event:
 def reopen_window_ends(complaint: Complaint) -> datetime | None:
     if complaint.resolved_at is None:
         return None
-    return complaint.resolved_at + timedelta(days=ComplaintPolicy.current().reopen_window_days)
+    return complaint.resolved_at + timedelta(days=TenantSettings.current().reopen_window_days)
 
 
 def reject_resolution(complaint: Complaint, reason: str, *, actor: User) -> Event:
@@ -802,7 +801,7 @@ def reject_resolution(complaint: Complaint, reason: str, *, actor: User) -> Even
 def auto_close_resolved(now: datetime | None = None) -> int:
     """Close resolutions the consumer has not answered within the tenant's number of days."""
     now = now or timezone.now()
-    days = ComplaintPolicy.current().auto_close_days
+    days = TenantSettings.current().auto_close_days
     due = Complaint.objects.filter(
         status=Status.RESOLVED, resolved_at__lte=now - timedelta(days=days)
     )
@@ -1168,7 +1167,7 @@ def send_adr_letter(complaint: Complaint, *, actor: User | None) -> Event:
 def scan_deadlines(now: datetime | None = None) -> dict[str, int]:
     """Flag complaints at risk and breached, notify, escalate; send letters that are due."""
     now = now or timezone.now()
-    margin = timedelta(hours=ComplaintPolicy.current().at_risk_hours)
+    margin = timedelta(hours=TenantSettings.current().at_risk_hours)
     counts = {"at_risk": 0, "breached": 0, "letters": 0}
     escalated: set[int] = set()
     watched = (

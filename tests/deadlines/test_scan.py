@@ -15,7 +15,6 @@ from accounts.models import Role, User
 from complaints import tasks
 from complaints.models import (
     Complaint,
-    ComplaintPolicy,
     Event,
     LetterKind,
     Priority,
@@ -23,6 +22,7 @@ from complaints.models import (
     Team,
 )
 from complaints.services import scan_deadlines, submit_complaint
+from configuration.models import TenantSettings
 from deadlines.models import Clock, Deadline, SlaPolicy
 from deadlines.services import mark_met, pause_sla, refresh_deadlines
 from outbox.models import Message
@@ -112,7 +112,7 @@ def test_deadline_within_the_at_risk_window_is_flagged_once(
 def test_the_at_risk_window_is_the_tenants_setting(
     handled: MakeComplaint, at_risk_hours: int, hours_before_due: int, flagged: bool
 ) -> None:
-    policy = ComplaintPolicy.current()
+    policy = TenantSettings.current()
     policy.at_risk_hours = at_risk_hours
     policy.save(update_fields=["at_risk_hours"])
     complaint = handled(received_at=days_ago(30))

@@ -10,8 +10,9 @@ from django.db import connection
 from django.test import Client
 
 from audit.models import AuditEvent
-from complaints.models import AssignmentStrategy, Complaint, ComplaintPolicy, Team
-from deadlines.models import BusinessHours, Closure, Deadline, SlaPolicy
+from complaints.models import Complaint, Team
+from configuration.models import AssignmentStrategy, TenantSettings
+from deadlines.models import Closure, Deadline, SlaPolicy
 from tenancy.models import Tenant
 
 
@@ -65,7 +66,7 @@ def test_admin_changes_business_hours_and_holiday_region(
     )
 
     assert response.status_code == 302
-    hours = BusinessHours.current()
+    hours = TenantSettings.current()
     assert hours.working_days == [0, 1, 2, 3, 4, 5]
     assert (hours.opens, hours.closes, hours.subdivision) == (time(8), time(18, 30), "SCT")
     (event,) = audit_rows(AuditEvent.Action.BUSINESS_HOURS_CHANGED)
@@ -87,13 +88,13 @@ def test_admin_changes_business_hours_and_holiday_region(
 def test_bad_business_hours_are_refused(
     admin_client: Client, data: dict[str, object], message: str
 ) -> None:
-    before = BusinessHours.current()
+    before = TenantSettings.current()
 
     response = admin_client.post("/settings/hours/", data)
 
     assert response.status_code == 400
     assert message in response.content.decode()
-    after = BusinessHours.objects.get()
+    after = TenantSettings.objects.get()
     assert (after.working_days, after.opens, after.closes, after.subdivision) == (
         before.working_days,
         before.opens,
@@ -198,9 +199,9 @@ def test_admin_changes_the_complaint_policy(admin_client: Client, front_line: Te
     )
 
     assert response.status_code == 302
-    policy = ComplaintPolicy.current()
+    policy = TenantSettings.current()
     assert policy.assignment_strategy == AssignmentStrategy.ROUND_ROBIN
-    assert policy.default_team == front_line
+    assert Team.default() == front_line
     assert (policy.reopen_window_days, policy.auto_close_days, policy.at_risk_hours) == (20, 10, 12)
     assert (policy.currency, policy.max_attachment_mb) == ("EUR", 5)
     assert AuditEvent.objects.filter(action=AuditEvent.Action.COMPLAINT_POLICY_CHANGED).exists()
@@ -219,13 +220,14 @@ def test_admin_changes_the_complaint_policy(admin_client: Client, front_line: Te
 def test_bad_policy_input_is_refused(
     admin_client: Client, field: str, value: str, message: str
 ) -> None:
-    before = ComplaintPolicy.current()
+    before = TenantSettings.current()
 
     response = admin_client.post("/settings/policy/", {**POLICY, field: value})
 
     assert response.status_code == 400
     assert message in response.content.decode()
-    after = ComplaintPolicy.objects.get()
+    after = TenantSettings.objects.get()
+    assert Team.default() is None
     assert (after.currency, after.reopen_window_days, after.assignment_strategy) == (
         before.currency,
         before.reopen_window_days,
