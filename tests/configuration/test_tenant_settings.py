@@ -83,14 +83,19 @@ def test_an_editable_copy_changes_nothing_until_saved(bank: Tenant) -> None:
 # --- never from one tenant to another -----------------------------------------------------------
 
 
-def test_two_tenants_on_one_connection_each_read_their_own_row(
-    bank: Tenant, telco: Tenant, activate: Callable[[Tenant], Tenant]
-) -> None:
+@pytest.fixture
+def renamed(bank: Tenant, telco: Tenant, activate: Callable[[Tenant], Tenant]) -> None:
+    """Each tenant's portal under a name of its own; the connection is left on telco."""
     activate(bank)
     rename("Northwind Bank plc")
     activate(telco)
     rename("Contoso Mobile")
 
+
+@pytest.mark.usefixtures("renamed")
+def test_two_tenants_on_one_connection_each_read_their_own_row(
+    bank: Tenant, telco: Tenant, activate: Callable[[Tenant], Tenant]
+) -> None:
     activate(bank)
     assert TenantSettings.current().display_name == "Northwind Bank plc"
     activate(telco)
@@ -99,13 +104,10 @@ def test_two_tenants_on_one_connection_each_read_their_own_row(
     assert TenantSettings.current().display_name == "Northwind Bank plc"
 
 
+@pytest.mark.usefixtures("renamed")
 def test_requests_to_two_tenants_in_one_process_show_each_its_own_branding(
-    bank: Tenant, telco: Tenant, activate: Callable[[Tenant], Tenant]
+    bank: Tenant, telco: Tenant
 ) -> None:
-    activate(bank)
-    rename("Northwind Bank plc")
-    activate(telco)
-    rename("Contoso Mobile")
     bank_client, telco_client = tenant_client(bank), tenant_client(telco)
 
     for client, mine, theirs in [

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, time
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
 from audit.models import AuditEvent
@@ -205,6 +205,41 @@ def test_admin_changes_the_complaint_policy(admin_client: Client, front_line: Te
     assert (policy.reopen_window_days, policy.auto_close_days, policy.at_risk_hours) == (20, 10, 12)
     assert (policy.currency, policy.max_attachment_mb) == ("EUR", 5)
     assert AuditEvent.objects.filter(action=AuditEvent.Action.COMPLAINT_POLICY_CHANGED).exists()
+
+
+def test_choosing_another_default_team_moves_the_mark_and_none_clears_it(
+    admin_client: Client, front_line: Team
+) -> None:
+    complex_cases = Team.objects.create(name="Complex cases")
+    admin_client.post("/settings/policy/", {**POLICY, "default_team": str(front_line.pk)})
+
+    page = admin_client.get("/settings/policy/").content.decode()
+    assert f'<option value="{front_line.pk}" selected>' in page
+
+    admin_client.post("/settings/policy/", {**POLICY, "default_team": str(complex_cases.pk)})
+    assert list(Team.objects.filter(is_default=True)) == [complex_cases]
+
+    admin_client.post("/settings/policy/", POLICY)
+    assert Team.default() is None
+    changes = [
+        event.detail["default_team"]
+        for event in AuditEvent.objects.filter(
+            action=AuditEvent.Action.COMPLAINT_POLICY_CHANGED
+        ).order_by("pk")
+    ]
+    assert changes == [
+        [None, "Front line"],
+        ["Front line", "Complex cases"],
+        ["Complex cases", None],
+    ]
+
+
+def test_the_database_allows_one_default_team_at_most(front_line: Team) -> None:
+    front_line.is_default = True
+    front_line.save(update_fields=["is_default"])
+
+    with pytest.raises(IntegrityError, match="team_one_default"), transaction.atomic():
+        Team.objects.create(name="Complex cases", is_default=True)
 
 
 @pytest.mark.parametrize(
