@@ -33,17 +33,13 @@ POLICY_ROLES = frozenset({Role.AGENT, Role.SPECIALIST})
 
 def second_factor_required(user: Any) -> bool:
     """Whether ``user`` must pass a second factor: always for admins, managers and operators,
-    for agents and specialists when the tenant's security policy says so (read once per user)."""
+    for agents and specialists when the tenant's settings say so."""
     role = getattr(user, "role", None)
     if role not in POLICY_ROLES:
         return role in STAFF_ROLES
-    required = getattr(user, "_second_factor_required", None)
-    if required is None:
-        from organisation.models import SecurityPolicy
+    from configuration.models import TenantSettings
 
-        required = SecurityPolicy.current().frontline_two_factor_required
-        user._second_factor_required = required
-    return bool(required)
+    return TenantSettings.current().frontline_two_factor_required
 
 
 @rules.predicate

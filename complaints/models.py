@@ -79,12 +79,27 @@ class Team(models.Model):
     last_assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    is_default = models.BooleanField(
+        "Default team",
+        default=False,
+        help_text="The queue for complaints whose category names no team.",
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="team_one_default"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def default(cls) -> Team | None:
+        """The queue for complaints whose category names no team, if the tenant chose one."""
+        return cls.objects.filter(is_default=True).first()
 
 
 class RootCause(models.Model):
@@ -98,58 +113,6 @@ class RootCause(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class AssignmentStrategy(models.TextChoices):
-    MANUAL = "manual", "Manual (agents claim complaints)"
-    ROUND_ROBIN = "round_robin", "Round robin among available agents"
-    LEAST_LOADED = "least_loaded", "Least loaded available agent"
-
-
-class ComplaintPolicy(models.Model):
-    """How this tenant runs its complaints (one row per tenant)."""
-
-    assignment_strategy = models.CharField(
-        max_length=16, choices=AssignmentStrategy.choices, default=AssignmentStrategy.MANUAL
-    )
-    default_team = models.ForeignKey(
-        Team,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="The queue for complaints whose category names no team.",
-    )
-    reopen_window_days = models.PositiveSmallIntegerField(
-        default=30, help_text="Days after a resolution in which the consumer may reject it."
-    )
-    auto_close_days = models.PositiveSmallIntegerField(
-        default=14, help_text="Days after which an unanswered resolution closes by itself."
-    )
-    at_risk_hours = models.PositiveSmallIntegerField(
-        default=24, help_text="Hours before a deadline at which a complaint counts as at risk."
-    )
-    currency = models.CharField(max_length=3, default="GBP")
-    max_attachment_mb = models.PositiveSmallIntegerField(default=10)
-    final_response_approval = models.BooleanField(
-        "Managers approve final responses",
-        default=False,
-        help_text="An agent's resolution waits for a manager's approval before the consumer "
-        "is sent the final response.",
-    )
-
-    class Meta:
-        verbose_name_plural = "complaint policies"
-
-    def __str__(self) -> str:
-        return "Complaint policy"
-
-    @classmethod
-    def current(cls) -> ComplaintPolicy:
-        policy = cls.objects.order_by("pk").first()
-        if policy is None:
-            policy = cls.objects.create()
-        return policy
 
 
 class Status(models.TextChoices):

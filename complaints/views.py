@@ -53,7 +53,6 @@ from complaints.models import (
     CannedResponse,
     Category,
     Complaint,
-    ComplaintPolicy,
     ComplaintQuerySet,
     Event,
 )
@@ -62,6 +61,7 @@ from complaints.plain_words import promises
 from complaints.portal_forms import GuidedComplaintForm
 from complaints.presence import others_present, record_presence
 from complaints.services import ComplaintError
+from configuration.models import TenantSettings
 
 PAGE_SIZE = 25
 OTHER_COMPLAINTS_SHOWN = 5
@@ -299,7 +299,7 @@ def _workspace(
         "now": timezone.now(),
     }
     if template == CONSOLE_PAGE:
-        policy = ComplaintPolicy.current()
+        policy = TenantSettings.current()
         context["at_risk_margin"] = timedelta(hours=policy.at_risk_hours)
         context["other_complaints"] = list(
             Complaint.objects.visible_to(user)
@@ -478,7 +478,7 @@ def _queue_view(
     if view == "unassigned":
         return queryset.filter(assignee__isnull=True), "received"
     if view == "at_risk":
-        margin = timedelta(hours=ComplaintPolicy.current().at_risk_hours)
+        margin = timedelta(hours=TenantSettings.current().at_risk_hours)
         return queryset.filter(next_due_at__gte=now, next_due_at__lt=now + margin), "due"
     if view == "breached":
         return queryset.filter(next_due_at__lt=now), "due"

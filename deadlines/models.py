@@ -1,52 +1,11 @@
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import timedelta
 from typing import ClassVar
 
-from django.contrib.postgres.fields import ArrayField
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-
-# Where a country's national list leaves out holidays most of it keeps (England and Wales
-# for the UK: Easter Monday, the August bank holiday), a new tenant starts with this region.
-DEFAULT_SUBDIVISIONS = {"GB": "ENG"}
-
-
-class BusinessHours(models.Model):
-    """The tenant's working week and hours (one row per tenant)."""
-
-    working_days = ArrayField(
-        models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)]),
-        default=list,
-        help_text="Weekday numbers, Monday = 0.",
-    )
-    opens = models.TimeField(default=time(9, 0))
-    closes = models.TimeField(default=time(17, 0))
-    subdivision = models.CharField(
-        max_length=10,
-        blank=True,
-        default="",
-        help_text="Region for public holidays, e.g. ENG, SCT, NY; blank for national only.",
-    )
-
-    class Meta:
-        verbose_name_plural = "business hours"
-
-    def __str__(self) -> str:
-        return f"{self.opens:%H:%M}-{self.closes:%H:%M}"
-
-    @classmethod
-    def current(cls) -> BusinessHours:
-        hours = cls.objects.order_by("pk").first()
-        if hours is None:
-            from tenancy import current
-
-            hours = cls.objects.create(
-                working_days=[0, 1, 2, 3, 4],
-                subdivision=DEFAULT_SUBDIVISIONS.get(current.tenant().country, ""),
-            )
-        return hours
 
 
 class Closure(models.Model):

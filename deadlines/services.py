@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from configuration.models import TenantSettings
 from deadlines.calendar import BusinessCalendar
-from deadlines.models import BusinessHours, Clock, Closure, SlaPolicy
+from deadlines.models import Clock, Closure, SlaPolicy
 from deadlines.profiles import ClockFacts, regulatory_due_dates
 from tenancy import current
 
@@ -53,7 +54,7 @@ def _public_holidays(country: str, subdivision: str) -> holidays.HolidayBase:
 def tenant_calendar() -> BusinessCalendar:
     """The business calendar of the tenant the connection is working in."""
     tenant = current.tenant()
-    hours = BusinessHours.current()
+    hours = TenantSettings.current()
     return BusinessCalendar(
         time_zone=ZoneInfo(tenant.time_zone),
         working_days=frozenset(hours.working_days),

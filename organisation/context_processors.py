@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django_tenants.utils import get_public_schema_name
 
-from organisation.models import Branding
+from configuration.models import TenantSettings
 from tenancy import current
 
 
@@ -15,4 +15,4 @@ def branding(request: HttpRequest) -> dict[str, Any]:
     # A suspended tenant's page is rendered from the public schema, where no branding lives.
     if tenant is None or tenant.is_public or current.schema_name() == get_public_schema_name():
         return {}
-    return {"branding": Branding.current()}
+    return {"branding": TenantSettings.current()}

@@ -10,9 +10,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from accounts.models import TENANT_STAFF_ROLES, Role, User
 from audit.models import AuditEvent
-from complaints.models import Category, ComplaintPolicy, LetterTemplate, RootCause, Team
-from deadlines.models import BusinessHours, Closure, SlaPolicy
-from organisation.models import Branding, SecurityPolicy
+from complaints.models import Category, LetterTemplate, RootCause, Team
+from configuration.models import TenantSettings
+from deadlines.models import Closure, SlaPolicy
 from organisation.services import LOGO_MAX_BYTES, TEAM_MEMBER_ROLES
 from tenancy.models import RegulatoryProfile
 
@@ -41,7 +41,7 @@ class BrandingForm(forms.ModelForm):
     remove_logo = forms.BooleanField(label="Remove the current logo", required=False)
 
     class Meta:
-        model = Branding
+        model = TenantSettings
         fields = ["display_name", "primary_colour", "accent_colour"]
         labels = {"primary_colour": "Header colour", "accent_colour": "Button and link colour"}
         help_texts = {
@@ -131,7 +131,7 @@ class BusinessHoursForm(forms.ModelForm):
     )
 
     class Meta:
-        model = BusinessHours
+        model = TenantSettings
         fields = ["working_days", "opens", "closes", "subdivision"]
         widgets = {
             "opens": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -188,9 +188,15 @@ class ComplaintPolicyForm(forms.ModelForm):
     max_attachment_mb = forms.IntegerField(
         label="Largest attachment (MB)", validators=[MinValueValidator(1), MaxValueValidator(25)]
     )
+    default_team = forms.ModelChoiceField(
+        queryset=Team.objects.all(),
+        required=False,
+        empty_label="None: such complaints stay unrouted",
+        help_text="The queue for complaints whose category names no team.",
+    )
 
     class Meta:
-        model = ComplaintPolicy
+        model = TenantSettings
         fields = [
             "assignment_strategy",
             "default_team",
@@ -203,6 +209,11 @@ class ComplaintPolicyForm(forms.ModelForm):
         ]
         help_texts = {"currency": "Three-letter ISO code for redress, e.g. GBP."}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["default_team"] = Team.default()
+
 
 class SecurityPolicyForm(forms.ModelForm):
     frontline_two_factor_required = forms.TypedChoiceField(
@@ -214,7 +225,7 @@ class SecurityPolicyForm(forms.ModelForm):
     )
 
     class Meta:
-        model = SecurityPolicy
+        model = TenantSettings
         fields = ["frontline_two_factor_required"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

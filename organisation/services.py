@@ -28,9 +28,9 @@ from complaints.letters import (
     check_required_content,
     fill,
 )
-from complaints.models import Category, ComplaintPolicy, LetterKind, LetterTemplate, RootCause, Team
-from deadlines.models import BusinessHours, Closure, SlaPolicy
-from organisation.models import Branding, SecurityPolicy
+from complaints.models import Category, LetterKind, LetterTemplate, RootCause, Team
+from configuration.models import TenantSettings
+from deadlines.models import Closure, SlaPolicy
 from tenancy.models import RegulatoryProfile, Tenant
 
 LOGO_MAX_BYTES = 1_048_576
@@ -59,29 +59,49 @@ def _plain(value: Any) -> Any:
 
 
 def _save_and_record(
-    row: models.Model, action: AuditEvent.Action, *, actor: User | None, **extra: Any
+    row: models.Model,
+    action: AuditEvent.Action,
+    *,
+    actor: User | None,
+    target: str | None = None,
+    **extra: Any,
 ) -> dict[str, list[Any]]:
-    """Save ``row`` and audit what changed (every field on creation); returns the changes."""
+    """Save ``row`` and audit what changed (every field on creation); returns the changes.
+
+    An existing row is saved field by field, only what changed, so two admins changing
+    different parts of the same row (the tenant settings) do not undo each other.
+    """
     model = type(row)
     names = [
         field.attname
         for field in model._meta.concrete_fields
         if not field.primary_key and not getattr(field, "auto_now", False)
     ]
+    touched = [
+        field.attname for field in model._meta.concrete_fields if getattr(field, "auto_now", False)
+    ]
     stored = model._default_manager.filter(pk=row.pk).values(*names).first() if row.pk else None
     created = stored is None
     before: dict[str, Any] = stored or {}
+    changes = {
+        name: [_plain(before.get(name)), _plain(getattr(row, name))]
+        for name in names
+        if created or before[name] != getattr(row, name)
+    }
     try:
         with transaction.atomic():
-            row.save()
-            changes = {
-                name: [_plain(before.get(name)), _plain(getattr(row, name))]
-                for name in names
-                if created or before[name] != getattr(row, name)
-            }
+            if created:
+                row.save()
+            elif changes:
+                row.save(update_fields=[*changes, *touched])
             if changes or extra:
                 record_event(
-                    action, actor=actor, target=str(row), created=created, changes=changes, **extra
+                    action,
+                    actor=actor,
+                    target=target or str(row),
+                    created=created,
+                    changes=changes,
+                    **extra,
                 )
     except IntegrityError as error:
         raise SettingsError("That name is already in use.", field="name") from error
@@ -130,12 +150,12 @@ def check_logo(upload: UploadedFile) -> str:
 
 
 def update_branding(
-    branding: Branding,
+    branding: TenantSettings,
     *,
     actor: User | None,
     logo: UploadedFile | None = None,
     remove_logo: bool = False,
-) -> Branding:
+) -> TenantSettings:
     """Save the portal's name, colours and logo (a new logo replaces the old one)."""
     branding.primary_colour = check_colour(branding.primary_colour, "primary_colour")
     branding.accent_colour = check_colour(branding.accent_colour, "accent_colour")
@@ -147,7 +167,12 @@ def update_branding(
         branding.logo.save(f"{uuid.uuid4().hex}{suffix}", logo, save=False)
     elif remove_logo:
         branding.logo = ""  # type: ignore[assignment]
-    _save_and_record(branding, AuditEvent.Action.BRANDING_CHANGED, actor=actor)
+    _save_and_record(
+        branding,
+        AuditEvent.Action.BRANDING_CHANGED,
+        actor=actor,
+        target=branding.display_name or "Branding",
+    )
     if old_logo and old_logo != (branding.logo.name or ""):
         storage = branding.logo.storage
         transaction.on_commit(lambda: storage.delete(old_logo))
@@ -217,16 +242,12 @@ def save_team(team: Team, members: Iterable[User], *, actor: User | None) -> Tea
     with transaction.atomic():
         before = set(team.members.values_list("email", flat=True)) if team.pk else set()
         after = {user.email for user in members}
-        _save_and_record(
-            team,
-            AuditEvent.Action.TEAM_SAVED,
-            actor=actor,
-            **(
-                {"added": sorted(after - before), "removed": sorted(before - after)}
-                if before != after
-                else {}
-            ),
+        membership: dict[str, Any] = (
+            {"added": sorted(after - before), "removed": sorted(before - after)}
+            if before != after
+            else {}
         )
+        _save_and_record(team, AuditEvent.Action.TEAM_SAVED, actor=actor, **membership)
         team.members.set(members)
     return team
 
@@ -259,8 +280,8 @@ def holiday_regions(country: str) -> list[str]:
 
 
 def update_business_hours(
-    hours: BusinessHours, *, actor: User | None, country: str
-) -> BusinessHours:
+    hours: TenantSettings, *, actor: User | None, country: str
+) -> TenantSettings:
     """Save the working week, opening hours and public-holiday region."""
     if not hours.working_days:
         raise SettingsError("Choose at least one working day.", field="working_days")
@@ -274,7 +295,12 @@ def update_business_hours(
         raise SettingsError(
             f"“{hours.subdivision}” is not a holiday region of {country}.", field="subdivision"
         )
-    _save_and_record(hours, AuditEvent.Action.BUSINESS_HOURS_CHANGED, actor=actor)
+    _save_and_record(
+        hours,
+        AuditEvent.Action.BUSINESS_HOURS_CHANGED,
+        actor=actor,
+        target=f"{hours.opens:%H:%M}-{hours.closes:%H:%M}",
+    )
     return hours
 
 
@@ -349,17 +375,47 @@ def update_tenant_profile(
 # --- Policies -----------------------------------------------------------------------------------
 
 
-def update_complaint_policy(policy: ComplaintPolicy, *, actor: User | None) -> ComplaintPolicy:
-    """Save how complaints are assigned, reopened, closed, flagged and what they may carry."""
+def update_complaint_policy(
+    policy: TenantSettings, *, actor: User | None, default_team: Team | None
+) -> TenantSettings:
+    """Save how complaints are assigned, reopened, closed, flagged and what they may carry,
+    and which team (at most one, or none) gets complaints whose category names no team."""
     policy.currency = policy.currency.strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", policy.currency):
         raise SettingsError("Use a three-letter ISO currency code, e.g. GBP.", field="currency")
-    _save_and_record(policy, AuditEvent.Action.COMPLAINT_POLICY_CHANGED, actor=actor)
+    try:
+        with transaction.atomic():
+            previous = Team.default()
+            extra: dict[str, Any] = {}
+            if previous != default_team:
+                Team.objects.filter(is_default=True).update(is_default=False)
+                if default_team is not None:
+                    Team.objects.filter(pk=default_team.pk).update(is_default=True)
+                extra["default_team"] = [_name_or_none(previous), _name_or_none(default_team)]
+            _save_and_record(
+                policy,
+                AuditEvent.Action.COMPLAINT_POLICY_CHANGED,
+                actor=actor,
+                target="Complaint policy",
+                **extra,
+            )
+    except IntegrityError as error:
+        # Another admin chose a default team at the same moment.
+        raise SettingsError(
+            "The default team was changed at the same time; try again.", field="default_team"
+        ) from error
     return policy
 
 
-def update_security_policy(policy: SecurityPolicy, *, actor: User | None) -> SecurityPolicy:
-    _save_and_record(policy, AuditEvent.Action.SECURITY_POLICY_CHANGED, actor=actor)
+def _name_or_none(row: models.Model | None) -> str | None:
+    return None if row is None else str(row)
+
+
+def update_security_policy(policy: TenantSettings, *, actor: User | None) -> TenantSettings:
+    """Save whether agents and specialists must use a second factor."""
+    _save_and_record(
+        policy, AuditEvent.Action.SECURITY_POLICY_CHANGED, actor=actor, target="Security policy"
+    )
     return policy
 
 

@@ -34,7 +34,6 @@ from audit.models import AuditEvent
 from complaints.letters import PLACEHOLDERS, REQUIRED, default_letter
 from complaints.models import (
     Category,
-    ComplaintPolicy,
     LetterKind,
     LetterTemplate,
     Priority,
@@ -42,7 +41,8 @@ from complaints.models import (
     Team,
 )
 from complaints.pagination import keyset_page
-from deadlines.models import BusinessHours, Closure, SlaPolicy
+from configuration.models import TenantSettings
+from deadlines.models import Closure, SlaPolicy
 from organisation import services
 from organisation.forms import (
     AuditFilterForm,
@@ -60,7 +60,6 @@ from organisation.forms import (
     TeamForm,
     TenantProfileForm,
 )
-from organisation.models import Branding, SecurityPolicy
 from organisation.services import SettingsError
 from tenancy import current
 
@@ -75,7 +74,7 @@ manage_settings = permission_required(PERMISSION)
 @require_GET
 def branding_logo(request: HttpRequest) -> FileResponse:
     """The tenant's logo; public, since it is shown on the sign-in page."""
-    branding = Branding.current()
+    branding = TenantSettings.current()
     if not branding.logo:
         raise Http404
     with branding.logo.open("rb") as logo:
@@ -121,8 +120,9 @@ def settings_home(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @manage_settings
 def branding(request: AuthenticatedRequest) -> HttpResponse:
-    current_branding = Branding.current()
-    form = BrandingForm(request.POST or None, request.FILES or None, instance=current_branding)
+    form = BrandingForm(
+        request.POST or None, request.FILES or None, instance=TenantSettings.editable()
+    )
     if saved(
         request,
         form,
@@ -141,7 +141,7 @@ def branding(request: AuthenticatedRequest) -> HttpResponse:
         title="Branding",
         back="settings_home",
         multipart=True,
-        has_logo=bool(Branding.current().logo),
+        has_logo=bool(TenantSettings.current().logo),
     )
 
 
@@ -336,7 +336,7 @@ def _hours_page(
 ) -> HttpResponse:
     tenant = current.tenant()
     hours_form = hours_form or BusinessHoursForm(
-        instance=BusinessHours.current(),
+        instance=TenantSettings.editable(),
         regions=services.holiday_regions(tenant.country),
         country=tenant.country,
         auto_id="id_hours_%s",
@@ -359,7 +359,7 @@ def hours(request: AuthenticatedRequest) -> HttpResponse:
     tenant = current.tenant()
     form = BusinessHoursForm(
         request.POST,
-        instance=BusinessHours.current(),
+        instance=TenantSettings.editable(),
         regions=services.holiday_regions(tenant.country),
         country=tenant.country,
         auto_id="id_hours_%s",
@@ -433,9 +433,13 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @manage_settings
 def complaint_policy(request: AuthenticatedRequest) -> HttpResponse:
-    form = ComplaintPolicyForm(request.POST or None, instance=ComplaintPolicy.current())
+    form = ComplaintPolicyForm(request.POST or None, instance=TenantSettings.editable())
     if saved(
-        request, form, lambda: services.update_complaint_policy(form.instance, actor=request.user)
+        request,
+        form,
+        lambda: services.update_complaint_policy(
+            form.instance, actor=request.user, default_team=form.cleaned_data["default_team"]
+        ),
     ):
         messages.success(request, "Complaint policy saved.")
         return redirect("settings_policy")
@@ -445,7 +449,7 @@ def complaint_policy(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @manage_settings
 def security(request: AuthenticatedRequest) -> HttpResponse:
-    form = SecurityPolicyForm(request.POST or None, instance=SecurityPolicy.current())
+    form = SecurityPolicyForm(request.POST or None, instance=TenantSettings.editable())
     if saved(
         request, form, lambda: services.update_security_policy(form.instance, actor=request.user)
     ):

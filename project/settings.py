@@ -48,6 +48,10 @@ def _check_production_configuration() -> None:
         problems.append("BASE_DOMAIN must be the real domain the product is served on")
     if not env_str("DATABASE_URL"):
         problems.append("DATABASE_URL must point at the production PostgreSQL")
+    if not env_str("REDIS_URL").strip():
+        # A per-process cache breaks rate limits, presence and cache invalidation as soon as
+        # two processes serve the product.
+        problems.append("REDIS_URL must point at the shared Redis cache")
     if problems:
         raise ImproperlyConfigured(
             "Refusing to start in production with an insecure configuration: "
@@ -100,6 +104,7 @@ TENANT_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "configuration",
     "complaints",
     "deadlines",
     "outbox",

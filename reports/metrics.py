@@ -37,7 +37,8 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from complaints.models import ACTIVE_STATUSES, Complaint, ComplaintPolicy, Outcome, Status
+from complaints.models import ACTIVE_STATUSES, Complaint, Outcome, Status
+from configuration.models import TenantSettings
 from deadlines.calendar import BusinessCalendar
 from deadlines.models import Clock, Deadline
 from deadlines.profiles import EIGHT_WEEKS
@@ -137,7 +138,7 @@ class Scope:
 
     @cached_property
     def at_risk_until(self) -> datetime:
-        return self.now + timedelta(hours=ComplaintPolicy.current().at_risk_hours)
+        return self.now + timedelta(hours=TenantSettings.current().at_risk_hours)
 
     def at_risk(self) -> Q:
         return Q(next_due_at__gte=self.now, next_due_at__lt=self.at_risk_until)

@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Role, User
 from complaints.models import Category, Complaint, Team
 from complaints.services import submit_complaint
+from configuration.models import forget_current_settings
 from tenancy.models import Domain, RegulatoryProfile, Tenant
 
 PASSWORD = "correct-horse-battery-staple"
@@ -54,6 +55,8 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_schema() -> Iterator[None]:
     cache.clear()
+    # Each test's changes to the settings row roll back; so must the copy read in the test.
+    forget_current_settings()
     yield
     connection.set_schema_to_public()
 

@@ -11,10 +11,11 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from complaints.attachments import AttachmentError, check_uploads
-from complaints.models import Attachment, Complaint, ComplaintPolicy, Event, Status
+from complaints.models import Attachment, Complaint, Event, Status
 from complaints.services.clocks import mark_met
 from complaints.services.gate import Actor, Change, ComplaintError, changing, person
 from complaints.services.notices import notify, portal_link, tell_staff
+from configuration.models import TenantSettings
 from deadlines.models import Clock
 
 
@@ -48,7 +49,7 @@ def attach_files(change: Change, event: Event, uploads: Sequence[UploadedFile]) 
     limit, in MB). Files on an internal entry are internal. Raises ``ComplaintError``."""
     if not uploads:
         return
-    policy = ComplaintPolicy.current()
+    policy = TenantSettings.current()
     try:
         checked = check_uploads(list(uploads), max_bytes=policy.max_attachment_mb * 1_048_576)
     except AttachmentError as error:

@@ -14,11 +14,9 @@ from django.utils import timezone
 from accounts.models import Role, User
 from complaints.models import (
     ACTIVE_STATUSES,
-    AssignmentStrategy,
     Category,
     Channel,
     Complaint,
-    ComplaintPolicy,
     Event,
     LetterKind,
     Team,
@@ -29,6 +27,7 @@ from complaints.services.correspondence import attach_files, refresh_search_vect
 from complaints.services.gate import Actor, ComplaintError, changing, may
 from complaints.services.letters import send_letter
 from complaints.services.notices import tell_assignee
+from configuration.models import AssignmentStrategy, TenantSettings
 from deadlines.models import Clock
 
 
@@ -92,8 +91,8 @@ def submit_complaint(
     if received > timezone.now():
         raise ComplaintError("The time the complaint was received cannot be in the future.")
     with transaction.atomic():
-        policy = ComplaintPolicy.current()
-        team = (category.team if category else None) or policy.default_team
+        policy = TenantSettings.current()
+        team = (category.team if category else None) or Team.default()
         assignee = None
         if team is not None and policy.assignment_strategy != AssignmentStrategy.MANUAL:
             assignee = pick_assignee(team, policy.assignment_strategy)

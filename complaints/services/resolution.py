@@ -10,7 +10,6 @@ from django.utils import timezone
 from accounts.models import SYSTEM
 from complaints.models import (
     Complaint,
-    ComplaintPolicy,
     Event,
     LetterKind,
     Outcome,
@@ -22,6 +21,7 @@ from complaints.services.clocks import deadline_for, mark_met
 from complaints.services.gate import Actor, Change, ComplaintError, changing, may, person
 from complaints.services.letters import send_adr_letter_if_required, send_letter
 from complaints.services.notices import tell_staff
+from configuration.models import TenantSettings
 from deadlines.models import Clock
 
 RESOLVED_OUTCOMES = (Outcome.UPHELD, Outcome.PARTLY_UPHELD, Outcome.NOT_UPHELD)
@@ -81,7 +81,7 @@ def resolve_complaint(
             raise ComplaintError(
                 "A resolution of this complaint is waiting for a manager's approval."
             )
-        policy = ComplaintPolicy.current()
+        policy = TenantSettings.current()
         currency = (redress_currency or policy.currency).upper() if redress_amount else ""
         if policy.final_response_approval and not may(
             actor, "complaints.approve_resolution", complaint
@@ -246,7 +246,7 @@ def reopen_window_ends(complaint: Complaint) -> datetime | None:
     """When the consumer's time to reject the resolution ends (the tenant's days, calendar)."""
     if complaint.resolved_at is None:
         return None
-    return complaint.resolved_at + timedelta(days=ComplaintPolicy.current().reopen_window_days)
+    return complaint.resolved_at + timedelta(days=TenantSettings.current().reopen_window_days)
 
 
 def reject_resolution(complaint: Complaint, reason: str, *, actor: Actor) -> Event:
@@ -302,7 +302,7 @@ def auto_close_resolved(now: datetime | None = None) -> int:
     """Close resolutions the consumer has not answered within the tenant's number of days
     (calendar days from the resolution). Returns how many closed."""
     now = now or timezone.now()
-    days = ComplaintPolicy.current().auto_close_days
+    days = TenantSettings.current().auto_close_days
     due = Complaint.objects.filter(
         status=Status.RESOLVED, resolved_at__lte=now - timedelta(days=days)
     )

@@ -8,11 +8,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import SYSTEM
-from complaints.models import ACTIVE_STATUSES, Complaint, ComplaintPolicy, Event
+from complaints.models import ACTIVE_STATUSES, Complaint, Event
 from complaints.services.gate import ComplaintError, changing
 from complaints.services.handling import escalate_complaint
 from complaints.services.letters import send_adr_letter
 from complaints.services.notices import console_link, notify
+from configuration.models import TenantSettings
 from deadlines.models import Clock, Deadline
 
 
@@ -23,7 +24,7 @@ def scan_deadlines(now: datetime | None = None) -> dict[str, int]:
     breached once due. Each complaint is escalated at most once per scan. Returns counts.
     """
     now = now or timezone.now()
-    margin = timedelta(hours=ComplaintPolicy.current().at_risk_hours)
+    margin = timedelta(hours=TenantSettings.current().at_risk_hours)
     counts = {"at_risk": 0, "breached": 0, "letters": 0}
     escalated: set[int] = set()
     watched = (

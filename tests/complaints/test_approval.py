@@ -17,7 +17,6 @@ from django.test import Client
 from accounts.models import User
 from complaints.models import (
     Complaint,
-    ComplaintPolicy,
     Event,
     LetterKind,
     Outcome,
@@ -32,6 +31,7 @@ from complaints.services import (
     resolve_complaint,
     return_resolution,
 )
+from configuration.models import TenantSettings
 from deadlines.models import Clock, Deadline
 from outbox.models import Message
 from tenancy.models import Tenant
@@ -60,8 +60,8 @@ def boss(manager: User, front_line: Team) -> User:
 
 
 @pytest.fixture
-def approval_required(bank: Tenant) -> ComplaintPolicy:
-    policy = ComplaintPolicy.current()
+def approval_required(bank: Tenant) -> TenantSettings:
+    policy = TenantSettings.current()
     policy.final_response_approval = True
     policy.save()
     return policy
@@ -101,7 +101,7 @@ def test_without_the_policy_an_agent_resolves_directly(
 
 
 def test_with_the_policy_an_agents_resolution_waits_and_the_team_manager_is_asked(
-    approval_required: ComplaintPolicy,
+    approval_required: TenantSettings,
     complaint: Complaint,
     staff: User,
     boss: User,
@@ -141,7 +141,7 @@ def test_with_the_policy_an_agents_resolution_waits_and_the_team_manager_is_aske
 
 
 def test_a_second_proposal_is_refused_while_one_waits(
-    approval_required: ComplaintPolicy,
+    approval_required: TenantSettings,
     complaint: Complaint,
     staff: User,
     boss: User,
@@ -155,7 +155,7 @@ def test_a_second_proposal_is_refused_while_one_waits(
 
 
 def test_manager_approves_and_the_complaint_is_resolved_with_the_letter_and_deadlines_met(
-    approval_required: ComplaintPolicy,
+    approval_required: TenantSettings,
     complaint: Complaint,
     staff: User,
     boss: User,
@@ -193,7 +193,7 @@ def test_manager_approves_and_the_complaint_is_resolved_with_the_letter_and_dead
 
 
 def test_an_approved_or_returned_proposal_cannot_be_decided_again(
-    approval_required: ComplaintPolicy,
+    approval_required: TenantSettings,
     complaint: Complaint,
     staff: User,
     boss: User,
@@ -207,7 +207,7 @@ def test_an_approved_or_returned_proposal_cannot_be_decided_again(
 
 
 def test_manager_returns_with_a_comment_the_agent_is_told_and_may_resolve_again(
-    approval_required: ComplaintPolicy,
+    approval_required: TenantSettings,
     complaint: Complaint,
     staff: User,
     boss: User,
@@ -245,7 +245,7 @@ def test_manager_returns_with_a_comment_the_agent_is_told_and_may_resolve_again(
 
 
 def test_returning_without_a_comment_is_refused(
-    approval_required: ComplaintPolicy,
+    approval_required: TenantSettings,
     complaint: Complaint,
     staff: User,
     boss: User,
@@ -274,7 +274,7 @@ def test_returning_without_a_comment_is_refused(
     ids=["approve", "return"],
 )
 def test_agents_and_consumers_cannot_decide_on_a_proposal(
-    approval_required: ComplaintPolicy,
+    approval_required: TenantSettings,
     complaint: Complaint,
     staff: User,
     boss: User,
@@ -293,7 +293,7 @@ def test_agents_and_consumers_cannot_decide_on_a_proposal(
 
 
 def test_a_manager_resolving_with_the_policy_on_resolves_at_once(
-    approval_required: ComplaintPolicy,
+    approval_required: TenantSettings,
     complaint: Complaint,
     boss: User,
     root_cause: RootCause,
@@ -308,7 +308,7 @@ def test_a_manager_resolving_with_the_policy_on_resolves_at_once(
 
 
 def test_a_proposal_of_a_withdrawn_complaint_cannot_be_approved_but_can_be_returned(
-    approval_required: ComplaintPolicy,
+    approval_required: TenantSettings,
     complaint: Complaint,
     staff: User,
     boss: User,
@@ -343,7 +343,7 @@ def console(reference: str, action: str = "") -> str:
 
 
 def test_agents_console_resolve_goes_for_approval_and_says_so(
-    approval_required: ComplaintPolicy,
+    approval_required: TenantSettings,
     agent_client: Client,
     complaint: Complaint,
     boss: User,
@@ -366,7 +366,7 @@ def test_agents_console_resolve_goes_for_approval_and_says_so(
 
 
 def test_console_shows_the_waiting_proposal_with_the_managers_buttons(
-    approval_required: ComplaintPolicy,
+    approval_required: TenantSettings,
     manager_client: Client,
     agent_client: Client,
     complaint: Complaint,
@@ -396,7 +396,7 @@ def test_console_shows_the_waiting_proposal_with_the_managers_buttons(
 
 
 def test_without_a_proposal_the_console_shows_resolve_and_no_approval(
-    approval_required: ComplaintPolicy, agent_client: Client, complaint: Complaint
+    approval_required: TenantSettings, agent_client: Client, complaint: Complaint
 ) -> None:
     page = agent_client.get(console(complaint.reference)).content.decode()
 
@@ -405,7 +405,7 @@ def test_without_a_proposal_the_console_shows_resolve_and_no_approval(
 
 
 def test_manager_approves_in_the_console(
-    approval_required: ComplaintPolicy,
+    approval_required: TenantSettings,
     manager_client: Client,
     complaint: Complaint,
     staff: User,
@@ -428,7 +428,7 @@ def test_manager_approves_in_the_console(
 
 
 def test_manager_returns_in_the_console_and_a_comment_is_required(
-    approval_required: ComplaintPolicy,
+    approval_required: TenantSettings,
     manager_client: Client,
     complaint: Complaint,
     staff: User,
@@ -453,7 +453,7 @@ def test_manager_returns_in_the_console_and_a_comment_is_required(
 
 
 def test_a_decision_on_a_proposal_that_no_longer_waits_is_refused_in_the_console(
-    approval_required: ComplaintPolicy,
+    approval_required: TenantSettings,
     manager_client: Client,
     complaint: Complaint,
     staff: User,
@@ -476,7 +476,7 @@ def test_a_decision_on_a_proposal_that_no_longer_waits_is_refused_in_the_console
 
 @pytest.mark.parametrize("action", ["approve_resolution", "return_resolution"])
 def test_agent_cannot_approve_or_return_in_the_console(
-    approval_required: ComplaintPolicy,
+    approval_required: TenantSettings,
     agent_client: Client,
     complaint: Complaint,
     staff: User,
@@ -498,7 +498,7 @@ def test_agent_cannot_approve_or_return_in_the_console(
 
 
 def test_the_consumer_never_sees_the_proposal(
-    approval_required: ComplaintPolicy,
+    approval_required: TenantSettings,
     consumer_client: Client,
     complaint: Complaint,
     staff: User,
@@ -521,7 +521,7 @@ def test_the_consumer_never_sees_the_proposal(
 
 @pytest.mark.parametrize("action", ["approve_resolution", "return_resolution"])
 def test_outsider_gets_nothing_from_the_approval_actions(
-    approval_required: ComplaintPolicy,
+    approval_required: TenantSettings,
     outsider_client: Client,
     complaint: Complaint,
     staff: User,
@@ -565,4 +565,4 @@ def test_admin_turns_on_manager_approval_of_final_responses(admin_client: Client
     )
 
     assert response.status_code == 302
-    assert ComplaintPolicy.current().final_response_approval is True
+    assert TenantSettings.current().final_response_approval is True

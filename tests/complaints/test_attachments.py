@@ -25,7 +25,6 @@ from complaints.attachments import (
 from complaints.models import (
     Attachment,
     Complaint,
-    ComplaintPolicy,
     Event,
     LetterKind,
     LetterTemplate,
@@ -37,6 +36,7 @@ from complaints.services import (
     reply_to_complaint,
     submit_complaint,
 )
+from configuration.models import TenantSettings
 from outbox.models import Message
 from tenancy.models import Tenant
 from tests.complaints.conftest import as_request_user
@@ -258,8 +258,8 @@ def media(settings: Settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def one_mb_limit(bank: Tenant) -> ComplaintPolicy:
-    policy = ComplaintPolicy.current()
+def one_mb_limit(bank: Tenant) -> TenantSettings:
+    policy = TenantSettings.current()
     policy.max_attachment_mb = 1
     policy.save(update_fields=["max_attachment_mb"])
     return policy
@@ -441,7 +441,7 @@ def test_the_tenants_size_limit_applies(media: Path, consumer: User) -> None:
     submit(consumer, [upload("scan.pdf", content)])
     assert Attachment.objects.count() == 1
 
-    policy = ComplaintPolicy.current()
+    policy = TenantSettings.current()
     policy.max_attachment_mb = 1
     policy.save(update_fields=["max_attachment_mb"])
     with pytest.raises(ComplaintError, match=re.escape("“scan.pdf” is 1.5 MB; the limit is 1 MB.")):

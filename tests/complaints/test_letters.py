@@ -32,7 +32,8 @@ from complaints.models import (
     Status,
 )
 from complaints.services import ComplaintError, resolve_complaint
-from deadlines.models import BusinessHours, Clock, Deadline, SlaPolicy
+from configuration.models import TenantSettings
+from deadlines.models import Clock, Deadline, SlaPolicy
 from outbox.models import Message
 from tenancy.models import RegulatoryProfile, Tenant
 from tests.complaints.conftest import as_request_user
@@ -215,8 +216,8 @@ def cause(bank: Tenant) -> RootCause:
 
 
 @pytest.fixture
-def england(bank: Tenant) -> BusinessHours:
-    hours = BusinessHours.current()
+def england(bank: Tenant) -> TenantSettings:
+    hours = TenantSettings.current()
     hours.subdivision = "ENG"
     hours.save(update_fields=["subdivision"])
     return hours
@@ -252,7 +253,7 @@ def ack_letter(complaint: Complaint) -> Event:
 
 
 def test_bank_acknowledgement_states_the_final_response_date(
-    make_complaint: MakeComplaint, england: BusinessHours
+    make_complaint: MakeComplaint, england: TenantSettings
 ) -> None:
     complaint = make_complaint(received_at=datetime(2026, 4, 2, 10, tzinfo=LONDON))
 
@@ -264,7 +265,7 @@ def test_bank_acknowledgement_states_the_final_response_date(
 
 
 def test_payment_services_acknowledgement_states_the_15_business_day_date(
-    make_complaint: MakeComplaint, england: BusinessHours
+    make_complaint: MakeComplaint, england: TenantSettings
 ) -> None:
     product = Category.objects.create(name="Payments")
     payments = Category.objects.create(name="Card", parent=product, payment_services=True)
@@ -277,7 +278,7 @@ def test_payment_services_acknowledgement_states_the_15_business_day_date(
 
 
 def test_acknowledgement_states_the_regulatory_date_not_an_earlier_internal_target(
-    make_complaint: MakeComplaint, england: BusinessHours
+    make_complaint: MakeComplaint, england: TenantSettings
 ) -> None:
     SlaPolicy.objects.create(priority="normal", first_response_hours=8, resolution_hours=40)
 

@@ -22,10 +22,8 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from complaints.models import (
-    AssignmentStrategy,
     Category,
     Complaint,
-    ComplaintPolicy,
     Event,
     LetterKind,
     Outcome,
@@ -54,6 +52,7 @@ from complaints.services import (
     resolve_complaint,
     send_holding_response,
 )
+from configuration.models import AssignmentStrategy, TenantSettings
 from deadlines.models import Clock, Deadline, SlaPolicy
 from deadlines.services import tenant_calendar
 from outbox.models import Message
@@ -167,8 +166,11 @@ def deadline(complaint: Complaint, clock: Clock) -> Deadline:
     return Deadline.objects.get(complaint=complaint, clock=clock)
 
 
-def set_policy(**values: Any) -> ComplaintPolicy:
-    policy = ComplaintPolicy.current()
+def set_policy(*, default_team: Team | None = None, **values: Any) -> TenantSettings:
+    if default_team is not None:
+        default_team.is_default = True
+        default_team.save(update_fields=["is_default"])
+    policy = TenantSettings.current()
     for name, value in values.items():
         setattr(policy, name, value)
     policy.save()

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from complaints.models import Complaint
-from deadlines.models import BusinessHours, Clock, Deadline
+from configuration.models import TenantSettings
+from deadlines.models import Clock, Deadline
 from tenancy.models import Tenant
 from tests.complaints.conftest import as_request_user
 
@@ -69,9 +70,9 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> FrozenTime:
 
 
 @pytest.fixture
-def england(bank: Tenant) -> BusinessHours:
+def england(bank: Tenant) -> TenantSettings:
     """The bank works Monday to Friday, 09:00-17:00, with England's bank holidays."""
-    hours = BusinessHours.current()
+    hours = TenantSettings.current()
     hours.subdivision = "ENG"
     hours.save(update_fields=["subdivision"])
     return hours

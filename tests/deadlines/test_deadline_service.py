@@ -25,7 +25,8 @@ from complaints.services import (
     send_holding_response,
     update_next_due,
 )
-from deadlines.models import BusinessHours, Clock, Closure, Deadline, SlaPolicy
+from configuration.models import TenantSettings
+from deadlines.models import Clock, Closure, Deadline, SlaPolicy
 from tenancy import current
 from tenancy.models import Tenant
 from tests.complaints.conftest import put_in_status
@@ -323,7 +324,7 @@ def test_the_tenants_time_zone_decides_the_local_day_and_closing_time(
 
 
 def test_the_tenants_country_decides_the_public_holidays(
-    bank: Tenant, make_complaint: MakeComplaint, england: BusinessHours
+    bank: Tenant, make_complaint: MakeComplaint, england: TenantSettings
 ) -> None:
     england.subdivision = ""
     england.save(update_fields=["subdivision"])
@@ -338,7 +339,7 @@ def test_the_tenants_country_decides_the_public_holidays(
 
 
 def test_region_of_the_business_hours_decides_regional_holidays(
-    make_complaint: MakeComplaint, england: BusinessHours
+    make_complaint: MakeComplaint, england: TenantSettings
 ) -> None:
     # Easter Monday is a bank holiday in England but not in Scotland.
     complaint = make_complaint(received_at=london(2026, 4, 2, 10))
@@ -352,7 +353,7 @@ def test_region_of_the_business_hours_decides_regional_holidays(
 
 
 def test_an_unknown_region_falls_back_to_the_countrys_national_holidays(
-    make_complaint: MakeComplaint, england: BusinessHours, caplog: pytest.LogCaptureFixture
+    make_complaint: MakeComplaint, england: TenantSettings, caplog: pytest.LogCaptureFixture
 ) -> None:
     england.subdivision = "ENGLAND"
     england.save(update_fields=["subdivision"])
@@ -404,7 +405,7 @@ def test_closure_days_delay_sla_clocks(
 
 
 def test_working_saturdays_and_later_closing_bring_business_day_clocks_forward(
-    make_complaint: MakeComplaint, england: BusinessHours
+    make_complaint: MakeComplaint, england: TenantSettings
 ) -> None:
     complaint = make_complaint(received_at=london(2026, 11, 12, 10))
     assert due_dates_of(complaint)[SUMMARY] == london(2026, 11, 17, 17)
@@ -419,7 +420,7 @@ def test_working_saturdays_and_later_closing_bring_business_day_clocks_forward(
 
 
 def test_business_hours_decide_when_sla_clocks_run(
-    make_complaint: MakeComplaint, england: BusinessHours, sla_normal: SlaPolicy
+    make_complaint: MakeComplaint, england: TenantSettings, sla_normal: SlaPolicy
 ) -> None:
     complaint = make_complaint(received_at=london(2026, 11, 9, 15))
     # 09:00-17:00: two hours on Monday, two on Tuesday.
@@ -433,13 +434,13 @@ def test_business_hours_decide_when_sla_clocks_run(
     assert due_dates_of(complaint)[FIRST] == london(2026, 11, 10, 9)
 
 
-def test_business_hours_default_to_monday_to_friday_nine_to_five(bank: Tenant) -> None:
-    BusinessHours.objects.all().delete()
-
-    hours = BusinessHours.current()
+def test_business_hours_start_as_monday_to_friday_nine_to_five_with_englands_holidays(
+    bank: Tenant,
+) -> None:
+    hours = TenantSettings.current()
 
     assert (hours.working_days, hours.opens, hours.closes) == ([0, 1, 2, 3, 4], time(9), time(17))
-    assert BusinessHours.current().pk == hours.pk
+    assert hours.subdivision == "ENG"
 
 
 # --- next_due_at ------------------------------------------------------------------------------

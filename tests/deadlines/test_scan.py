@@ -16,7 +16,6 @@ from accounts.models import Role, User
 from complaints import tasks
 from complaints.models import (
     Complaint,
-    ComplaintPolicy,
     Event,
     LetterKind,
     Priority,
@@ -30,6 +29,7 @@ from complaints.services import (
     scan_deadlines,
     submit_complaint,
 )
+from configuration.models import TenantSettings
 from deadlines.models import Clock, Deadline, SlaPolicy
 from outbox.models import Message
 from tenancy.models import Tenant
@@ -130,7 +130,7 @@ def test_deadline_within_the_at_risk_window_is_flagged_once(
 def test_the_at_risk_window_is_the_tenants_setting(
     handled: MakeComplaint, at_risk_hours: int, hours_before_due: int, flagged: bool
 ) -> None:
-    policy = ComplaintPolicy.current()
+    policy = TenantSettings.current()
     policy.at_risk_hours = at_risk_hours
     policy.save(update_fields=["at_risk_hours"])
     complaint = handled(received_at=days_ago(30))

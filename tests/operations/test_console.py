@@ -11,6 +11,7 @@ from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
 
 from accounts.models import Role, User
 from audit.models import AuditEvent
+from configuration.models import TenantSettings
 from tenancy.models import Domain, Tenant
 from tests.conftest import PASSWORD, create_user
 from tests.operations.conftest import (
@@ -88,6 +89,10 @@ def test_operator_creates_a_tenant_with_schema_domain_invitation_and_audit_row(
     tenant = Tenant.objects.get(slug="fabrikam")
     assert tenant.schema_name == "t_fabrikam"
     assert "t_fabrikam" in tenant_schemas()
+    with schema_context("t_fabrikam"):
+        settings = TenantSettings.objects.get()
+    # An American tenant: Monday to Friday, national holidays only.
+    assert (settings.working_days, settings.subdivision) == ([0, 1, 2, 3, 4], "")
     assert (tenant.name, tenant.industry, tenant.regulatory_profile) == (
         "Fabrikam Air",
         "airline",

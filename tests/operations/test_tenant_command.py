@@ -10,9 +10,11 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django_tenants.utils import schema_context
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from audit.models import AuditEvent
+from configuration.models import TenantSettings
 from tenancy.models import Tenant
 from tests.operations.conftest import creates_nothing, public_audit, tenant_schemas
 
@@ -61,6 +63,10 @@ def test_create_provisions_the_tenant_and_prints_a_working_invitation_link(
     tenant = Tenant.objects.get(slug="woodgrove")
     assert (tenant.country, tenant.time_zone, tenant.industry) == ("GB", "Europe/Dublin", "other")
     assert "t_woodgrove" in tenant_schemas()
+    with schema_context("t_woodgrove"):
+        settings = TenantSettings.objects.get()
+    # A British tenant's week and England's bank holidays, from the schema's migrations.
+    assert (settings.working_days, settings.subdivision) == ([0, 1, 2, 3, 4], "ENG")
     (event,) = public_audit(action=AuditEvent.Action.TENANT_PROVISIONED)
     assert (event.target, event.actor_id, event.actor_email) == ("woodgrove", None, "")
     assert mail.outbox[0].to == ["wes@woodgrove.example"]

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from audit.models import AuditEvent
-from organisation.models import Branding
+from configuration.models import TenantSettings
 from organisation.services import contrast_with_white
 
 PNG = (
@@ -27,7 +27,7 @@ def test_admin_saves_branding_with_a_png_logo_and_it_is_audited(
     response = admin_client.post("/settings/branding/", {**GOOD, "logo": logo})
 
     assert response.status_code == 302
-    branding = Branding.current()
+    branding = TenantSettings.current()
     assert branding.display_name == "Northwind"
     assert branding.logo.name.startswith("t_bank/branding/")
     assert branding.logo.name.endswith(".png")
@@ -36,7 +36,8 @@ def test_admin_saves_branding_with_a_png_logo_and_it_is_audited(
     (event,) = audit_rows(AuditEvent.Action.BRANDING_CHANGED)
     assert event.actor_email == "avery@example.com"
     assert event.ip_address == "127.0.0.1"
-    assert event.detail["changes"]["display_name"] == [None, "Northwind"]
+    assert event.detail["changes"]["display_name"] == ["", "Northwind"]
+    assert event.target == "Northwind"
 
 
 @pytest.mark.parametrize(
@@ -54,8 +55,16 @@ def test_bad_or_unreadable_colours_are_refused_and_nothing_changes(
     response = admin_client.post("/settings/branding/", {**GOOD, field: value})
 
     assert response.status_code == 400
-    assert message in response.content.decode()
-    assert not Branding.objects.exists()
+    page = response.content.decode()
+    assert message in page
+    # The page around the refused form still shows the stored colours.
+    assert "--brand-dark: #1e3a8a;" in page
+    stored = TenantSettings.objects.get()
+    assert (stored.display_name, stored.primary_colour, stored.accent_colour) == (
+        "",
+        "#1e3a8a",
+        "#1d4ed8",
+    )
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.BRANDING_CHANGED).exists()
 
 
@@ -75,7 +84,8 @@ def test_logos_that_are_not_small_png_jpeg_or_webp_are_refused(
 
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert not Branding.objects.exists()
+    stored = TenantSettings.objects.get()
+    assert (stored.display_name, stored.logo.name) == ("", "")
 
 
 def test_white_on_navy_passes_and_white_on_yellow_fails_the_contrast_check() -> None:
@@ -87,5 +97,5 @@ def test_removing_the_logo(admin_client: Client) -> None:
     admin_client.post("/settings/branding/", {**GOOD, "logo": SimpleUploadedFile("l.png", PNG)})
     admin_client.post("/settings/branding/", {**GOOD, "remove_logo": "on"})
 
-    assert not Branding.current().logo
+    assert not TenantSettings.current().logo
     assert admin_client.get("/branding/logo/").status_code == 404

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from datetime import date, time
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
 from audit.models import AuditEvent
-from complaints.models import AssignmentStrategy, Complaint, ComplaintPolicy, Team
-from deadlines.models import BusinessHours, Closure, Deadline, SlaPolicy
+from complaints.models import Complaint, Team
+from configuration.models import AssignmentStrategy, TenantSettings
+from deadlines.models import Closure, Deadline, SlaPolicy
 from tenancy.models import Tenant
 
 
@@ -65,7 +66,7 @@ def test_admin_changes_business_hours_and_holiday_region(
     )
 
     assert response.status_code == 302
-    hours = BusinessHours.current()
+    hours = TenantSettings.current()
     assert hours.working_days == [0, 1, 2, 3, 4, 5]
     assert (hours.opens, hours.closes, hours.subdivision) == (time(8), time(18, 30), "SCT")
     (event,) = audit_rows(AuditEvent.Action.BUSINESS_HOURS_CHANGED)
@@ -87,13 +88,13 @@ def test_admin_changes_business_hours_and_holiday_region(
 def test_bad_business_hours_are_refused(
     admin_client: Client, data: dict[str, object], message: str
 ) -> None:
-    before = BusinessHours.current()
+    before = TenantSettings.current()
 
     response = admin_client.post("/settings/hours/", data)
 
     assert response.status_code == 400
     assert message in response.content.decode()
-    after = BusinessHours.objects.get()
+    after = TenantSettings.objects.get()
     assert (after.working_days, after.opens, after.closes, after.subdivision) == (
         before.working_days,
         before.opens,
@@ -198,12 +199,47 @@ def test_admin_changes_the_complaint_policy(admin_client: Client, front_line: Te
     )
 
     assert response.status_code == 302
-    policy = ComplaintPolicy.current()
+    policy = TenantSettings.current()
     assert policy.assignment_strategy == AssignmentStrategy.ROUND_ROBIN
-    assert policy.default_team == front_line
+    assert Team.default() == front_line
     assert (policy.reopen_window_days, policy.auto_close_days, policy.at_risk_hours) == (20, 10, 12)
     assert (policy.currency, policy.max_attachment_mb) == ("EUR", 5)
     assert AuditEvent.objects.filter(action=AuditEvent.Action.COMPLAINT_POLICY_CHANGED).exists()
+
+
+def test_choosing_another_default_team_moves_the_mark_and_none_clears_it(
+    admin_client: Client, front_line: Team
+) -> None:
+    complex_cases = Team.objects.create(name="Complex cases")
+    admin_client.post("/settings/policy/", {**POLICY, "default_team": str(front_line.pk)})
+
+    page = admin_client.get("/settings/policy/").content.decode()
+    assert f'<option value="{front_line.pk}" selected>' in page
+
+    admin_client.post("/settings/policy/", {**POLICY, "default_team": str(complex_cases.pk)})
+    assert list(Team.objects.filter(is_default=True)) == [complex_cases]
+
+    admin_client.post("/settings/policy/", POLICY)
+    assert Team.default() is None
+    changes = [
+        event.detail["default_team"]
+        for event in AuditEvent.objects.filter(
+            action=AuditEvent.Action.COMPLAINT_POLICY_CHANGED
+        ).order_by("pk")
+    ]
+    assert changes == [
+        [None, "Front line"],
+        ["Front line", "Complex cases"],
+        ["Complex cases", None],
+    ]
+
+
+def test_the_database_allows_one_default_team_at_most(front_line: Team) -> None:
+    front_line.is_default = True
+    front_line.save(update_fields=["is_default"])
+
+    with pytest.raises(IntegrityError, match="team_one_default"), transaction.atomic():
+        Team.objects.create(name="Complex cases", is_default=True)
 
 
 @pytest.mark.parametrize(
@@ -219,13 +255,14 @@ def test_admin_changes_the_complaint_policy(admin_client: Client, front_line: Te
 def test_bad_policy_input_is_refused(
     admin_client: Client, field: str, value: str, message: str
 ) -> None:
-    before = ComplaintPolicy.current()
+    before = TenantSettings.current()
 
     response = admin_client.post("/settings/policy/", {**POLICY, field: value})
 
     assert response.status_code == 400
     assert message in response.content.decode()
-    after = ComplaintPolicy.objects.get()
+    after = TenantSettings.objects.get()
+    assert Team.default() is None
     assert (after.currency, after.reopen_window_days, after.assignment_strategy) == (
         before.currency,
         before.reopen_window_days,

@@ -11,6 +11,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 # Never contacted: the processes under test stop (or finish) before opening a connection.
 UNREACHABLE_DATABASE = "postgres://nobody@127.0.0.1:9/nowhere"
+UNREACHABLE_REDIS = "redis://127.0.0.1:9/0"
 
 
 def secure_production_env() -> dict[str, str]:
@@ -21,6 +22,7 @@ def secure_production_env() -> dict[str, str]:
         "BASE_DOMAIN": "complaints.example.com",
         "ALLOWED_HOSTS": ".complaints.example.com",
         "DATABASE_URL": UNREACHABLE_DATABASE,
+        "REDIS_URL": UNREACHABLE_REDIS,
     }
 
 

@@ -50,6 +50,8 @@ def test_secure_production_configuration_starts_with_secure_defaults() -> None:
         ({"ALLOWED_HOSTS": ".complaints.example.com,*"}, "ALLOWED_HOSTS must not contain"),
         ({"BASE_DOMAIN": None}, "BASE_DOMAIN must be the real domain"),
         ({"DATABASE_URL": None}, "DATABASE_URL must point at the production PostgreSQL"),
+        ({"REDIS_URL": None}, "REDIS_URL must point at the shared Redis cache"),
+        ({"REDIS_URL": ""}, "REDIS_URL must point at the shared Redis cache"),
     ],
 )
 def test_production_refuses_to_start_naming_the_insecure_setting(
@@ -74,7 +76,7 @@ def test_production_lists_every_problem_at_once() -> None:
     result = run_project("-c", SETUP, env={"DJANGO_ENV": "production", "DEBUG": "1"})
 
     assert result.returncode != 0
-    for setting in ("SECRET_KEY", "DEBUG", "BASE_DOMAIN", "DATABASE_URL"):
+    for setting in ("SECRET_KEY", "DEBUG", "BASE_DOMAIN", "DATABASE_URL", "REDIS_URL"):
         assert f"{setting} must" in result.stderr
 
 

@@ -22,7 +22,6 @@ from complaints.models import (
     Category,
     Channel,
     Complaint,
-    ComplaintPolicy,
     Outcome,
     Priority,
     RootCause,
@@ -39,6 +38,7 @@ from complaints.services import (
     resolve_complaint,
     submit_complaint,
 )
+from configuration.models import TenantSettings
 from deadlines.models import SlaPolicy
 from tenancy.models import Domain, Industry, RegulatoryProfile, Tenant, host_url
 
@@ -238,11 +238,12 @@ class Command(BaseCommand):
         )
         front_line.members.add(staff[Role.AGENT])
         complex_cases.members.add(manager)
-        policy = ComplaintPolicy.current()
-        if policy.default_team is None:
-            policy.default_team = front_line
-            policy.currency = "USD" if demo.country == "US" else "GBP"
-            policy.save()
+        if Team.default() is None:
+            front_line.is_default = True
+            front_line.save(update_fields=["is_default"])
+            tenant_settings = TenantSettings.editable()
+            tenant_settings.currency = "USD" if demo.country == "US" else "GBP"
+            tenant_settings.save(update_fields=["currency"])
         for priority, (first, resolution) in SLA_TARGETS.items():
             SlaPolicy.objects.get_or_create(
                 priority=priority,
