@@ -13,6 +13,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import Role, User
 from audit.models import AuditEvent
+from configuration.models import TenantSettings
 from tenancy.models import Tenant
 from tests.api.conftest import (
     COMPLAINTS_URL,
@@ -393,3 +394,32 @@ def test_session_sign_in_is_not_accepted_by_the_api(consumer_client: Client) -> 
     response = consumer_client.get(COMPLAINTS_URL)
 
     assert response.status_code == 401
+
+
+# --- the second factor at the API's edge ---------------------------------------------------
+
+
+def test_a_staff_token_without_the_second_factor_stops_working_when_the_policy_requires_it(
+    bank: Tenant, make_user: Callable[..., User]
+) -> None:
+    settings_row = TenantSettings.editable()
+    settings_row.frontline_two_factor_required = False
+    settings_row.save()
+    make_user(Role.AGENT, "nina@example.com", second_factor=False)
+    issued = request_tokens(bank, "nina@example.com").json()
+    api = bearer_client(bank, issued["access"])
+    assert api.get("/api/v1/complaints/").status_code == 200
+
+    settings_row = TenantSettings.editable()
+    settings_row.frontline_two_factor_required = True
+    settings_row.save()
+    refused = api.get("/api/v1/complaints/")
+
+    assert refused.status_code == 401
+    assert "second factor" in refused.json()["detail"]
+
+
+def test_a_consumer_token_needs_no_second_factor(bank: Tenant, consumer: User) -> None:
+    issued = request_tokens(bank, consumer.email).json()
+
+    assert bearer_client(bank, issued["access"]).get("/api/v1/complaints/").status_code == 200

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -36,8 +37,24 @@ def varied(
     other_team: Team,
     agent: User,
     manager: User,
+) -> Iterator[dict[str, Complaint]]:
+    """Complaints that differ in one respect each, all visible to a manager, oldest first.
+
+    Received whole days apart at a fixed local noon, and the test runs then too, so date
+    filters do not depend on the hour the suite runs.
+    """
+    with time_machine.travel(datetime(2026, 11, 18, 12, 0, tzinfo=UTC), tick=True):
+        yield _varied(make_complaint, category, front_line, other_team, agent, manager)
+
+
+def _varied(
+    make_complaint: Callable[..., Complaint],
+    category: Category,
+    front_line: Team,
+    other_team: Team,
+    agent: User,
+    manager: User,
 ) -> dict[str, Complaint]:
-    """Complaints that differ in one respect each, all visible to a manager, oldest first."""
     now = timezone.now()
     other_category = Category.objects.create(name="Overdraft", parent=category.parent)
 

@@ -44,14 +44,14 @@ def resolved(complaint: Complaint, manager: User, root_cause: RootCause) -> Comp
 
 
 BUDGETS: dict[str, int] = {
-    "submit": 29,
+    "submit": 28,
     "reply_by_staff": 15,
     "reply_by_consumer": 7,
     "note": 7,
     "claim": 6,
-    "priority": 11,
+    "priority": 10,
     "status": 8,
-    "resolve": 18,
+    "resolve": 17,
     "accept": 6,
 }
 
