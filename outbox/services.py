@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
 
 from organisation.models import Branding
 from outbox.models import Message
@@ -46,11 +47,12 @@ PLATFORM_NAME = "Complaints platform"
 
 def current_brand() -> Brand:
     """The branding of the schema the connection is in; the platform has no Branding row."""
-    tenant = current.tenant()
-    if tenant.is_public:
+    if current.schema_name() == get_public_schema_name():
         return Brand(name=PLATFORM_NAME, colour=Branding().primary_colour)
     branding = Branding.current()
-    return Brand(name=branding.display_name or tenant.name, colour=branding.primary_colour)
+    return Brand(
+        name=branding.display_name or current.tenant().name, colour=branding.primary_colour
+    )
 
 
 def enqueue_email(*, key: str, recipient: str, subject: str, body: str) -> Message:
