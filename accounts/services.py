@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import TENANT_STAFF_ROLES, Invitation, Role, User
 from audit.models import AuditEvent
 from audit.services import record_event
+from outbox.services import enqueue_email
 from tenancy import current
 
 RECOVERY_CODE_COUNT = 10
@@ -57,14 +57,13 @@ def invite_staff(email: str, role: Role | str, *, actor: User | None) -> tuple[I
         # The tenant's own URLs, even when the platform console (public URLs) invites the admin.
         path = reverse("accept_invitation", urlconf=settings.ROOT_URLCONF, args=[token])
         link = f"{tenant.base_url}{path}"
-        transaction.on_commit(
-            lambda: send_mail(
-                f"You are invited to {tenant.name} complaints",
-                f"You have been invited to join {tenant.name} as {Role(role).label}.\n\n"
-                f"Accept the invitation within 7 days: {link}\n",
-                settings.DEFAULT_FROM_EMAIL,
-                [email],
-            )
+        # Keyed by the invitation: a resend is a new invitation, so a new message.
+        enqueue_email(
+            key=f"invitation:{invitation.pk}",
+            recipient=email,
+            subject=f"You are invited to {tenant.name} complaints",
+            body=f"You have been invited to join {tenant.name} as {Role(role).label}.\n\n"
+            f"Accept the invitation within {Invitation.VALID_FOR.days} days: {link}\n",
         )
     return invitation, token
 

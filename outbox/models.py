@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from django.db import models
@@ -9,17 +9,29 @@ from django.utils import timezone
 
 
 class MessageQuerySet(models.QuerySet["Message"]):
-    def due(self) -> MessageQuerySet:
-        return self.filter(status=Message.Status.PENDING, next_attempt_at__lte=timezone.now())
+    def claimable(self, now: datetime) -> MessageQuerySet:
+        """Pending messages no live worker holds (never claimed, or their lease ran out)."""
+        return self.filter(status=Message.Status.PENDING).filter(
+            Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+        )
+
+    def due(self, now: datetime | None = None) -> MessageQuerySet:
+        """Claimable messages whose (next) attempt is at or before ``now`` (default: now)."""
+        now = now or timezone.now()
+        return self.claimable(now).filter(next_attempt_at__lte=now)
 
 
 class Message(models.Model):
-    """A side effect written in the same transaction as the change that caused it.
+    """An e-mail written in the same transaction as the change that caused it.
 
-    A worker delivers it at least once; ``key`` makes writing the same effect twice a no-op.
+    A worker delivers it at least once; ``key`` makes writing the same e-mail twice a no-op.
+    A worker claims a message for ``LEASE`` before talking to the mail server, outside any
+    transaction; a claim whose worker died runs out and the message is claimable again.
     """
 
     MAX_ATTEMPTS = 8
+    # Longer than a claimed batch can take: DELIVERY_BATCH messages at EMAIL_TIMEOUT each.
+    LEASE = timedelta(minutes=10)
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -28,12 +40,20 @@ class Message(models.Model):
 
     key = models.CharField(max_length=200, unique=True)
     recipient = models.EmailField()
+    from_email = models.CharField(
+        max_length=320,
+        blank=True,
+        help_text="Sender with display name; DEFAULT_FROM_EMAIL if blank.",
+    )
     subject = models.CharField(max_length=300)
     body = models.TextField()
+    html_body = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim = models.UUIDField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
 

@@ -1,69 +1,194 @@
-"""Writing side effects to the outbox and delivering them."""
+"""Writing e-mails to the outbox and delivering them.
+
+Delivery never holds a lock or a transaction while the mail server is talking: a worker
+claims a batch in one short transaction (``select_for_update(skip_locked=True)`` plus a
+lease in ``claimed_until``), commits, sends, then records each result in another short
+transaction. Concurrent workers therefore never claim the same message; a worker that dies
+mid-batch leaves claims that run out after ``Message.LEASE``, and the sweep retries them.
+"""
 
 from __future__ import annotations
 
 import logging
+import uuid
+from dataclasses import dataclass
+from email.utils import formataddr
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
 
+from configuration.models import TenantSettings
 from outbox.models import Message
+from tenancy import current
 
 logger = logging.getLogger(__name__)
 
+# Messages one worker claims at a time; with EMAIL_TIMEOUT this bounds how long a claim is
+# needed, which Message.LEASE must exceed.
+DELIVERY_BATCH = 10
+
+
+@dataclass(frozen=True)
+class Brand:
+    """Who an e-mail is from: the organisation's name and its brand colour (``#rrggbb``)."""
+
+    name: str
+    colour: str
+
+
+# As the platform console names itself.
+PLATFORM_NAME = "Complaints platform"
+
+
+def current_brand() -> Brand:
+    """The branding of the schema the connection is in; the platform has no settings row."""
+    if current.schema_name() == get_public_schema_name():
+        return Brand(name=PLATFORM_NAME, colour=TenantSettings().primary_colour)
+    branding = TenantSettings.current()
+    return Brand(
+        name=branding.display_name or current.tenant().name, colour=branding.primary_colour
+    )
+
 
 def enqueue_email(*, key: str, recipient: str, subject: str, body: str) -> Message:
-    """Queue an e-mail in the current transaction; the same ``key`` is only ever queued once."""
+    """Queue an e-mail in the current transaction; the same ``key`` is only ever queued once.
+
+    The message is rendered now, in the current tenant's branding: sent from the
+    organisation's name at DEFAULT_FROM_EMAIL, the plain text signed with that name, and an
+    HTML alternative in its brand colour. Once the transaction commits, a task delivers it
+    in the schema that queued it.
+    """
+    brand = current_brand()
+    context = {"body": body.rstrip(), "subject": subject, "brand": brand}
     message, created = Message.objects.get_or_create(
         key=key[:200],
-        defaults={"recipient": recipient, "subject": subject[:300], "body": body},
+        defaults={
+            "recipient": recipient,
+            # Collapse whitespace: a display name never spans header lines.
+            "from_email": formataddr((" ".join(brand.name.split()), settings.DEFAULT_FROM_EMAIL)),
+            "subject": " ".join(subject.split())[:300],
+            "body": render_to_string("outbox/email.txt", context),
+            "html_body": render_to_string("outbox/email.html", context),
+        },
     )
     if created:
         from outbox.tasks import deliver_message
 
-        transaction.on_commit(lambda: deliver_message.delay(message.pk))
+        headers = {"_schema_name": current.schema_name()}
+        transaction.on_commit(lambda: deliver_message.apply_async((message.pk,), headers=headers))
     return message
+
+
+def claim_messages(*, message_id: int | None = None, limit: int = DELIVERY_BATCH) -> list[Message]:
+    """Claim up to ``limit`` messages for this worker in one short transaction, and commit.
+
+    Without ``message_id``, due messages are claimed oldest first; with it, that one
+    message if it is pending and unclaimed, whatever its next attempt time. Rows another
+    worker is claiming are skipped, never waited for. Each claim counts as an attempt.
+    """
+    claim = uuid.uuid4()
+    with transaction.atomic():
+        now = timezone.now()
+        if message_id is None:
+            candidates = Message.objects.due(now)
+        else:
+            candidates = Message.objects.claimable(now).filter(pk=message_id)
+        ids = list(
+            candidates.select_for_update(skip_locked=True)
+            .order_by("next_attempt_at", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        Message.objects.filter(pk__in=ids).update(
+            claim=claim, claimed_until=now + Message.LEASE, attempts=F("attempts") + 1
+        )
+    return list(Message.objects.filter(pk__in=ids).order_by("next_attempt_at", "id"))
+
+
+def send_claimed(messages: list[Message]) -> int:
+    """Send claimed messages over one mail connection, outside any transaction; returns how many were sent.
+
+    Each result is recorded in its own short transaction, and only while this worker's claim
+    still holds: sent, or the error's class name with a back-off (failed for good after
+    ``Message.MAX_ATTEMPTS``).
+    """
+    if not messages:
+        return 0
+    mail_connection = get_connection()
+    try:
+        mail_connection.open()
+    except Exception as error:
+        for message in messages:
+            _record_failure(message, error)
+        return 0
+    sent = 0
+    try:
+        for message in messages:
+            email = EmailMultiAlternatives(
+                message.subject,
+                message.body,
+                message.from_email or settings.DEFAULT_FROM_EMAIL,
+                [message.recipient],
+                connection=mail_connection,
+            )
+            if message.html_body:
+                email.attach_alternative(message.html_body, "text/html")
+            try:
+                email.send()
+            except Exception as error:
+                _record_failure(message, error)
+            else:
+                _record_sent(message)
+                sent += 1
+    finally:
+        mail_connection.close()
+    return sent
+
+
+def _record_sent(message: Message) -> None:
+    Message.objects.filter(pk=message.pk, claim=message.claim).update(
+        status=Message.Status.SENT, sent_at=timezone.now(), claim=None, claimed_until=None
+    )
+
+
+def _record_failure(message: Message, error: Exception) -> None:
+    failed = message.attempts >= Message.MAX_ATTEMPTS
+    Message.objects.filter(pk=message.pk, claim=message.claim).update(
+        # The class name only: messages of mail errors can carry addresses.
+        last_error=type(error).__name__,
+        status=Message.Status.FAILED if failed else Message.Status.PENDING,
+        next_attempt_at=timezone.now() + Message.backoff(message.attempts),
+        claim=None,
+        claimed_until=None,
+    )
+    logger.warning("outbox message %s failed (attempt %s)", message.pk, message.attempts)
 
 
 def deliver(message_id: int) -> bool:
     """Send one pending message; True when this call sent it.
 
-    The row stays locked while sending, so concurrent or repeated deliveries of the same
-    message wait and then find it already sent.
+    False when the message is already sent, failed for good, being sent by another worker,
+    not in this schema, or the mail server refused it this time.
     """
-    with transaction.atomic():
-        message = (
-            Message.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id, status=Message.Status.PENDING)
-            .first()
-        )
-        if message is None:
-            return False
-        message.attempts += 1
-        try:
-            send_mail(
-                message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.recipient]
-            )
-        except Exception as error:
-            # The class name only: messages of mail errors can carry addresses.
-            message.last_error = type(error).__name__
-            if message.attempts >= Message.MAX_ATTEMPTS:
-                message.status = Message.Status.FAILED
-            message.next_attempt_at = timezone.now() + Message.backoff(message.attempts)
-            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
-            logger.warning("outbox message %s failed (attempt %s)", message.pk, message.attempts)
-            return False
-        message.status = Message.Status.SENT
-        message.sent_at = timezone.now()
-        message.save(update_fields=["attempts", "status", "sent_at"])
-        return True
+    return send_claimed(claim_messages(message_id=message_id, limit=1)) == 1
 
 
 def deliver_due(limit: int = 200) -> int:
-    """Deliver messages whose time has come (new ones a broker lost, and retries)."""
+    """Deliver up to ``limit`` due messages (new ones a broker lost, retries, expired claims).
+
+    Claims ``DELIVERY_BATCH`` at a time so other workers share the work; returns how many
+    were sent.
+    """
     sent = 0
-    for message_id in Message.objects.due().values_list("id", flat=True)[:limit]:
-        sent += deliver(message_id)
+    remaining = limit
+    while remaining > 0:
+        batch = claim_messages(limit=min(DELIVERY_BATCH, remaining))
+        if not batch:
+            break
+        remaining -= len(batch)
+        sent += send_claimed(batch)
     return sent

@@ -79,6 +79,8 @@ SHARED_APPS = [
     "audit",
     # The platform console, provisioning and the operator's commands; no tables of its own.
     "operations",
+    # The platform sends e-mail too (operators' password resets), so it has an outbox.
+    "outbox",
     "allauth",
     "allauth.account",
     "django_otp",
@@ -282,6 +284,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds a mail-server operation may take; bounds how long an outbox claim is needed.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"complaints@{BASE_DOMAIN}")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -388,6 +392,11 @@ CELERY_BEAT_SCHEDULE = {
     "scan-deadlines": {"task": "complaints.tasks.scan_deadlines", "schedule": 300.0},
     "auto-close-resolved": {"task": "complaints.tasks.auto_close_resolved", "schedule": 3600.0},
     "deliver-outbox": {"task": "outbox.tasks.deliver_due_messages", "schedule": 60.0},
+    "deliver-platform-outbox": {
+        "task": "outbox.tasks.deliver_due_messages",
+        "schedule": 60.0,
+        "tenant_schemas": ["public"],
+    },
 }
 
 # --- Security -----------------------------------------------------------------------------

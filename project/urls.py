@@ -8,7 +8,7 @@ from accounts import views as account_views
 from organisation.views import branding_logo
 
 urlpatterns = [
-    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("accounts.urls")),
     path("account/two-factor/setup/", account_views.two_factor_setup, name="two_factor_setup"),
     path("account/two-factor/", account_views.two_factor_verify, name="two_factor_verify"),
     path("account/", include("complaints.portal_urls")),

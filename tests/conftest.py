@@ -11,16 +11,20 @@ from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core import mail
 from django.core.cache import cache
+from django.core.mail import EmailMessage
 from django.db import connection
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tenants.utils import schema_context
 
 from accounts.models import Role, User
 from complaints.models import Category, Complaint, Team
 from complaints.services import submit_complaint
 from configuration.models import forget_current_settings
+from outbox.services import deliver_due
 from tenancy.models import Domain, RegulatoryProfile, Tenant
 
 PASSWORD = "correct-horse-battery-staple"
@@ -94,6 +98,17 @@ def activate() -> Callable[[Tenant], Tenant]:
         return tenant
 
     return switch
+
+
+def deliver_outbox(tenant: Tenant) -> list[EmailMessage]:
+    """Deliver ``tenant``'s pending outbox as the worker's sweep would; returns every mail sent.
+
+    A test's transaction never commits, so messages queued in it wait for this (or for
+    ``django_capture_on_commit_callbacks(execute=True)``) before anything is sent.
+    """
+    with schema_context(tenant.schema_name):
+        deliver_due()
+    return list(mail.outbox)
 
 
 def create_user(role: Role, email: str, *, second_factor: bool = True, full_name: str = "") -> User:

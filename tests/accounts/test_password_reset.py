@@ -13,17 +13,18 @@ from accounts.tokens import TenantPasswordResetTokenGenerator
 from audit.models import AuditEvent
 from tenancy.models import Tenant
 from tests.accounts.conftest import mailed_host, mailed_path
-from tests.conftest import PASSWORD, tenant_client
+from tests.conftest import PASSWORD, deliver_outbox, tenant_client
 
 NEW_PASSWORD = "a-brand-new-passphrase-42"
 RESET_KEY = "/accounts/password/reset/key/"
 
 
 @pytest.fixture
-def reset_link(anonymous_client: Client, consumer: User, mailoutbox: list) -> str:
+def reset_link(anonymous_client: Client, bank: Tenant, consumer: User) -> str:
     """The path of the reset link the bank mailed to its consumer."""
     response = anonymous_client.post("/accounts/password/reset/", {"email": "casey@example.com"})
     assert response.status_code == 302
+    mailoutbox = deliver_outbox(bank)
     assert [message.to for message in mailoutbox] == [["casey@example.com"]]
     assert mailed_host(mailoutbox[0], RESET_KEY) == "bank.localhost"
     return mailed_path(mailoutbox[0], RESET_KEY)

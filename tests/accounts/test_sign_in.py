@@ -10,7 +10,7 @@ from django.test import Client
 from accounts.models import Role, User
 from audit.models import AuditEvent
 from tenancy.models import Tenant
-from tests.conftest import PASSWORD, create_user, tenant_client
+from tests.conftest import PASSWORD, create_user, deliver_outbox, tenant_client
 
 LOGIN = "/accounts/login/"
 
@@ -82,7 +82,7 @@ def test_unknown_address_is_refused_and_audited_with_the_attempted_address(
 
 
 def test_consumer_with_unconfirmed_address_is_not_signed_in_until_they_confirm(
-    anonymous_client: Client, bank: Tenant, mailoutbox: list
+    anonymous_client: Client, bank: Tenant
 ) -> None:
     user = User.objects.create_user("new@example.com", PASSWORD)
     EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
@@ -92,7 +92,7 @@ def test_consumer_with_unconfirmed_address_is_not_signed_in_until_they_confirm(
     assert response.status_code == 302
     assert response["Location"] == "/accounts/confirm-email/"
     assert signed_in_user_id(anonymous_client) is None
-    assert [message.to for message in mailoutbox] == [["new@example.com"]]
+    assert [message.to for message in deliver_outbox(bank)] == [["new@example.com"]]
 
 
 def test_inactive_account_cannot_sign_in(anonymous_client: Client, consumer: User) -> None:

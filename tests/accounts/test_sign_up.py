@@ -6,6 +6,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 
@@ -14,16 +15,17 @@ from accounts.models import Role, User
 from audit.models import AuditEvent
 from tenancy.models import Tenant
 from tests.accounts.conftest import mailed_host, mailed_path
-from tests.conftest import PASSWORD, tenant_client
+from tests.conftest import PASSWORD, deliver_outbox, tenant_client
 
 SIGNUP = "/accounts/signup/"
 NEW_ACCOUNT = {"email": "new.person@example.com", "password1": PASSWORD, "password2": PASSWORD}
 
 
 def test_sign_up_creates_an_unconfirmed_consumer_and_mails_a_confirmation_link(
-    anonymous_client: Client, mailoutbox: list, audit_actions: Callable[..., list[str]]
+    anonymous_client: Client, bank: Tenant, audit_actions: Callable[..., list[str]]
 ) -> None:
     response = anonymous_client.post(SIGNUP, NEW_ACCOUNT)
+    mailoutbox = deliver_outbox(bank)
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/confirm-email/"
@@ -35,14 +37,16 @@ def test_sign_up_creates_an_unconfirmed_consumer_and_mails_a_confirmation_link(
     assert "_auth_user_id" not in anonymous_client.session
     assert [message.to for message in mailoutbox] == [["new.person@example.com"]]
     assert mailed_host(mailoutbox[0], "/accounts/confirm-email/") == "bank.localhost"
+    assert mailoutbox[0].from_email == f"Northwind Bank <{settings.DEFAULT_FROM_EMAIL}>"
+    assert mailoutbox[0].body.startswith("Hello from Northwind Bank!")
     assert audit_actions("new.person@example.com") == [AuditEvent.Action.SIGNED_UP]
 
 
 def test_following_the_confirmation_link_verifies_the_address_and_signs_in(
-    anonymous_client: Client, mailoutbox: list
+    anonymous_client: Client, bank: Tenant
 ) -> None:
     anonymous_client.post(SIGNUP, NEW_ACCOUNT)
-    link = mailed_path(mailoutbox[0], "/accounts/confirm-email/")
+    link = mailed_path(deliver_outbox(bank)[0], "/accounts/confirm-email/")
 
     page = anonymous_client.get(link)
     response = anonymous_client.post(link)
@@ -56,10 +60,10 @@ def test_following_the_confirmation_link_verifies_the_address_and_signs_in(
 
 
 def test_confirmed_consumer_signs_in_from_another_browser(
-    anonymous_client: Client, bank: Tenant, mailoutbox: list
+    anonymous_client: Client, bank: Tenant
 ) -> None:
     anonymous_client.post(SIGNUP, NEW_ACCOUNT)
-    anonymous_client.post(mailed_path(mailoutbox[0], "/accounts/confirm-email/"))
+    anonymous_client.post(mailed_path(deliver_outbox(bank)[0], "/accounts/confirm-email/"))
     other_browser = tenant_client(bank)
 
     response = other_browser.post(
@@ -75,10 +79,9 @@ def test_bank_confirmation_link_confirms_nothing_on_telco(
     bank: Tenant,
     telco: Tenant,
     activate: Callable[[Tenant], Tenant],
-    mailoutbox: list,
 ) -> None:
     anonymous_client.post(SIGNUP, NEW_ACCOUNT)
-    link = mailed_path(mailoutbox[0], "/accounts/confirm-email/")
+    link = mailed_path(deliver_outbox(bank)[0], "/accounts/confirm-email/")
     telco_client = tenant_client(telco)
 
     response = telco_client.post(link)
@@ -111,7 +114,6 @@ def test_same_address_can_sign_up_at_two_tenants_as_two_accounts(
     bank: Tenant,
     telco: Tenant,
     activate: Callable[[Tenant], Tenant],
-    mailoutbox: list,
 ) -> None:
     anonymous_client.post(SIGNUP, NEW_ACCOUNT)
     telco_client = tenant_client(telco)
@@ -119,7 +121,9 @@ def test_same_address_can_sign_up_at_two_tenants_as_two_accounts(
     response = telco_client.post(SIGNUP, NEW_ACCOUNT)
 
     assert response.status_code == 302
-    assert mailed_host(mailoutbox[1], "/accounts/confirm-email/") == "telco.localhost"
+    [telco_mail] = deliver_outbox(telco)
+    assert mailed_host(telco_mail, "/accounts/confirm-email/") == "telco.localhost"
+    assert telco_mail.from_email.startswith("Contoso Telecom <")
     activate(telco)
     assert User.objects.filter(email="new.person@example.com", role=Role.CONSUMER).exists()
     activate(bank)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -21,6 +23,7 @@ from tests.conftest import PASSWORD, current_code, sign_in, tenant_client
 
 SETUP = "/account/two-factor/setup/"
 VERIFY = "/account/two-factor/"
+THROTTLE_START = datetime(2026, 11, 2, 9, 0, 0, tzinfo=UTC)
 
 
 def device_code(device: TOTPDevice) -> str:
@@ -309,17 +312,28 @@ def test_a_totp_code_cannot_be_replayed_in_another_session(
     assert not is_verified(attacker)
 
 
-def test_repeated_wrong_codes_throttle_even_the_right_code(
-    unverified_agent_client: Client,
-) -> None:
-    for _ in range(5):
-        unverified_agent_client.post(VERIFY, {"code": wrong_code(current_code())})
+def test_repeated_wrong_codes_throttle_even_the_right_code(bank: Tenant, agent: User) -> None:
+    # Frozen at the start of a 30-second TOTP step, so the code stays the same throughout.
+    with time_machine.travel(THROTTLE_START, tick=False) as clock:
+        client = sign_in(tenant_client(bank), agent, second_factor=False)
+        for _ in range(5):
+            client.post(VERIFY, {"code": wrong_code(current_code())})
 
-    response = unverified_agent_client.post(VERIFY, {"code": current_code()})
+        response = client.post(VERIFY, {"code": current_code()})
 
-    assert response.status_code == 200
-    assert not is_verified(unverified_agent_client)
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.SECOND_FACTOR_FAILED).count() == 6
+        assert response.status_code == 200
+        assert not is_verified(client)
+        failures = AuditEvent.objects.filter(action=AuditEvent.Action.SECOND_FACTOR_FAILED)
+        assert failures.count() == 6
+        # Only the first failure counted (the rest were refused unchecked): a 1 s wait.
+        assert TOTPDevice.objects.get(user=agent).throttling_failure_count == 1
+        clock.shift(timedelta(milliseconds=999))
+        client.post(VERIFY, {"code": current_code()})
+        assert not is_verified(client)
+
+        clock.shift(timedelta(milliseconds=1))
+        client.post(VERIFY, {"code": current_code()})
+        assert is_verified(client)
 
 
 def test_unverified_operator_is_sent_to_verification_on_the_platform_host(

@@ -401,6 +401,7 @@ def test_run_periodic_works_every_active_tenant_and_prints_a_summary_line(
     assert out.getvalue().splitlines() == [
         "telco: 0 at risk, 0 breached, 1 letters, 0 closed, 2 e-mails sent",
         "bank: 0 at risk, 1 breached, 0 letters, 1 closed, 2 e-mails sent",
+        "platform: 0 e-mails sent",
     ]
     assert stored(breached).escalation_level == 1
     assert stored(unanswered).status == Status.CLOSED
@@ -421,7 +422,7 @@ def test_run_periodic_skips_suspended_tenants(
 
     call_command("run_periodic", stdout=out)
 
-    assert [line.split(":")[0] for line in out.getvalue().splitlines()] == ["bank"]
+    assert [line.split(":")[0] for line in out.getvalue().splitlines()] == ["bank", "platform"]
     assert stored(breached).escalation_level == 1
     assert all(message.to != ["robin@example.com"] for message in mail.outbox)
     activate(telco)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from smtplib import SMTPRecipientsRefused
@@ -18,8 +19,9 @@ from django.utils import timezone
 from accounts.models import User
 from complaints.models import Complaint, Event, LetterKind
 from complaints.services import add_internal_note, reply_to_complaint, send_holding_response
+from configuration.models import TenantSettings
 from outbox.models import Message
-from outbox.services import deliver, deliver_due, enqueue_email
+from outbox.services import claim_messages, deliver, deliver_due, enqueue_email, send_claimed
 from outbox.tasks import deliver_due_messages, deliver_message
 from tenancy.models import Tenant
 from tests.complaints.conftest import as_request_user
@@ -36,10 +38,25 @@ class RefusingBackend(BaseEmailBackend):
         raise SMTPRecipientsRefused({recipient: (550, f"{recipient}: no such user".encode())})
 
 
+def branded(**values: str) -> None:
+    """Change the bank's branding in its settings row."""
+    row = TenantSettings.editable()
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.save()
+
+
 def queue(key: str = "welcome:1", recipient: str = "casey@example.com", **kwargs: str) -> Message:
     kwargs.setdefault("subject", "Welcome")
     kwargs.setdefault("body", "Hello Casey")
     return enqueue_email(key=key, recipient=recipient, **kwargs)
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def stored(message: Message) -> Message:
@@ -65,7 +82,8 @@ def test_enqueue_is_idempotent_per_key(
 
     assert again.pk == first.pk
     assert Message.objects.filter(key="welcome:1").count() == 1
-    assert (stored(first).recipient, stored(first).body) == ("casey@example.com", "First version")
+    assert stored(first).recipient == "casey@example.com"
+    assert stored(first).body.startswith("First version")
     assert len(callbacks) == 1
 
 
@@ -91,9 +109,9 @@ def test_committed_message_is_delivered_exactly_once(
     assert (sent.to, sent.subject, sent.body) == (
         ["casey@example.com"],
         "Your complaint",
-        "We received it.",
+        "We received it.\n\n-- \nNorthwind Bank",
     )
-    assert sent.from_email == settings.DEFAULT_FROM_EMAIL
+    assert sent.from_email == f"Northwind Bank <{settings.DEFAULT_FROM_EMAIL}>"
     row = stored(message)
     assert (row.status, row.attempts, row.last_error) == (Message.Status.SENT, 1, "")
     assert row.sent_at is not None
@@ -208,17 +226,30 @@ def test_deliver_due_takes_the_oldest_first_up_to_its_limit(bank: Tenant) -> Non
     assert stored(newer).status == Message.Status.PENDING
 
 
-def test_periodic_delivery_sweeps_the_tenant_and_skips_the_public_schema(
+def test_periodic_delivery_sweeps_each_schema_the_platform_included(
     bank: Tenant, activate: Callable[[Tenant], Tenant], public_tenant: Tenant
 ) -> None:
     activate(bank)
     pending("swept", next_attempt_at=timezone.now() - timedelta(minutes=1))
+    activate(public_tenant)
+    pending("platform", next_attempt_at=timezone.now() - timedelta(minutes=1))
 
     assert deliver_due_messages.delay().get() == 1
-    assert [sent.to for sent in mail.outbox] == [["swept@example.com"]]
+    assert [sent.to for sent in mail.outbox] == [["platform@example.com"]]
 
-    activate(public_tenant)
-    assert deliver_due_messages.delay().get() == 0
+    activate(bank)
+    assert deliver_due_messages.delay().get() == 1
+    assert [sent.to for sent in mail.outbox] == [["platform@example.com"], ["swept@example.com"]]
+
+
+def test_beat_sweeps_every_tenant_and_the_platform_every_minute() -> None:
+    tenants = settings.CELERY_BEAT_SCHEDULE["deliver-outbox"]
+    platform = settings.CELERY_BEAT_SCHEDULE["deliver-platform-outbox"]
+
+    assert tenants["task"] == platform["task"] == "outbox.tasks.deliver_due_messages"
+    assert "tenant_schemas" not in tenants  # every customer tenant
+    assert platform["tenant_schemas"] == ["public"]
+    assert tenants["schedule"] == platform["schedule"] == 60.0
 
 
 # --- tenants --------------------------------------------------------------------------------
@@ -362,3 +393,163 @@ def test_acknowledgement_email_of_a_submission_is_the_acknowledgement_letter(
     assert sent.subject == f"We have received your complaint {complaint.reference}"
     assert sent.body.startswith(letter.body)
     assert complaint.reference in sent.body
+
+
+# --- branding -------------------------------------------------------------------------------
+
+
+def test_message_is_sent_in_the_tenants_branding_with_an_html_alternative(
+    bank: Tenant, django_capture_on_commit_callbacks: CaptureCallbacks
+) -> None:
+    branded(display_name="Northwind Bank plc", primary_colour="#7a1f5c")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queue(
+            subject="Your <complaint>",
+            body="Fees & charges: see https://bank.example/fees\n\nSecond paragraph.",
+        )
+
+    [sent] = mail.outbox
+    assert sent.from_email == f"Northwind Bank plc <{settings.DEFAULT_FROM_EMAIL}>"
+    assert sent.body.endswith("\n\n-- \nNorthwind Bank plc")
+    [(html, mimetype)] = sent.alternatives
+    assert mimetype == "text/html"
+    assert "background:#7a1f5c" in html
+    assert "Northwind Bank plc" in html
+    # The text is escaped, links become links, paragraphs stay paragraphs.
+    assert "Fees &amp; charges" in html
+    assert '<a href="https://bank.example/fees"' in html
+    assert "<p>Second paragraph.</p>" in html
+    assert "<title>Your &lt;complaint&gt;</title>" in html
+
+
+def test_branding_is_the_tenants_own(
+    bank: Tenant, telco: Tenant, activate: Callable[[Tenant], Tenant]
+) -> None:
+    activate(telco)
+    message = queue()
+
+    assert message.from_email == f"Contoso Telecom <{settings.DEFAULT_FROM_EMAIL}>"
+    assert message.body.endswith("-- \nContoso Telecom")
+    assert "background:#1e3a8a" in message.html_body
+
+
+def test_platform_messages_are_sent_as_the_platform(public_tenant: Tenant) -> None:
+    message = queue()
+
+    assert message.from_email == f"Complaints platform <{settings.DEFAULT_FROM_EMAIL}>"
+    assert message.body.endswith("-- \nComplaints platform")
+
+
+def test_a_display_name_never_spans_header_lines(bank: Tenant) -> None:
+    branded(display_name="Northwind\r\nBcc: victim@example.com")
+
+    message = queue(subject="Line\r\nBreak")
+
+    assert (
+        message.from_email == f'"Northwind Bcc: victim@example.com" <{settings.DEFAULT_FROM_EMAIL}>'
+    )
+    assert message.subject == "Line Break"
+
+
+# --- claims ---------------------------------------------------------------------------------
+
+
+def test_a_message_claimed_by_a_live_worker_is_left_alone(bank: Tenant) -> None:
+    message = pending("claimed", next_attempt_at=timezone.now() - timedelta(minutes=1))
+    [claimed] = claim_messages()
+
+    assert claimed.pk == message.pk
+    assert claim_messages() == []
+    assert deliver(message.pk) is False
+    assert deliver_due() == 0
+    assert mail.outbox == []
+    row = stored(message)
+    assert (row.attempts, row.status) == (1, Message.Status.PENDING)
+    assert row.claimed_until is not None
+
+
+def test_the_claim_of_a_crashed_worker_runs_out_and_the_sweep_sends_the_message(
+    bank: Tenant,
+) -> None:
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        message = pending("orphaned")
+        claim_messages()  # ... and the worker dies before sending.
+
+        clock.shift(Message.LEASE - timedelta(seconds=1))
+        assert deliver_due() == 0
+
+        clock.shift(timedelta(seconds=1))
+        assert deliver_due() == 1
+
+    row = stored(message)
+    assert (row.status, row.attempts, row.claim, row.claimed_until) == (
+        Message.Status.SENT,
+        2,
+        None,
+        None,
+    )
+    assert row.sent_at == start + Message.LEASE
+    assert [sent.to for sent in mail.outbox] == [["orphaned@example.com"]]
+
+
+def test_a_result_is_not_recorded_over_a_newer_workers_claim(bank: Tenant) -> None:
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        pending("slow")
+        [slow_worker] = claim_messages()
+        clock.shift(Message.LEASE)
+        [second_worker] = claim_messages()
+
+        # The first worker finally fails; the second one's claim stands.
+        with override_settings(EMAIL_BACKEND=REFUSING_BACKEND):
+            assert send_claimed([slow_worker]) == 0
+        row = Message.objects.get(key="slow")
+        assert (row.claim, row.last_error) == (second_worker.claim, "")
+
+        assert send_claimed([second_worker]) == 1
+    assert Message.objects.get(key="slow").status == Message.Status.SENT
+
+
+def test_an_unreachable_mail_server_counts_as_a_failed_attempt_for_the_batch(
+    bank: Tenant,
+) -> None:
+    first = pending("first", next_attempt_at=timezone.now() - timedelta(minutes=1))
+    second = pending("second", next_attempt_at=timezone.now() - timedelta(minutes=1))
+
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=closed_port(),
+    ):
+        assert deliver_due() == 0
+
+    for message in (first, second):
+        row = stored(message)
+        assert (row.status, row.attempts, row.last_error) == (
+            Message.Status.PENDING,
+            1,
+            "ConnectionRefusedError",
+        )
+        assert row.claim is None
+
+
+def test_delivery_follows_the_schema_that_queued_the_message(
+    bank: Tenant,
+    telco: Tenant,
+    activate: Callable[[Tenant], Tenant],
+    django_capture_on_commit_callbacks: CaptureCallbacks,
+) -> None:
+    activate(bank)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        message = queue(key="bank-note", recipient="robin@example.com")
+
+    # The transaction commits while the connection has moved on to another tenant.
+    activate(telco)
+    for callback in callbacks:
+        callback()
+
+    assert [sent.to for sent in mail.outbox] == [["robin@example.com"]]
+    activate(bank)
+    assert stored(message).status == Message.Status.SENT

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django_tenants.utils import tenant_context
+from django_tenants.utils import schema_context, tenant_context
 
 from complaints.services import auto_close_resolved, scan_deadlines
 from outbox.services import deliver_due
@@ -11,7 +11,10 @@ from tenancy.models import Tenant
 
 
 class Command(BaseCommand):
-    help = "Run the periodic work (deadline scan, auto-close, outbox) for every active tenant."
+    help = (
+        "Run the periodic work (deadline scan, auto-close, outbox) for every active tenant, "
+        "and deliver the platform's own e-mails."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         for tenant in Tenant.objects.customers().filter(status=Tenant.Status.ACTIVE):
@@ -23,3 +26,5 @@ class Command(BaseCommand):
                 f"{tenant.slug}: {deadlines['at_risk']} at risk, {deadlines['breached']} breached, "
                 f"{deadlines['letters']} letters, {closed} closed, {sent} e-mails sent"
             )
+        with schema_context("public"):
+            self.stdout.write(f"platform: {deliver_due()} e-mails sent")
