@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from typing import ClassVar
 
 from django.contrib.postgres.fields import ArrayField
@@ -95,9 +95,34 @@ class Clock(models.TextChoices):
     ADR_LETTER = "adr_letter", "ADR letter"
 
 
+def at_risk_condition(now: datetime, margin: timedelta, field: str = "due_at") -> Q:
+    """A running deadline ``field`` that is at risk: after ``now``, at most ``margin`` away.
+
+    The one definition of "at risk" (the deadline scan, the console queue and the dashboard):
+    ``now < due <= now + margin``. The margin end is inclusive, so a deadline exactly
+    ``margin`` away is at risk; a deadline due at ``now`` or before is breached instead, never
+    both. ``margin`` is the tenant's ``ComplaintPolicy.at_risk_margin`` (set in hours). Times
+    are aware datetimes; the comparison is in UTC, so time zones do not matter.
+    """
+    return Q(**{f"{field}__gt": now, f"{field}__lte": now + margin})
+
+
+def breached_condition(now: datetime, field: str = "due_at") -> Q:
+    """A running deadline ``field`` that is breached: due at ``now`` or earlier."""
+    return Q(**{f"{field}__lte": now})
+
+
 class DeadlineQuerySet(models.QuerySet["Deadline"]):
     def open(self) -> DeadlineQuerySet:
         return self.filter(met_at__isnull=True, enforced=True)
+
+    def at_risk(self, now: datetime, margin: timedelta) -> DeadlineQuerySet:
+        """Open deadlines due after ``now`` and at most ``margin`` later (see at_risk_condition)."""
+        return self.open().filter(at_risk_condition(now, margin))
+
+    def breached(self, now: datetime) -> DeadlineQuerySet:
+        """Open deadlines due at ``now`` or earlier."""
+        return self.open().filter(breached_condition(now))
 
 
 class Deadline(models.Model):

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from accounts.models import TENANT_STAFF_ROLES, Role, User
 from audit.models import AuditEvent
+from complaints.attachments import IMAGE_DESCRIPTION
 from complaints.models import Category, ComplaintPolicy, LetterTemplate, RootCause, Team
 from deadlines.models import BusinessHours, Closure, SlaPolicy
 from organisation.models import Branding, SecurityPolicy
@@ -34,7 +35,7 @@ class BrandingForm(forms.ModelForm):
     logo = forms.FileField(
         label="Logo",
         required=False,
-        help_text=f"PNG, JPEG or WebP, at most {LOGO_MAX_BYTES // 1_048_576} MB.",
+        help_text=f"{IMAGE_DESCRIPTION}, at most {LOGO_MAX_BYTES // 1_048_576} MB.",
     )
     remove_logo = forms.BooleanField(label="Remove the current logo", required=False)
 

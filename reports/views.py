@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -12,20 +11,16 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import AuthenticatedRequest, permission_required
 from deadlines.services import tenant_calendar
+from project.spreadsheets import csv_download
 from reports import metrics
 from reports.forms import PeriodForm, ReturnPeriodForm
 from reports.metrics import Period, Scope, Table
 from tenancy import current
-
-# A spreadsheet runs a cell that starts with one of these as a formula; complaint subjects
-# are written by consumers, so such cells are written as text.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _time_zone() -> ZoneInfo:
@@ -182,30 +177,6 @@ def _invalid_period(form: PeriodForm | ReturnPeriodForm) -> HttpResponse:
     )
 
 
-class _Echo:
-    """A file-like object whose write hands back the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def _csv_lines(table: Table) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(table.headers)
-    for row in table.rows:
-        yield writer.writerow([_cell(value) for value in row])
-
-
 def csv_response(table: Table, period: Period, *, prefix: str = "") -> StreamingHttpResponse:
-    """The table as a streamed UTF-8 CSV download named after it and the period."""
-    response = StreamingHttpResponse(
-        (line.encode() for line in _csv_lines(table)), content_type="text/csv; charset=utf-8"
-    )
-    filename = f"{prefix}{table.key}_{period.slug}.csv"
-    response["Content-Disposition"] = content_disposition_header(True, filename) or ""
-    return response
+    """The table as a CSV download named after it and the period."""
+    return csv_download(f"{prefix}{table.key}_{period.slug}.csv", table.headers, table.rows)
