@@ -116,4 +116,3 @@ def test_the_dashboard_uses_the_definition(placed: dict[str, Complaint]) -> None
     assert [str(row[0]) for row in at_risk.rows] == [placed[name].reference for name in AT_RISK]
     assert [str(row[0]) for row in breached.rows] == [placed[name].reference for name in BREACHED]
     assert teams.rows == [("Front line", len(DUE), 0, len(AT_RISK), len(BREACHED))]
-
