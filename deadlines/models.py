@@ -162,9 +162,3 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_clock_display()} due {self.due_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def was_met_in_time(self) -> bool | None:
-        if self.met_at is None:
-            return None
-        return self.met_at <= self.due_at

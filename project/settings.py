@@ -153,7 +153,6 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "project.wsgi.application"
-ASGI_APPLICATION = "project.asgi.application"
 
 # --- Database -----------------------------------------------------------------------------
 

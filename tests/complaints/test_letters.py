@@ -19,7 +19,6 @@ from complaints.letters import (
     compose,
     default_letter,
 )
-from complaints.placeholders import LETTER_PLACEHOLDERS
 from complaints.models import (
     Category,
     Complaint,
@@ -30,6 +29,7 @@ from complaints.models import (
     RootCause,
     Status,
 )
+from complaints.placeholders import LETTER_PLACEHOLDERS
 from complaints.services import ComplaintError, resolve_complaint
 from deadlines.models import BusinessHours, Clock, Deadline, SlaPolicy
 from outbox.models import Message

@@ -14,8 +14,8 @@ from complaints.models import CannedResponse, Complaint, LetterTemplate
 from complaints.placeholders import (
     CANNED_RESPONSE_PLACEHOLDERS,
     LETTER_PLACEHOLDERS,
-    Placeholders,
     PlaceholderError,
+    Placeholders,
 )
 
 GREETING = Placeholders({"name": "the name", "reference": "the reference"})
