@@ -61,16 +61,12 @@ if PRODUCTION:
 
 # --- Applications -------------------------------------------------------------------------
 
-# Apps whose tables live in the public schema (tenant registry, platform operators).
-SHARED_APPS = [
-    "django_tenants",
-    "tenancy",
+# Users and every app with a foreign key to them: in the public schema for platform operators,
+# and in each tenant schema for that tenant's own people.
+ACCOUNT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
-    "django.contrib.postgres",
     "accounts",
     "audit",
     "allauth",
@@ -78,6 +74,16 @@ SHARED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+]
+
+# Apps whose tables live in the public schema (tenant registry, platform operators).
+SHARED_APPS = [
+    "django_tenants",
+    "tenancy",
+    *ACCOUNT_APPS,
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rules.apps.AutodiscoverRulesConfig",
     "django_htmx",
     "template_partials",
@@ -88,16 +94,7 @@ SHARED_APPS = [
 
 # Apps whose tables live in every tenant schema: users, sessions and all tenant data.
 TENANT_APPS = [
-    "django.contrib.contenttypes",
-    "django.contrib.auth",
-    "django.contrib.sessions",
-    "accounts",
-    "audit",
-    "allauth",
-    "allauth.account",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    *ACCOUNT_APPS,
     "complaints",
     "deadlines",
     "outbox",
