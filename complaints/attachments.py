@@ -11,13 +11,21 @@ from django.core.files.uploadedfile import UploadedFile
 MAX_FILES_PER_MESSAGE = 5
 SNIFF_BYTES = 8192
 
-# What consumers and staff may attach: documents, images and plain text.
-ALLOWED_TYPES = {
-    "application/pdf": ".pdf",
+# The images every browser shows, by MIME type with the extension they are stored under:
+# accepted as attachments and as the tenant's logo, and the only types the logo is served as.
+IMAGE_TYPES = {
     "image/png": ".png",
     "image/jpeg": ".jpg",
     "image/gif": ".gif",
     "image/webp": ".webp",
+}
+IMAGE_DESCRIPTION = "PNG, JPEG, GIF or WebP"
+
+# What consumers and staff may attach: documents, images and plain text. HEIC (phone photos)
+# is accepted as a file to download, not as an image a page shows.
+ALLOWED_TYPES = {
+    "application/pdf": ".pdf",
+    **IMAGE_TYPES,
     "image/heic": ".heic",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
@@ -47,6 +55,15 @@ def _looks_like_text(head: bytes) -> bool:
         # A multi-byte character cut at the end of the sample is still text.
         return error.start >= len(head) - 3
     return True
+
+
+def image_type(head: bytes) -> str | None:
+    """The MIME type of an image in IMAGE_TYPES that ``head`` (the file's first bytes) is.
+
+    Decided by magic bytes (``filetype``), never by the name; None for anything else.
+    """
+    kind = filetype.guess(head)
+    return kind.mime if kind is not None and kind.mime in IMAGE_TYPES else None
 
 
 def sniff(head: bytes) -> str | None:

@@ -23,6 +23,7 @@ from complaints.models import (
     Status,
     Team,
 )
+from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -464,3 +465,11 @@ class CannedResponseForm(forms.ModelForm):
         fields = ["title", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 6})}
         labels = {"body": "Text"}
+
+    def clean_body(self) -> str:
+        """Refuse placeholders canned responses do not have, listing the ones they do."""
+        body: str = self.cleaned_data["body"]
+        problem = CANNED_RESPONSE_PLACEHOLDERS.problem(body)
+        if problem:
+            raise forms.ValidationError(problem)
+        return body

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from complaints.models import LetterKind, LetterTemplate
+from complaints.placeholders import LETTER_PLACEHOLDERS, PlaceholderError
 
 if TYPE_CHECKING:
     from complaints.models import Complaint
@@ -17,25 +18,6 @@ if TYPE_CHECKING:
 
 FOS_WEBSITE = "www.financial-ombudsman.org.uk"
 DEFAULT_ADR_SCHEME = "Ombudsman Services: Communications (www.ombudsman-services.org)"
-# Any {word}, so a misspelt name ({Reference}, {name2}) is refused instead of sent as text.
-PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-PLACEHOLDERS = {
-    "consumer_name": "the consumer's name",
-    "reference": "the complaint reference",
-    "subject": "the complaint summary",
-    "organisation": "your organisation's name",
-    "received_date": "the date the complaint was received",
-    "final_response_due": "the date by which a final response is due",
-    "response_promise": "“by <date> at the latest”, or “as soon as we can” without a deadline",
-    "outcome": "the outcome (upheld, partly upheld, not upheld)",
-    "redress": "the redress offered, e.g. GBP 50.00, or 'none'",
-    "resolution_summary": "the resolution summary written by staff",
-    "holding_reason": "why a final response is not possible yet",
-    "expected_date": "when a final response will be sent",
-    "fos_website": "the Financial Ombudsman Service website",
-    "adr_scheme": "the approved ADR scheme",
-}
 
 
 class LetterError(Exception):
@@ -173,14 +155,6 @@ def letter_wording(profile: str, kind: LetterKind) -> tuple[str, str]:
     return default_letter(profile, kind)
 
 
-def fill(text: str, values: dict[str, str]) -> str:
-    """Replace ``{placeholder}`` names; an unknown name is an error, not silent text."""
-    unknown = sorted({name for name in PLACEHOLDER.findall(text) if name not in PLACEHOLDERS})
-    if unknown:
-        raise LetterError("Unknown placeholder: " + ", ".join(f"{{{name}}}" for name in unknown))
-    return PLACEHOLDER.sub(lambda match: values.get(match.group(1), ""), text)
-
-
 def check_required_content(profile: str, kind: LetterKind, text: str) -> None:
     """Refuse a letter that lacks what the regulator requires it to say."""
     missing = [
@@ -247,7 +221,24 @@ def compose(
 ) -> tuple[str, str]:
     """The subject and body of a letter, filled in and checked against the regulator's rules."""
     subject, body = letter_wording(tenant.regulatory_profile, kind)
-    values = letter_values(complaint, tenant, **extra)
-    filled_subject, filled_body = fill(subject, values), fill(body, values)
-    check_required_content(tenant.regulatory_profile, kind, filled_body)
+    return fill_letter(
+        tenant.regulatory_profile, kind, subject, body, letter_values(complaint, tenant, **extra)
+    )
+
+
+def fill_letter(
+    profile: str, kind: LetterKind, subject: str, body: str, values: dict[str, str]
+) -> tuple[str, str]:
+    """Wording filled in with ``values`` and checked against the profile's rules.
+
+    Raises LetterError naming unknown placeholders (with the valid ones) or the content the
+    regulator requires and the body lacks.
+    """
+    try:
+        LETTER_PLACEHOLDERS.check(subject, body)
+    except PlaceholderError as error:
+        raise LetterError(str(error)) from error
+    filled_subject = LETTER_PLACEHOLDERS.fill(subject, values)
+    filled_body = LETTER_PLACEHOLDERS.fill(body, values)
+    check_required_content(profile, kind, filled_body)
     return filled_subject, filled_body

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,7 +15,9 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from accounts.models import Role, SystemActor
+from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS
 from complaints.predicates import sees_internal
+from deadlines.models import at_risk_condition, breached_condition
 
 SUBJECT_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 20_000
@@ -180,6 +181,18 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
         if role == Role.SPECIALIST:
             return self.filter(specialist=actor)
         return self.none()
+
+    def at_risk(self, now: datetime, margin: timedelta) -> ComplaintQuerySet:
+        """Complaints whose next running deadline is after ``now`` and at most ``margin`` later.
+
+        ``next_due_at`` is kept only for active complaints and leaves out the SLA clocks while
+        the complaint awaits the consumer; the boundaries are those of at_risk_condition.
+        """
+        return self.filter(at_risk_condition(now, margin, "next_due_at"))
+
+    def breached(self, now: datetime) -> ComplaintQuerySet:
+        """Complaints whose next running deadline was due at ``now`` or earlier."""
+        return self.filter(breached_condition(now, "next_due_at"))
 
     def for_list(self) -> ComplaintQuerySet:
         return self.select_related("consumer", "category", "category__parent", "team", "assignee")
@@ -570,17 +583,13 @@ class LetterTemplate(models.Model):
         return self.get_kind_display()
 
 
-PLACEHOLDERS = ("consumer_name", "reference", "agent_name", "organisation")
-PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
 class CannedResponse(models.Model):
     """A reply agents start from; ``{placeholders}`` are filled in for the complaint."""
 
     title = models.CharField(max_length=100, unique=True)
     body = models.TextField(
         max_length=TEXT_MAX_LENGTH,
-        help_text="Placeholders: " + ", ".join(f"{{{name}}}" for name in PLACEHOLDERS) + ".",
+        help_text=f"Placeholders: {CANNED_RESPONSE_PLACEHOLDERS.listed()}.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -590,11 +599,11 @@ class CannedResponse(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def unknown_placeholders(self) -> list[str]:
-        return sorted(set(PLACEHOLDER.findall(self.body)) - set(PLACEHOLDERS))
-
     def fill(self, complaint: Complaint, agent: Any) -> str:
-        """The text for a reply to ``complaint`` by ``agent``; unknown braces stay as written."""
+        """The text for a reply to ``complaint`` by ``agent``.
+
+        Raises PlaceholderError for an unknown name, which saving never lets through.
+        """
         from tenancy import current
 
         values = {
@@ -603,4 +612,4 @@ class CannedResponse(models.Model):
             "agent_name": agent.display_name,
             "organisation": current.tenant().name,
         }
-        return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), self.body)
+        return CANNED_RESPONSE_PLACEHOLDERS.fill(self.body, values)

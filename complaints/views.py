@@ -4,7 +4,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -299,8 +299,6 @@ def _workspace(
         "now": timezone.now(),
     }
     if template == CONSOLE_PAGE:
-        policy = TenantSettings.current()
-        context["at_risk_margin"] = timedelta(hours=policy.at_risk_hours)
         context["other_complaints"] = list(
             Complaint.objects.visible_to(user)
             .filter(consumer_id=complaint.consumer_id)
@@ -478,10 +476,9 @@ def _queue_view(
     if view == "unassigned":
         return queryset.filter(assignee__isnull=True), "received"
     if view == "at_risk":
-        margin = timedelta(hours=TenantSettings.current().at_risk_hours)
-        return queryset.filter(next_due_at__gte=now, next_due_at__lt=now + margin), "due"
+        return queryset.at_risk(now, TenantSettings.current().at_risk_margin), "due"
     if view == "breached":
-        return queryset.filter(next_due_at__lt=now), "due"
+        return queryset.breached(now), "due"
     return queryset, "received"
 
 

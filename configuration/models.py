@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from contextvars import ContextVar
-from datetime import time
+from datetime import time, timedelta
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
@@ -140,6 +140,15 @@ class TenantSettings(models.Model):
         row = cls.objects.get(pk=SINGLE_ROW)
         _current.set((schema, row))
         return row
+
+    @property
+    def at_risk_margin(self) -> timedelta:
+        """How long before a deadline a complaint counts as at risk (``at_risk_hours`` hours).
+
+        The one place the margin is read from; what "at risk" means at its boundaries is
+        ``deadlines.models.at_risk_condition``.
+        """
+        return timedelta(hours=self.at_risk_hours)
 
     @classmethod
     def editable(cls) -> TenantSettings:

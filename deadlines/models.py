@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from django.core.validators import MinValueValidator
@@ -54,9 +54,34 @@ class Clock(models.TextChoices):
     ADR_LETTER = "adr_letter", "ADR letter"
 
 
+def at_risk_condition(now: datetime, margin: timedelta, field: str = "due_at") -> Q:
+    """A running deadline ``field`` that is at risk: after ``now``, at most ``margin`` away.
+
+    The one definition of "at risk" (the deadline scan, the console queue and the dashboard):
+    ``now < due <= now + margin``. The margin end is inclusive, so a deadline exactly
+    ``margin`` away is at risk; a deadline due at ``now`` or before is breached instead, never
+    both. ``margin`` is the tenant's ``TenantSettings.at_risk_margin`` (set in hours). Times
+    are aware datetimes; the comparison is in UTC, so time zones do not matter.
+    """
+    return Q(**{f"{field}__gt": now, f"{field}__lte": now + margin})
+
+
+def breached_condition(now: datetime, field: str = "due_at") -> Q:
+    """A running deadline ``field`` that is breached: due at ``now`` or earlier."""
+    return Q(**{f"{field}__lte": now})
+
+
 class DeadlineQuerySet(models.QuerySet["Deadline"]):
     def open(self) -> DeadlineQuerySet:
         return self.filter(met_at__isnull=True, enforced=True)
+
+    def at_risk(self, now: datetime, margin: timedelta) -> DeadlineQuerySet:
+        """Open deadlines due after ``now`` and at most ``margin`` later (see at_risk_condition)."""
+        return self.open().filter(at_risk_condition(now, margin))
+
+    def breached(self, now: datetime) -> DeadlineQuerySet:
+        """Open deadlines due at ``now`` or earlier."""
+        return self.open().filter(breached_condition(now))
 
 
 class Deadline(models.Model):
@@ -96,9 +121,3 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_clock_display()} due {self.due_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def was_met_in_time(self) -> bool | None:
-        if self.met_at is None:
-            return None
-        return self.met_at <= self.due_at

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from accounts.models import TENANT_STAFF_ROLES, Role, User
 from audit.models import AuditEvent
+from complaints.attachments import IMAGE_DESCRIPTION
 from complaints.models import Category, LetterTemplate, RootCause, Team
 from configuration.models import TenantSettings
 from deadlines.models import Closure, SlaPolicy
@@ -36,7 +37,7 @@ class BrandingForm(forms.ModelForm):
     logo = forms.FileField(
         label="Logo",
         required=False,
-        help_text=f"PNG, JPEG or WebP, at most {LOGO_MAX_BYTES // 1_048_576} MB.",
+        help_text=f"{IMAGE_DESCRIPTION}, at most {LOGO_MAX_BYTES // 1_048_576} MB.",
     )
     remove_logo = forms.BooleanField(label="Remove the current logo", required=False)
 

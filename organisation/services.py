@@ -20,13 +20,12 @@ from django.utils import timezone
 from accounts.models import Role, User
 from audit.models import AuditEvent
 from audit.services import record_event
-from complaints.attachments import SNIFF_BYTES, sniff
+from complaints.attachments import IMAGE_DESCRIPTION, IMAGE_TYPES, SNIFF_BYTES, image_type
 from complaints.letters import (
     DEFAULT_ADR_SCHEME,
     FOS_WEBSITE,
     LetterError,
-    check_required_content,
-    fill,
+    fill_letter,
 )
 from complaints.models import Category, LetterKind, LetterTemplate, RootCause, Team
 from configuration.models import TenantSettings
@@ -34,7 +33,6 @@ from deadlines.models import Closure, SlaPolicy
 from tenancy.models import RegulatoryProfile, Tenant
 
 LOGO_MAX_BYTES = 1_048_576
-LOGO_TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 # WCAG AA for normal text: the header and buttons put white text on these colours.
 MIN_CONTRAST_WITH_WHITE = 4.5
@@ -137,16 +135,19 @@ def check_colour(colour: str, field: str) -> str:
 
 
 def check_logo(upload: UploadedFile) -> str:
-    """The file extension of an acceptable logo: PNG, JPEG or WebP by content, at most 1 MB."""
+    """The file extension of an acceptable logo: an image of IMAGE_TYPES by content, 1 MB at most.
+
+    Raises SettingsError (field ``logo``) for a larger file or any other content.
+    """
     if (upload.size or 0) > LOGO_MAX_BYTES:
         raise SettingsError("The logo must be 1 MB or smaller.", field="logo")
     upload.seek(0)
     head = upload.read(SNIFF_BYTES)
     upload.seek(0)
-    content_type = sniff(head)
-    if content_type not in LOGO_TYPES:
-        raise SettingsError("The logo must be a PNG, JPEG or WebP image.", field="logo")
-    return LOGO_TYPES[content_type]
+    content_type = image_type(head)
+    if content_type is None:
+        raise SettingsError(f"The logo must be a {IMAGE_DESCRIPTION} image.", field="logo")
+    return IMAGE_TYPES[content_type]
 
 
 def update_branding(
@@ -450,13 +451,12 @@ def sample_letter_values(tenant: Tenant) -> dict[str, str]:
 
 def render_letter(tenant: Tenant, kind: LetterKind, subject: str, body: str) -> tuple[str, str]:
     """Wording filled in with the sample complaint and checked against the profile's rules."""
-    values = sample_letter_values(tenant)
     try:
-        filled_subject, filled_body = fill(subject, values), fill(body, values)
-        check_required_content(tenant.regulatory_profile, kind, filled_body)
+        return fill_letter(
+            tenant.regulatory_profile, kind, subject, body, sample_letter_values(tenant)
+        )
     except LetterError as error:
         raise SettingsError(str(error), field="body") from error
-    return filled_subject, filled_body
 
 
 def save_letter_template(

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import filetype
 from django import forms
 from django.contrib import messages
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -31,7 +29,8 @@ from accounts.decorators import AuthenticatedRequest, permission_required
 from accounts.models import TENANT_STAFF_ROLES, Invitation, User
 from accounts.services import AccountError
 from audit.models import AuditEvent
-from complaints.letters import PLACEHOLDERS, REQUIRED, default_letter
+from complaints.attachments import SNIFF_BYTES, image_type
+from complaints.letters import REQUIRED, default_letter
 from complaints.models import (
     Category,
     LetterKind,
@@ -41,6 +40,8 @@ from complaints.models import (
     Team,
 )
 from complaints.pagination import keyset_page
+from complaints.placeholders import LETTER_PLACEHOLDERS
+from complaints.spreadsheets import csv_download
 from configuration.models import TenantSettings
 from deadlines.models import Closure, SlaPolicy
 from organisation import services
@@ -63,7 +64,6 @@ from organisation.forms import (
 from organisation.services import SettingsError
 from tenancy import current
 
-LOGO_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
 PERMISSION = "organisation.manage_settings"
 PAGE_SIZE = 50
 FORM_PAGE = "organisation/form_page.html"
@@ -78,10 +78,10 @@ def branding_logo(request: HttpRequest) -> FileResponse:
     if not branding.logo:
         raise Http404
     with branding.logo.open("rb") as logo:
-        kind = filetype.guess(logo.read(512))
-    if kind is None or kind.mime not in LOGO_TYPES:
+        content_type = image_type(logo.read(SNIFF_BYTES))
+    if content_type is None:
         raise Http404
-    response = FileResponse(branding.logo.open("rb"), content_type=kind.mime)
+    response = FileResponse(branding.logo.open("rb"), content_type=content_type)
     response["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -633,7 +633,7 @@ def letter_edit(request: AuthenticatedRequest, kind: str) -> HttpResponse:
         "form": form,
         "kind": letter_kind,
         "custom": template.pk is not None,
-        "placeholders": PLACEHOLDERS,
+        "placeholders": LETTER_PLACEHOLDERS.names,
         "preview": preview,
         "problem": problem,
     }
@@ -698,39 +698,21 @@ def audit_log(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def spreadsheet_safe(value: object) -> str:
-    """A cell value a spreadsheet will not run as a formula (targets can be user input)."""
-    text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for streaming a CSV."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 @manage_settings
 def audit_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
+    """The audit events matching the filters, newest first, as a CSV download."""
     events = filtered_events(AuditFilterForm(request.GET)).order_by("-created_at", "-id")
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(["time", "action", "actor", "ip_address", "target", "detail"])
-        for event in events.iterator(chunk_size=2000):
-            row = [
-                event.created_at.isoformat(),
-                event.action,
-                event.actor_email,
-                event.ip_address or "",
-                event.target,
-                json.dumps(event.detail, ensure_ascii=False),
-            ]
-            yield writer.writerow([spreadsheet_safe(cell) for cell in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    rows = (
+        [
+            event.created_at.isoformat(),
+            event.action,
+            event.actor_email,
+            event.ip_address or "",
+            event.target,
+            json.dumps(event.detail, ensure_ascii=False),
+        ]
+        for event in events.iterator(chunk_size=2000)
+    )
+    headers = ["time", "action", "actor", "ip_address", "target", "detail"]
+    return csv_download("audit-log.csv", headers, rows)

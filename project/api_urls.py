@@ -13,11 +13,10 @@ router = SimpleRouter()
 router.register("complaints", ComplaintViewSet, basename="complaint")
 
 urlpatterns = [
-    path("auth/token/", TokenObtainView.as_view(), name="api_token"),
+    path("auth/token/", TokenObtainView.as_view()),
     path(
         "auth/token/refresh/",
         TokenRefreshView.as_view(serializer_class=TenantTokenRefreshSerializer),
-        name="api_token_refresh",
     ),
     path(
         "schema/",
@@ -29,7 +28,6 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(
             url_name="api_schema", authentication_classes=[], permission_classes=[AllowAny]
         ),
-        name="api_docs",
     ),
     *router.urls,
 ]

@@ -65,20 +65,14 @@ if PRODUCTION:
 
 # --- Applications -------------------------------------------------------------------------
 
-# Apps whose tables live in the public schema (tenant registry, platform operators).
-SHARED_APPS = [
-    "django_tenants",
-    "tenancy",
+# Users and every app with a foreign key to them: in the public schema for platform operators,
+# and in each tenant schema for that tenant's own people.
+ACCOUNT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
-    "django.contrib.postgres",
     "accounts",
     "audit",
-    # The platform console, provisioning and the operator's commands; no tables of its own.
-    "operations",
     # The platform sends e-mail too (operators' password resets), so it has an outbox.
     "outbox",
     "allauth",
@@ -86,6 +80,18 @@ SHARED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+]
+
+# Apps whose tables live in the public schema (tenant registry, platform operators).
+SHARED_APPS = [
+    "django_tenants",
+    "tenancy",
+    *ACCOUNT_APPS,
+    # The platform console, provisioning and the operator's commands; no tables of its own.
+    "operations",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rules.apps.AutodiscoverRulesConfig",
     "django_htmx",
     "template_partials",
@@ -96,20 +102,10 @@ SHARED_APPS = [
 
 # Apps whose tables live in every tenant schema: users, sessions and all tenant data.
 TENANT_APPS = [
-    "django.contrib.contenttypes",
-    "django.contrib.auth",
-    "django.contrib.sessions",
-    "accounts",
-    "audit",
-    "allauth",
-    "allauth.account",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    *ACCOUNT_APPS,
     "configuration",
     "complaints",
     "deadlines",
-    "outbox",
     "organisation",
     "reports",
 ]
@@ -162,7 +158,6 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "project.wsgi.application"
-ASGI_APPLICATION = "project.asgi.application"
 
 # --- Database -----------------------------------------------------------------------------
 

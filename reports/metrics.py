@@ -40,7 +40,7 @@ from django.utils.safestring import SafeString
 from complaints.models import ACTIVE_STATUSES, Complaint, Outcome, Status
 from configuration.models import TenantSettings
 from deadlines.calendar import BusinessCalendar
-from deadlines.models import Clock, Deadline
+from deadlines.models import Clock, Deadline, at_risk_condition, breached_condition
 from deadlines.profiles import EIGHT_WEEKS
 from reports.charts import bar_chart
 
@@ -137,14 +137,16 @@ class Scope:
     now: datetime
 
     @cached_property
-    def at_risk_until(self) -> datetime:
-        return self.now + timedelta(hours=TenantSettings.current().at_risk_hours)
+    def at_risk_margin(self) -> timedelta:
+        return TenantSettings.current().at_risk_margin
 
     def at_risk(self) -> Q:
-        return Q(next_due_at__gte=self.now, next_due_at__lt=self.at_risk_until)
+        """Complaints at risk now, as Complaint.objects.at_risk defines them."""
+        return at_risk_condition(self.now, self.at_risk_margin, "next_due_at")
 
     def breached(self) -> Q:
-        return Q(next_due_at__lt=self.now)
+        """Complaints breached now, as Complaint.objects.breached defines them."""
+        return breached_condition(self.now, "next_due_at")
 
     def local(self, moment: datetime | None) -> str:
         return f"{moment.astimezone(self.period.time_zone):%Y-%m-%d %H:%M}" if moment else ""

@@ -1,31 +1,26 @@
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import AuthenticatedRequest, permission_required
+from complaints.spreadsheets import csv_download
 from deadlines.services import tenant_calendar
 from reports import metrics
 from reports.forms import PeriodForm, ReturnPeriodForm
 from reports.metrics import Period, Scope, Table
 from tenancy import current
-
-# A spreadsheet runs a cell that starts with one of these as a formula; complaint subjects
-# are written by consumers, so such cells are written as text.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _time_zone() -> ZoneInfo:
@@ -66,113 +61,102 @@ def cached_tables(
     return cached
 
 
-def _render_page(
-    request: AuthenticatedRequest, template: str, context: dict[str, Any]
+def _dashboard_tables(period: Period) -> tuple[list[Table], datetime]:
+    scope = Scope(period, timezone.now())
+    return cached_tables(
+        "dashboard", period, lambda: [figure(scope) for figure in metrics.DASHBOARD_TABLES.values()]
+    )
+
+
+def _return_tables(period: Period) -> tuple[list[Table], datetime]:
+    profile = current.tenant().regulatory_profile
+    return cached_tables(
+        "return", period, lambda: metrics.regulatory_return(period, profile, tenant_calendar)
+    )
+
+
+def _report_page(
+    request: AuthenticatedRequest,
+    form_class: type[PeriodForm] | type[ReturnPeriodForm],
+    tables_for: Callable[[Period], tuple[list[Table], datetime]],
+    template: str,
+    **context: Any,
 ) -> HttpResponse:
+    """A report page for the period asked for; htmx gets the report region alone."""
+    time_zone = _time_zone()
+    form = form_class.for_request(request.GET, _today(time_zone))
+    tables: list[Table] = []
+    period = computed_at = None
+    if form.is_valid():
+        period = _period(form, time_zone)
+        tables, computed_at = tables_for(period)
     if request.htmx:  # type: ignore[attr-defined]
         template += "#report"
+    context |= {
+        "form": form,
+        "tables": tables,
+        "computed_at": computed_at,
+        "period": period,
+        "query": _query(form),
+    }
     return render(request, template, context)
+
+
+def _report_csv(
+    request: AuthenticatedRequest,
+    form_class: type[PeriodForm] | type[ReturnPeriodForm],
+    tables_for: Callable[[Period], tuple[list[Table], datetime]],
+    key: str,
+    prefix: str = "",
+) -> HttpResponseBase:
+    """One table of a report as a CSV download; 404 for a table the report does not have."""
+    time_zone = _time_zone()
+    form = form_class.for_request(request.GET, _today(time_zone))
+    if not form.is_valid():
+        return _invalid_period(form)
+    period = _period(form, time_zone)
+    tables, _ = tables_for(period)
+    chosen = next((table for table in tables if table.key == key), None)
+    if chosen is None:
+        raise Http404
+    return csv_download(f"{prefix}{chosen.key}_{period.slug}.csv", chosen.headers, chosen.rows)
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 @permission_required("reports.view_dashboard")
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
-    time_zone = _time_zone()
-    form = PeriodForm.for_request(request.GET, _today(time_zone))
-    tables: list[Table] = []
-    period = None
-    if form.is_valid():
-        scope = Scope(_period(form, time_zone), timezone.now())
-        period = scope.period
-        tables, computed_at = cached_tables(
-            "dashboard",
-            period,
-            lambda: [figure(scope) for figure in metrics.DASHBOARD_TABLES.values()],
-        )
-    return _render_page(
-        request,
-        "reports/dashboard.html",
-        {
-            "form": form,
-            "tables": tables,
-            "computed_at": computed_at if period else None,
-            "period": period,
-            "query": _query(form),
-            "csv_view": "dashboard_csv",
-        },
+    return _report_page(
+        request, PeriodForm, _dashboard_tables, "reports/dashboard.html", csv_view="dashboard_csv"
     )
 
 
 @require_GET
 @permission_required("reports.view_dashboard")
 def dashboard_csv(request: AuthenticatedRequest, table: str) -> HttpResponseBase:
-    figure = metrics.DASHBOARD_TABLES.get(table)
-    if figure is None:
+    if table not in metrics.DASHBOARD_TABLES:
         raise Http404
-    time_zone = _time_zone()
-    form = PeriodForm.for_request(request.GET, _today(time_zone))
-    if not form.is_valid():
-        return _invalid_period(form)
-    scope = Scope(_period(form, time_zone), timezone.now())
-    tables, _ = cached_tables(
-        "dashboard",
-        scope.period,
-        lambda: [each(scope) for each in metrics.DASHBOARD_TABLES.values()],
-    )
-    return csv_response(tables[list(metrics.DASHBOARD_TABLES).index(table)], scope.period)
+    return _report_csv(request, PeriodForm, _dashboard_tables, table)
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 @permission_required("reports.view_dashboard")
 def regulatory_return(request: AuthenticatedRequest) -> HttpResponse:
-    time_zone = _time_zone()
-    tenant = current.tenant()
-    form = ReturnPeriodForm.for_request(request.GET, _today(time_zone))
-    tables: list[Table] = []
-    period = None
-    if form.is_valid():
-        period = _period(form, time_zone)
-        chosen_period = period
-        tables, computed_at = cached_tables(
-            "return",
-            period,
-            lambda: metrics.regulatory_return(
-                chosen_period, tenant.regulatory_profile, tenant_calendar
-            ),
-        )
-    return _render_page(
+    return _report_page(
         request,
+        ReturnPeriodForm,
+        _return_tables,
         "reports/regulatory_return.html",
-        {
-            "form": form,
-            "tables": tables,
-            "period": period,
-            "profile": tenant.get_regulatory_profile_display(),
-            "computed_at": computed_at if period else None,
-            "query": _query(form),
-            "csv_view": "regulatory_return_csv",
-        },
+        csv_view="regulatory_return_csv",
+        profile=current.tenant().get_regulatory_profile_display(),
     )
 
 
 @require_GET
 @permission_required("reports.view_dashboard")
 def regulatory_return_csv(request: AuthenticatedRequest, table: str) -> HttpResponseBase:
-    time_zone = _time_zone()
-    form = ReturnPeriodForm.for_request(request.GET, _today(time_zone))
-    if not form.is_valid():
-        return _invalid_period(form)
-    period = _period(form, time_zone)
-    profile = current.tenant().regulatory_profile
-    tables, _ = cached_tables(
-        "return", period, lambda: metrics.regulatory_return(period, profile, tenant_calendar)
-    )
-    chosen = next((each for each in tables if each.key == table), None)
-    if chosen is None:
-        raise Http404
-    return csv_response(chosen, period, prefix="return-")
+    return _report_csv(request, ReturnPeriodForm, _return_tables, table, prefix="return-")
 
 
 def _invalid_period(form: PeriodForm | ReturnPeriodForm) -> HttpResponse:
@@ -180,32 +164,3 @@ def _invalid_period(form: PeriodForm | ReturnPeriodForm) -> HttpResponse:
     return HttpResponse(
         f"Invalid period: {errors}", status=400, content_type="text/plain; charset=utf-8"
     )
-
-
-class _Echo:
-    """A file-like object whose write hands back the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def _csv_lines(table: Table) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(table.headers)
-    for row in table.rows:
-        yield writer.writerow([_cell(value) for value in row])
-
-
-def csv_response(table: Table, period: Period, *, prefix: str = "") -> StreamingHttpResponse:
-    """The table as a streamed UTF-8 CSV download named after it and the period."""
-    response = StreamingHttpResponse(
-        (line.encode() for line in _csv_lines(table)), content_type="text/csv; charset=utf-8"
-    )
-    filename = f"{prefix}{table.key}_{period.slug}.csv"
-    response["Content-Disposition"] = content_disposition_header(True, filename) or ""
-    return response

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from complaints.models import PLACEHOLDERS, CannedResponse
+from complaints.models import CannedResponse
+from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS
 from complaints.services.gate import Actor, ComplaintError, may
 
 
@@ -17,15 +18,8 @@ def save_canned_response(
     canned.title, canned.body = title.strip(), body.strip()
     if not canned.title or not canned.body:
         raise ComplaintError("A canned response needs a title and a text.")
-    unknown = canned.unknown_placeholders()
-    if unknown:
-        raise ComplaintError(
-            "Unknown placeholder "
-            + ", ".join(f"{{{name}}}" for name in unknown)
-            + ". Use "
-            + ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
-            + "."
-        )
+    if problem := CANNED_RESPONSE_PLACEHOLDERS.problem(canned.body):
+        raise ComplaintError(problem)
     canned.save()
     return canned
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
@@ -24,12 +24,12 @@ def scan_deadlines(now: datetime | None = None) -> dict[str, int]:
     breached once due. Each complaint is escalated at most once per scan. Returns counts.
     """
     now = now or timezone.now()
-    margin = timedelta(hours=TenantSettings.current().at_risk_hours)
+    margin = TenantSettings.current().at_risk_margin
     counts = {"at_risk": 0, "breached": 0, "letters": 0}
     escalated: set[int] = set()
     watched = (
-        Deadline.objects.open()
-        .filter(due_at__lte=now + margin, complaint__status__in=ACTIVE_STATUSES)
+        (Deadline.objects.at_risk(now, margin) | Deadline.objects.breached(now))
+        .filter(complaint__status__in=ACTIVE_STATUSES)
         .filter(Q(at_risk_notified_at__isnull=True) | Q(breached_at__isnull=True, due_at__lte=now))
         .select_related("complaint")
         .order_by("due_at")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -17,6 +18,12 @@ PNG = (
     b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
     b"\x00\x00\x00IEND\xaeB`\x82"
 )
+GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00"
+    b"\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+# A phone photo: accepted as an attachment to download, but no browser shows it as a logo.
+HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64
 GOOD = {"display_name": "Northwind", "primary_colour": "#1e3a8a", "accent_colour": "#1d4ed8"}
 
 
@@ -71,12 +78,13 @@ def test_bad_or_unreadable_colours_are_refused_and_nothing_changes(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"%PDF-1.4 not an image", "PNG, JPEG or WebP"),
-        (b"GIF89a" + b"\x00" * 100, "PNG, JPEG or WebP"),
+        (b"%PDF-1.4 not an image", "PNG, JPEG, GIF or WebP"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>', "PNG, JPEG, GIF"),
+        (HEIC, "PNG, JPEG, GIF or WebP"),
         (PNG + b"\x00" * 1_048_576, "1 MB or smaller"),
     ],
 )
-def test_logos_that_are_not_small_png_jpeg_or_webp_are_refused(
+def test_logos_that_are_not_small_browser_images_are_refused(
     admin_client: Client, content: bytes, message: str
 ) -> None:
     logo = SimpleUploadedFile("logo.png", content, content_type="image/png")
@@ -86,6 +94,26 @@ def test_logos_that_are_not_small_png_jpeg_or_webp_are_refused(
     assert message in response.content.decode()
     stored = TenantSettings.objects.get()
     assert (stored.display_name, stored.logo.name) == ("", "")
+
+
+def test_a_gif_logo_is_accepted_stored_as_gif_and_served_as_gif(admin_client: Client) -> None:
+    logo = SimpleUploadedFile("logo.png", GIF, content_type="image/png")
+
+    response = admin_client.post("/settings/branding/", {**GOOD, "logo": logo})
+
+    assert response.status_code == 302
+    assert TenantSettings.current().logo.name.endswith(".gif")
+    served = admin_client.get("/branding/logo/")
+    assert served.status_code == 200
+    assert served["Content-Type"] == "image/gif"
+    assert b"".join(served.streaming_content) == GIF
+
+
+def test_a_stored_logo_that_is_not_an_accepted_image_is_not_served(admin_client: Client) -> None:
+    branding = TenantSettings.current()
+    branding.logo.save("old.heic", ContentFile(HEIC))
+
+    assert admin_client.get("/branding/logo/").status_code == 404
 
 
 def test_white_on_navy_passes_and_white_on_yellow_fails_the_contrast_check() -> None:

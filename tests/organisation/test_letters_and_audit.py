@@ -57,9 +57,13 @@ def test_admin_saves_compliant_wording_and_it_is_audited(admin_client: Client) -
         (
             "Final {reference}",
             "Dear {customer}, see {reference}",
-            "Unknown placeholder: {customer}",
+            "Unknown placeholder {customer}. Use {consumer_name}, {reference}, {subject}",
         ),
-        ("Final {Reference}", "{reference}", "Unknown placeholder: {Reference}"),
+        (
+            "Final {Reference}",
+            "{reference}",
+            "Unknown placeholder {Reference}. Use {consumer_name}",
+        ),
         ("", "body", "This field is required"),
     ],
 )
@@ -169,7 +173,7 @@ def test_csv_export_streams_the_filtered_events_safely(admin_client: Client, eve
     response = admin_client.get("/settings/audit/export.csv", {"action": "sign_in_failed"})
 
     assert response.streaming
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0] == ["time", "action", "actor", "ip_address", "target", "detail"]
     assert len(rows) == 2
     assert rows[1][2] == "'=cmd|calc" and rows[1][4] == "'=SUM(A1)"

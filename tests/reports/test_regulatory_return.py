@@ -105,7 +105,7 @@ def test_fca_return_csv_has_the_table_and_the_period_in_its_name(
     assert response["Content-Disposition"] == (
         'attachment; filename="return-closed_2026-01-01_2026-06-30.csv"'
     )
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:2] == ["Product", "Within 3 business days"]
     assert rows[1] == ["Uncategorised", "1", "0", "0", "1", "0", "0", ""]
 

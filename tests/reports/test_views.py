@@ -23,7 +23,7 @@ from tests.reports.conftest import update
 
 
 def _csv(response: Any) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 # --- Permissions and tenants ---------------------------------------------------------------
