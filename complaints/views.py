@@ -118,7 +118,6 @@ class Action:
     permission: str
     run: Callable[[Complaint, dict[str, Any], User], Any]
     done: str | Callable[[Any], str]
-    error_field: str | None = None
 
 
 def _resolved_message(event: Event) -> str:
@@ -135,7 +134,6 @@ ACTIONS: dict[str, Action] = {
             c, data["body"], actor=user, files=data["attachments"]
         ),
         "Your reply was sent.",
-        "body",
     ),
     "note": Action(
         MessageForm,
@@ -144,7 +142,6 @@ ACTIONS: dict[str, Action] = {
             c, data["body"], actor=user, files=data["attachments"]
         ),
         "Internal note added.",
-        "body",
     ),
     "status": Action(
         StatusForm,
@@ -153,7 +150,6 @@ ACTIONS: dict[str, Action] = {
             c, data["status"], actor=user, note=data["note"]
         ),
         "Status changed to {status}.",
-        "status",
     ),
     "claim": Action(
         EmptyForm,
@@ -326,24 +322,29 @@ def _perform(
     spec = ACTIONS[action]
     complaint = get_complaint_for(request, reference, spec.permission)
     template = CONSOLE_PAGE if console else PORTAL_PAGE
+    page = "console_complaint" if console else "complaint_detail"
     form = spec.form(request.POST, request.FILES, complaint=complaint, auto_id=f"id_{action}_%s")
-    if form.is_valid():
-        try:
-            result = spec.run(complaint, form.cleaned_data, request.user)
-        except ComplaintError as error:
-            form.add_error(spec.error_field, str(error))
-        else:
-            fresh = get_complaint_for(request, reference, "complaints.view_complaint")
-            done = (
-                spec.done(result)
-                if callable(spec.done)
-                else spec.done.format(status=fresh.get_status_display())
-            )
-            messages.success(request, done)
-            if request.htmx:  # type: ignore[attr-defined]
-                return _workspace(request, fresh, template)
-            return redirect("console_complaint" if console else "complaint_detail", reference)
-    return _workspace(request, complaint, template, {action: form})
+    if not form.is_valid():
+        return _workspace(request, complaint, template, {action: form})
+    try:
+        result = spec.run(complaint, form.cleaned_data, request.user)
+    except ComplaintError as error:
+        # A refusal goes to the messages region, which the page and the htmx workspace both
+        # show: the form that carried the action may no longer be on the page (the complaint
+        # moved on). The page is shown again, not redirected to, so typed text is kept.
+        messages.error(request, str(error))
+        fresh = get_complaint_for(request, reference, "complaints.view_complaint")
+        return _workspace(request, fresh, template, {action: form})
+    fresh = get_complaint_for(request, reference, "complaints.view_complaint")
+    done = (
+        spec.done(result)
+        if callable(spec.done)
+        else spec.done.format(status=fresh.get_status_display())
+    )
+    messages.success(request, done)
+    if request.htmx:  # type: ignore[attr-defined]
+        return _workspace(request, fresh, template)
+    return redirect(page, reference)
 
 
 @require_POST

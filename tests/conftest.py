@@ -6,6 +6,7 @@ the fixtures below vanish after each test while the tenant schemas stay.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.db import connection
+from django.db.models import Model
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -125,7 +127,13 @@ def make_user(bank: Tenant) -> Callable[..., User]:
     counter = iter(range(10_000))
 
     def make(role: Role = Role.CONSUMER, email: str | None = None, **kwargs: Any) -> User:
-        return create_user(role, email or f"{role}{next(counter)}@example.com", **kwargs)
+        # Always a bank account, even when a fixture set up earlier switched to another tenant.
+        previous = connection.tenant
+        connection.set_tenant(bank)
+        try:
+            return create_user(role, email or f"{role}{next(counter)}@example.com", **kwargs)
+        finally:
+            connection.set_tenant(previous)
 
     return make
 
@@ -244,23 +252,124 @@ def admin_client(bank: Tenant, tenant_admin: User) -> Client:
     return sign_in(tenant_client(bank), tenant_admin)
 
 
-@pytest.fixture
-def outsider(bank: Tenant, telco: Tenant, activate: Callable[[Tenant], Tenant]) -> User:
-    """A consumer of another tenant (telco) with the same e-mail as the bank's consumer."""
-    activate(telco)
-    user = create_user(Role.CONSUMER, "casey@example.com", full_name="Casey Outsider")
-    activate(bank)
-    return user
+def _advance_id_sequence(model: type[Model]) -> None:
+    """Move the current schema's id sequence of ``model`` past the ids in use.
+
+    Rows made with an explicit id leave the sequence behind; the next plain insert would
+    collide with them. ``setval`` is not undone by the test's rollback, which only skips ids.
+    """
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'),"
+            f" GREATEST((SELECT MAX(id) FROM {connection.ops.quote_name(table)}),"
+            " nextval(pg_get_serial_sequence(%s, 'id'))))",
+            [table, table],
+        )
 
 
-@pytest.fixture
-def outsider_client(telco: Tenant, outsider: User, activate: Callable[[Tenant], Tenant]) -> Client:
-    """A client signed in to telco, the tenant next door."""
-    bank = Tenant.objects.get(slug="bank")
-    activate(telco)
-    client = sign_in(tenant_client(telco), outsider)
-    activate(bank)
+def make_twin(user: User, home: Tenant, tenant: Tenant, *, full_name: str) -> User:
+    """An account of ``tenant`` identical to ``user`` (of ``home``) in every key.
+
+    Same id, e-mail, password hash, role and authenticator id. A credential the twin gets from
+    its own tenant (session, JWT) would, if the other tenant honoured it, act there as
+    ``user`` with all of ``user``'s rights; so when it is refused, only the credential's tenant
+    binding can be the reason. The connection is left on ``home``.
+    """
+    connection.set_tenant(home)
+    devices = list(TOTPDevice.objects.filter(user=user))
+    connection.set_tenant(tenant)
+    twin = User.objects.create(
+        pk=user.pk,
+        email=user.email,
+        password=user.password,
+        last_login=user.last_login,
+        role=user.role,
+        full_name=full_name,
+    )
+    EmailAddress.objects.create(user=twin, email=twin.email, verified=True, primary=True)
+    for device in devices:
+        TOTPDevice.objects.create(
+            pk=device.pk, user=twin, name=device.name, key=device.key, confirmed=True
+        )
+    _advance_id_sequence(User)
+    _advance_id_sequence(TOTPDevice)
+    connection.set_tenant(home)
+    return twin
+
+
+def neighbour() -> Tenant:
+    """Telco, the tenant next door, looked up without switching the connection to it."""
+    return Tenant.objects.get(slug="telco")
+
+
+def signed_in_next_door(home: Tenant, user: User) -> Client:
+    """A telco client signed in as ``user`` (of telco); the connection is left on ``home``."""
+    connection.set_tenant(neighbour())
+    client = sign_in(tenant_client(neighbour()), user)
+    connection.set_tenant(home)
     return client
+
+
+def credential_on(client: Client, tenant: Tenant) -> Client:
+    """A client for ``tenant``'s host carrying every cookie ``client`` holds (its session)."""
+    carried = tenant_client(tenant)
+    carried.cookies = copy.deepcopy(client.cookies)
+    return carried
+
+
+@pytest.fixture
+def outsider(bank: Tenant, consumer: User) -> User:
+    """A consumer of another tenant (telco), the bank consumer's twin in id, e-mail and password."""
+    return make_twin(consumer, bank, neighbour(), full_name="Casey Outsider")
+
+
+@pytest.fixture
+def outsider_client(bank: Tenant, outsider: User) -> Client:
+    """A client signed in to telco, the tenant next door."""
+    return signed_in_next_door(bank, outsider)
+
+
+@pytest.fixture
+def outsider_at_bank(bank: Tenant, outsider_client: Client) -> Client:
+    """The outsider's own telco session cookie, presented to the bank's host."""
+    return credential_on(outsider_client, bank)
+
+
+@pytest.fixture
+def outsider_manager(bank: Tenant, manager: User) -> User:
+    """A telco manager, the bank manager's twin, authenticator included."""
+    return make_twin(manager, bank, neighbour(), full_name="Morgan Outsider")
+
+
+@pytest.fixture
+def outsider_manager_client(bank: Tenant, outsider_manager: User) -> Client:
+    """A client signed in to telco as its manager, second factor passed."""
+    return signed_in_next_door(bank, outsider_manager)
+
+
+@pytest.fixture
+def outsider_manager_at_bank(bank: Tenant, outsider_manager_client: Client) -> Client:
+    """The telco manager's own session cookie, presented to the bank's host."""
+    return credential_on(outsider_manager_client, bank)
+
+
+@pytest.fixture
+def outsider_admin(bank: Tenant, tenant_admin: User) -> User:
+    """A telco admin, the bank admin's twin, authenticator included."""
+    return make_twin(tenant_admin, bank, neighbour(), full_name="Avery Outsider")
+
+
+@pytest.fixture
+def outsider_admin_client(bank: Tenant, outsider_admin: User) -> Client:
+    """A client signed in to telco as its admin, second factor passed."""
+    return signed_in_next_door(bank, outsider_admin)
+
+
+@pytest.fixture
+def outsider_admin_at_bank(bank: Tenant, outsider_admin_client: Client) -> Client:
+    """The telco admin's own session cookie, presented to the bank's host."""
+    return credential_on(outsider_admin_client, bank)
 
 
 @pytest.fixture

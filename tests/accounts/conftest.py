@@ -7,12 +7,10 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.core.mail import EmailMessage
 
 from accounts.models import User
 from audit.models import AuditEvent
-from tenancy.models import Tenant
 
 LINK = re.compile(r"https?://[^\s\"'<>]+")
 
@@ -45,23 +43,10 @@ def audit_actions() -> Callable[..., list[str]]:
 
 
 @pytest.fixture
-def telco_twin(
-    consumer: User, bank: Tenant, telco: Tenant, activate: Callable[[Tenant], Tenant]
-) -> User:
+def telco_twin(outsider: User) -> User:
     """A telco account identical to the bank's consumer in id, address and password hash.
 
     With it, a bank credential presented to telco can only be refused because of its tenant
     binding, not because the account it names happens not to exist there.
     """
-    activate(telco)
-    twin = User.objects.create(
-        pk=consumer.pk,
-        email=consumer.email,
-        password=consumer.password,
-        last_login=consumer.last_login,
-        role=consumer.role,
-        full_name="Casey Twin",
-    )
-    EmailAddress.objects.create(user=twin, email=twin.email, verified=True, primary=True)
-    activate(bank)
-    return twin
+    return outsider

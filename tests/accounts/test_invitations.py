@@ -115,9 +115,13 @@ def test_inviting_to_a_role_that_is_not_tenant_staff_is_refused(
 
 
 def test_an_address_with_an_account_at_telco_can_be_invited_at_the_bank(
-    tenant_admin: User, outsider: User
+    tenant_admin: User, bank: Tenant, telco: Tenant, activate: Callable[[Tenant], Tenant]
 ) -> None:
-    invitation, _ = invite_staff("casey@example.com", Role.AGENT, actor=tenant_admin)
+    activate(telco)
+    create_user(Role.CONSUMER, "robin@example.com")
+    activate(bank)
+
+    invitation, _ = invite_staff("robin@example.com", Role.AGENT, actor=tenant_admin)
 
     assert invitation.is_usable
 

@@ -73,9 +73,15 @@ def test_unknown_email_gets_the_same_refusal_as_a_wrong_password(bank: Tenant) -
     assert response.json()["detail"] == "E-mail or password is not correct."
 
 
-def test_outsider_password_opens_nothing_on_the_bank(bank: Tenant, outsider: User) -> None:
-    """The outsider's e-mail and password belong to telco; the bank has no such account."""
-    response = request_tokens(bank, outsider.email)
+def test_a_telco_password_opens_nothing_on_the_bank(
+    bank: Tenant, telco_tenant: Tenant, activate: Callable[[Tenant], Tenant]
+) -> None:
+    """Robin's e-mail and password belong to telco; the bank has no such account."""
+    activate(telco_tenant)
+    create_user(Role.CONSUMER, "robin@example.com")
+    activate(bank)
+
+    response = request_tokens(bank, "robin@example.com")
 
     assert response.status_code == 401
 

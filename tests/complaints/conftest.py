@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django_otp.middleware import is_verified
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
 from complaints.models import Complaint, Event, Status, Team
@@ -20,14 +18,12 @@ from tests.conftest import sign_in, tenant_client
 REFERENCE_LINK = re.compile(r'href="/(?:console/)?complaints/(C-\d{4}-\d{6})/"')
 
 
-def as_request_user(user: User, *, second_factor: bool = True) -> User:
-    """A fresh copy of ``user`` as OTPMiddleware hands it to a view, with or without 2FA passed."""
-    fresh = User.objects.get(pk=user.pk)
-    fresh.otp_device = (  # type: ignore[attr-defined]
-        TOTPDevice.objects.get(user=fresh, confirmed=True) if second_factor else None
-    )
-    fresh.is_verified = functools.partial(is_verified, fresh)  # type: ignore[attr-defined]
-    return fresh
+def as_request_user(user: User) -> User:
+    """A fresh copy of ``user``, read from the database as a view, a task or a command reads it.
+
+    Services take a plain user: the second factor is enforced at the edges, not here.
+    """
+    return User.objects.get(pk=user.pk)
 
 
 def put_in_status(complaint: Complaint, status: Status | str) -> Complaint:

@@ -272,7 +272,7 @@ def staff(agent: User) -> User:
 
 @pytest.fixture
 def owner(consumer: User) -> User:
-    return as_request_user(consumer, second_factor=False)
+    return as_request_user(consumer)
 
 
 def stored_files(media: Path) -> list[Path]:

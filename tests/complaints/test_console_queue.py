@@ -190,7 +190,7 @@ def corresponded(
     reply_to_complaint(
         complaint,
         "Thanks, the merchant was Fabrikam.",
-        actor=as_request_user(consumer, second_factor=False),
+        actor=as_request_user(consumer),
     )
     add_internal_note(
         complaint, "Escalate to the ombudsman liaison if unresolved.", actor=as_request_user(agent)

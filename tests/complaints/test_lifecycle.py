@@ -193,12 +193,12 @@ def boss(manager: User) -> User:
 
 @pytest.fixture
 def owner(consumer: User) -> User:
-    return as_request_user(consumer, second_factor=False)
+    return as_request_user(consumer)
 
 
 @pytest.fixture
 def stranger(other_consumer: User) -> User:
-    return as_request_user(other_consumer, second_factor=False)
+    return as_request_user(other_consumer)
 
 
 @pytest.fixture
@@ -1062,7 +1062,7 @@ def telco_case(
     return SimpleNamespace(
         complaint=make_complaint(owner=consumer, subject="No signal for a week"),
         consumer=consumer,
-        owner=as_request_user(consumer, second_factor=False),
+        owner=as_request_user(consumer),
         agent=as_request_user(agent),
         root_cause=RootCause.objects.create(name="Network outage"),
     )

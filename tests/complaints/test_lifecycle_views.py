@@ -15,6 +15,7 @@ from accounts.models import Role
 from complaints.models import Attachment, Complaint, Event, Outcome, RootCause, Status
 from complaints.services import add_internal_note, refresh_deadlines, reply_to_complaint
 from deadlines.models import Clock
+from tests.complaints.conftest import snapshot
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -79,7 +80,7 @@ def test_a_renamed_program_is_refused_and_nothing_is_logged(consumer_client: Cli
 
 
 def test_other_consumer_and_outsider_cannot_download_a_file(
-    consumer, complaint: Complaint, other_consumer, outsider_client: Client, bank
+    consumer, complaint: Complaint, other_consumer, outsider_at_bank: Client, bank
 ) -> None:
     reply_to_complaint(complaint, "Here is the receipt.", actor=consumer, files=[png()])
     attachment = Attachment.objects.get()
@@ -87,7 +88,11 @@ def test_other_consumer_and_outsider_cannot_download_a_file(
     other = Client(HTTP_HOST="bank.localhost")
     other.force_login(other_consumer, backend="django.contrib.auth.backends.ModelBackend")
     assert other.get(url).status_code == 404
-    assert outsider_client.get(url).status_code == 404
+    # The outsider's own telco session, on the bank host: the bank does not know it.
+    refused = outsider_at_bank.get(url)
+    assert refused.status_code == 302
+    assert refused["Location"].startswith("/accounts/login/")
+    assert not refused.streaming
     assert Client(HTTP_HOST="bank.localhost").get(url).status_code == 302  # to sign in
 
 
@@ -216,10 +221,14 @@ def test_agent_without_second_factor_is_sent_to_verify_before_any_action(
 
 
 def test_outsider_gets_nothing_from_console_actions(
-    outsider_client: Client, complaint: Complaint
+    outsider_manager_at_bank: Client, complaint: Complaint
 ) -> None:
-    response = outsider_client.post(f"/console/complaints/{complaint.reference}/claim/")
-    assert response.status_code in (403, 404)
+    """A telco manager's own session, on the bank host, claims nothing."""
+    before = snapshot(complaint)
+    response = outsider_manager_at_bank.post(f"/console/complaints/{complaint.reference}/claim/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert snapshot(complaint) == before
 
 
 def test_each_action_form_on_the_console_page_has_its_own_field_ids(

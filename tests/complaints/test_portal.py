@@ -20,6 +20,7 @@ from tests.complaints.conftest import (
     references_in,
     snapshot,
 )
+from tests.conftest import credential_on
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 LOGIN = "/accounts/login/"
@@ -44,11 +45,14 @@ def test_consumer_submits_complaint_and_sees_it_on_their_timeline(
     assert b"Card payment taken twice" in page.content
 
 
-def test_outsider_gets_404_for_a_bank_complaint_reference(
-    outsider_client: Client, complaint: Complaint
+def test_outsider_session_opens_no_bank_complaint_page(
+    outsider_at_bank: Client, complaint: Complaint
 ) -> None:
-    response = outsider_client.get(f"/complaints/{complaint.reference}/")
-    assert response.status_code == 404
+    """The outsider's telco session, on the bank host, names the complaint's own consumer's id."""
+    response = outsider_at_bank.get(f"/complaints/{complaint.reference}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN)
+    assert complaint.subject.encode() not in response.content
 
 
 # --- My complaints --------------------------------------------------------------------------
@@ -77,22 +81,14 @@ def test_consumer_list_says_so_when_there_are_no_complaints(consumer_client: Cli
     assert b"You have no complaints with us." in response.content
 
 
-def test_outsider_list_shows_none_of_the_bank_complaints(
-    outsider_client: Client, complaint: Complaint
-) -> None:
-    response = outsider_client.get("/complaints/")
-    assert response.status_code == 200
-    assert b"You have no complaints with us." in response.content
-    assert complaint.reference.encode() not in response.content
-
-
 def test_outsider_session_is_not_valid_on_the_bank_host(
-    outsider_client: Client, bank: Tenant, complaint: Complaint
+    outsider_at_bank: Client, complaint: Complaint
 ) -> None:
-    # Same e-mail address as the bank's consumer, but the telco session means nothing here.
-    response = outsider_client.get("/complaints/", HTTP_HOST=bank.host)
+    # Same id, e-mail and password as the bank's consumer, but the telco session means nothing.
+    response = outsider_at_bank.get("/complaints/")
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)
+    assert complaint.reference.encode() not in response.content
 
 
 def test_staff_member_may_not_open_the_consumer_list(agent_client: Client) -> None:
@@ -276,18 +272,18 @@ def test_anonymous_visitor_cannot_submit_a_complaint(anonymous_client: Client) -
 
 
 def test_outsider_cannot_file_a_complaint_under_a_bank_category(
-    outsider_client: Client,
+    outsider_at_bank: Client,
     category: Category,
     telco: Tenant,
     back_to_bank: Callable[[], Tenant],
     activate: Callable[[Tenant], Tenant],
 ) -> None:
-    response = outsider_client.post(
+    response = outsider_at_bank.post(
         "/complaints/new/",
         {"subject": "Fees", "description": "Charged twice.", "category": category.pk},
     )
-    assert response.status_code == 200
-    assert "Select a valid choice." in response.content.decode()
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN)
     activate(telco)
     assert not Complaint.objects.exists()
     back_to_bank()
@@ -357,9 +353,10 @@ def test_unknown_reference_is_404(consumer_client: Client) -> None:
     assert consumer_client.get("/complaints/C-2020-999999/").status_code == 404
 
 
-def test_outsider_with_the_same_reference_in_their_tenant_sees_only_their_own_complaint(
+def test_outsider_with_the_same_reference_in_their_tenant_gets_only_their_own_complaint(
     outsider_client: Client,
     outsider: User,
+    bank: Tenant,
     complaint: Complaint,
     telco: Tenant,
     back_to_bank: Callable[[], Tenant],
@@ -370,10 +367,14 @@ def test_outsider_with_the_same_reference_in_their_tenant_sees_only_their_own_co
         reference=complaint.reference, consumer=outsider, subject="Telco own", description="D"
     )
     back_to_bank()
-    response = outsider_client.get(f"/complaints/{complaint.reference}/")
-    assert response.status_code == 200
-    assert theirs.subject.encode() in response.content
-    assert complaint.subject.encode() not in response.content
+    at_home = outsider_client.get(f"/complaints/{complaint.reference}/")
+    at_bank = credential_on(outsider_client, bank).get(f"/complaints/{complaint.reference}/")
+    assert at_home.status_code == 200
+    assert theirs.subject.encode() in at_home.content
+    assert complaint.subject.encode() not in at_home.content
+    assert at_bank.status_code == 302
+    assert at_bank["Location"].startswith(LOGIN)
+    assert complaint.subject.encode() not in at_bank.content
 
 
 @pytest.mark.parametrize("client_name", ["agent_client", "manager_client"])
@@ -490,18 +491,25 @@ def test_reply_to_a_withdrawn_complaint_shows_why_it_was_refused(
     assert snapshot(complaint) == before
 
 
-@pytest.mark.parametrize("client_name", ["other_consumer_client", "outsider_client"])
-def test_reply_from_someone_else_is_404_and_sends_nothing(
+@pytest.mark.parametrize(
+    ("client_name", "status_code"),
+    [
+        ("other_consumer_client", 404),
+        ("outsider_at_bank", 302),  # the outsider's own telco session, on the bank host
+    ],
+)
+def test_reply_from_someone_else_is_refused_and_sends_nothing(
     request: pytest.FixtureRequest,
     complaint: Complaint,
     back_to_bank: Callable[[], Tenant],
     client_name: str,
+    status_code: int,
 ) -> None:
     client: Client = request.getfixturevalue(client_name)
     before = snapshot(complaint)
     response = client.post(f"/complaints/{complaint.reference}/reply/", {"body": "Hijack"})
     back_to_bank()
-    assert response.status_code == 404
+    assert response.status_code == status_code
     assert snapshot(complaint) == before
 
 
@@ -614,18 +622,25 @@ def test_consumer_trying_to_reopen_a_closed_complaint_is_refused(
     assert snapshot(complaint) == before
 
 
-@pytest.mark.parametrize("client_name", ["other_consumer_client", "outsider_client"])
-def test_withdrawal_by_someone_else_is_404_and_changes_nothing(
+@pytest.mark.parametrize(
+    ("client_name", "status_code"),
+    [
+        ("other_consumer_client", 404),
+        ("outsider_at_bank", 302),  # the outsider's own telco session, on the bank host
+    ],
+)
+def test_withdrawal_by_someone_else_is_refused_and_changes_nothing(
     request: pytest.FixtureRequest,
     complaint: Complaint,
     back_to_bank: Callable[[], Tenant],
     client_name: str,
+    status_code: int,
 ) -> None:
     client: Client = request.getfixturevalue(client_name)
     before = snapshot(complaint)
     response = client.post(f"/complaints/{complaint.reference}/status/", {"status": "withdrawn"})
     back_to_bank()
-    assert response.status_code == 404
+    assert response.status_code == status_code
     assert snapshot(complaint) == before
 
 

@@ -119,9 +119,9 @@ def acting_as(request: pytest.FixtureRequest, complaint: Complaint) -> Callable[
 
     def actor(name: str) -> User:
         if name == "consumer":
-            return as_request_user(request.getfixturevalue("consumer"), second_factor=False)
+            return as_request_user(request.getfixturevalue("consumer"))
         if name == "other_consumer":
-            return as_request_user(request.getfixturevalue("other_consumer"), second_factor=False)
+            return as_request_user(request.getfixturevalue("other_consumer"))
         if name == "agent":
             return as_request_user(request.getfixturevalue("agent"))
         if name == "other_team_agent":
@@ -147,7 +147,7 @@ def staff_agent(agent: User) -> User:
 
 @pytest.fixture
 def owner(consumer: User) -> User:
-    return as_request_user(consumer, second_factor=False)
+    return as_request_user(consumer)
 
 
 @pytest.fixture

@@ -87,4 +87,4 @@ def staff(manager: User) -> User:
 @pytest.fixture
 def owner(consumer: User) -> User:
     """The complaining consumer as a request carries them."""
-    return as_request_user(consumer, second_factor=False)
+    return as_request_user(consumer)

@@ -9,11 +9,11 @@ import pytest
 from django.test import Client
 from pytest_django.fixtures import Settings
 
-from accounts.models import Role, User
+from accounts.models import User
 from audit.models import AuditEvent
 from complaints.models import Category, RootCause
 from tenancy.models import Tenant
-from tests.conftest import create_user, sign_in, tenant_client
+from tests.conftest import sign_in, tenant_client
 
 
 @pytest.fixture(autouse=True)
@@ -47,16 +47,6 @@ def root_cause(bank: Tenant) -> RootCause:
 @pytest.fixture
 def unverified_admin_client(bank: Tenant, tenant_admin: User) -> Client:
     return sign_in(tenant_client(bank), tenant_admin, second_factor=False)
-
-
-@pytest.fixture
-def telco_admin_client(bank: Tenant, telco: Tenant, activate: Callable[[Tenant], Tenant]) -> Client:
-    """A verified admin of telco, the tenant next door."""
-    activate(telco)
-    admin = create_user(Role.ADMIN, "avery@example.com", full_name="Telco Admin")
-    client = sign_in(tenant_client(telco), admin)
-    activate(bank)
-    return client
 
 
 @pytest.fixture

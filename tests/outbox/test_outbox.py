@@ -349,7 +349,7 @@ def test_consumer_reply_is_emailed_to_the_assignee_not_the_consumer(
     complaint.save(update_fields=["assignee"])
     before = set(Message.objects.values_list("pk", flat=True))
 
-    reply_to_complaint(complaint, "Any news?", actor=as_request_user(consumer, second_factor=False))
+    reply_to_complaint(complaint, "Any news?", actor=as_request_user(consumer))
 
     assert [message.recipient for message in new_messages(before)] == [agent.email]
     assert "/console/complaints/" in new_messages(before)[0].body

@@ -43,7 +43,7 @@ def worked(complaint: Complaint, agent: User) -> Complaint:
     reply_to_complaint(
         complaint,
         "Here is my statement.",
-        actor=as_request_user(complaint.consumer, second_factor=False),
+        actor=as_request_user(complaint.consumer),
         files=[SimpleUploadedFile("statement.png", PNG, content_type="image/png")],
     )
     return complaint
@@ -137,10 +137,20 @@ def test_export_is_recorded_in_the_audit_log(consumer_client: Client, consumer: 
 def test_outsider_exports_their_own_tenant_data_only(
     outsider_client: Client, worked: Complaint, back_to_bank: Callable[[], Any]
 ) -> None:
+    """The outsider is the bank consumer's twin in id: only the tenant can tell them apart."""
     data = export(outsider_client)
     assert data["organisation"] == "Contoso Telecom"
     assert data["complaints"] == []
     assert worked.reference not in json.dumps(data)
+
+
+def test_outsider_session_exports_nothing_from_the_bank(
+    outsider_at_bank: Client, worked: Complaint
+) -> None:
+    response = outsider_at_bank.get("/account/data.json")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert worked.reference.encode() not in response.content
 
 
 @pytest.mark.parametrize("url", ["/account/", "/account/data.json", "/account/close/"])
@@ -265,9 +275,20 @@ def test_service_refuses_staff_and_closing_someone_else(
 def test_outsider_closing_their_account_leaves_the_bank_account_alone(
     outsider_client: Client, outsider: User, consumer: User, back_to_bank: Callable[[], Any]
 ) -> None:
+    """The outsider is the bank consumer's twin in id and e-mail."""
     response = close(outsider_client)
     assert response.status_code == 302
     back_to_bank()
+    bank_user = User.objects.get(pk=consumer.pk)
+    assert bank_user.is_active and bank_user.email == "casey@example.com"
+
+
+def test_outsider_session_cannot_close_the_bank_account(
+    outsider_at_bank: Client, consumer: User
+) -> None:
+    response = close(outsider_at_bank)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
     bank_user = User.objects.get(pk=consumer.pk)
     assert bank_user.is_active and bank_user.email == "casey@example.com"
 

@@ -1,0 +1,1 @@
+from tests.api.conftest import tokens_for  # noqa: F401
