@@ -13,10 +13,12 @@ router = SimpleRouter()
 router.register("complaints", ComplaintViewSet, basename="complaint")
 
 urlpatterns = [
-    path("auth/token/", TokenObtainView.as_view()),
+    # Every URL is named, so the isolation suite can list them all.
+    path("auth/token/", TokenObtainView.as_view(), name="api_token"),
     path(
         "auth/token/refresh/",
         TokenRefreshView.as_view(serializer_class=TenantTokenRefreshSerializer),
+        name="api_token_refresh",
     ),
     path(
         "schema/",
@@ -28,6 +30,7 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(
             url_name="api_schema", authentication_classes=[], permission_classes=[AllowAny]
         ),
+        name="api_docs",
     ),
     *router.urls,
 ]

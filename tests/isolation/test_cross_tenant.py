@@ -355,8 +355,9 @@ def _tenant_url_names() -> set[str]:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 yield from walk(pattern.url_patterns)
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                yield pattern.name
+            elif isinstance(pattern, URLPattern):
+                # An unnamed URL would escape this check: every tenant URL has a name.
+                yield pattern.name or f"<unnamed {pattern.pattern}>"
 
     return set(walk(get_resolver(settings.ROOT_URLCONF).url_patterns))
 
