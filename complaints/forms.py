@@ -130,11 +130,12 @@ class IntakeForm(ComplaintForm):
 
 
 class ComplaintActionForm(forms.Form):
-    """A form about one complaint; subclasses narrow their choices to it."""
+    """A form about one complaint, filled in by ``actor``; subclasses narrow their choices."""
 
-    def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, complaint: Complaint, actor: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.complaint = complaint
+        self.actor = actor
 
 
 class MessageForm(ComplaintActionForm):
@@ -267,9 +268,13 @@ class MergeForm(ComplaintActionForm):
 
     def clean_target(self) -> Complaint:
         reference = self.cleaned_data["target"].strip().upper()
-        target = Complaint.objects.filter(
-            reference=reference, consumer_id=self.complaint.consumer_id
-        ).first()
+        # Through the read path: a complaint the person may not see is not found, the same
+        # answer as one that does not exist.
+        target = (
+            Complaint.objects.visible_to(self.actor)
+            .filter(reference=reference, consumer_id=self.complaint.consumer_id)
+            .first()
+        )
         if target is None:
             raise forms.ValidationError(
                 f"This consumer has no complaint with the reference {reference}."

@@ -283,7 +283,7 @@ def _workspace(
     available = {name for name in actions if user.has_perm(ACTIONS[name].permission, complaint)}
     action_forms = {
         name: (bound or {}).get(name)
-        or ACTIONS[name].form(complaint=complaint, auto_id=f"id_{name}_%s")
+        or ACTIONS[name].form(complaint=complaint, actor=user, auto_id=f"id_{name}_%s")
         for name in available
     }
     context: dict[str, Any] = {
@@ -323,7 +323,13 @@ def _perform(
     complaint = get_complaint_for(request, reference, spec.permission)
     template = CONSOLE_PAGE if console else PORTAL_PAGE
     page = "console_complaint" if console else "complaint_detail"
-    form = spec.form(request.POST, request.FILES, complaint=complaint, auto_id=f"id_{action}_%s")
+    form = spec.form(
+        request.POST,
+        request.FILES,
+        complaint=complaint,
+        actor=request.user,
+        auto_id=f"id_{action}_%s",
+    )
     if not form.is_valid():
         return _workspace(request, complaint, template, {action: form})
     try:

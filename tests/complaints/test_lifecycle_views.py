@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from accounts.models import Role
-from complaints.models import Attachment, Complaint, Event, Outcome, RootCause, Status
+from complaints.models import Attachment, Complaint, Event, Outcome, RootCause, Status, Team
 from complaints.services import add_internal_note, refresh_deadlines, reply_to_complaint
 from deadlines.models import Clock
 from tests.complaints.conftest import snapshot
@@ -315,3 +316,28 @@ def test_breached_and_at_risk_queues_list_complaints_by_their_next_deadline(
     assert overdue.reference in breached and soon.reference not in breached
     assert soon.reference in at_risk
     assert overdue.reference not in at_risk and later.reference not in at_risk
+
+
+def test_merge_form_finds_no_complaint_the_agent_may_not_see(
+    agent_client: Client,
+    complaint: Complaint,
+    make_complaint: Callable[..., Complaint],
+    other_team: Team,
+) -> None:
+    # The same consumer's complaint in another team's queue: to this agent it does not exist,
+    # and the form says exactly what it says of a reference nobody has.
+    hidden = make_complaint(subject="In the billing queue")
+    Complaint.objects.filter(pk=hidden.pk).update(team=other_team)
+    url = f"/console/complaints/{complaint.reference}/merge/"
+
+    hidden_answer = agent_client.post(url, {"target": hidden.reference})
+    missing_answer = agent_client.post(url, {"target": "C-2026-999999"})
+
+    assert f"This consumer has no complaint with the reference {hidden.reference}." in (
+        hidden_answer.content.decode()
+    )
+    assert "This consumer has no complaint with the reference C-2026-999999." in (
+        missing_answer.content.decode()
+    )
+    assert Complaint.objects.get(pk=complaint.pk).status == Status.NEW
+    assert Complaint.objects.get(pk=hidden.pk).merged_into_id is None
