@@ -30,10 +30,16 @@ from audit.models import AuditEvent
 from audit.services import record_event
 from tenancy import current
 
+# Longer than any passphrase a person types or a manager generates.
+PASSWORD_MAX_LENGTH = 256
+
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    # Bounded before any hashing: a megabyte of password must not cost a second of CPU.
+    password = serializers.CharField(
+        trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH, style={"input_type": "password"}
+    )
     otp = serializers.CharField(
         required=False,
         allow_blank=True,

@@ -5,15 +5,18 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import NotFound, ParseError, PermissionDenied
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Role, User
+from complaints.api_fields import IdField, TextField
 from complaints.models import (
+    REFERENCE_PATTERN,
     SUBJECT_MAX_LENGTH,
     TEXT_MAX_LENGTH,
     Category,
@@ -21,7 +24,9 @@ from complaints.models import (
     Complaint,
     Event,
 )
+from complaints.predicates import sees_internal
 from complaints.services import ComplaintError, submit_complaint
+from tenancy import current
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -32,14 +37,24 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["kind", "actor", "body", "from_status", "to_status", "is_internal", "created_at"]
 
     def get_actor(self, event: Event) -> str | None:
+        """Who made the entry: "consumer", a colleague's name for staff, and for the consumer
+        the organisation (as on the portal): staff names are not given out."""
         if event.actor is None:
             return None
-        return "consumer" if event.by_consumer else event.actor.display_name
+        if event.by_consumer:
+            return "consumer"
+        viewer = self.context["request"].user if "request" in self.context else None
+        if viewer is None or not sees_internal(viewer):
+            return current.tenant().name
+        return event.actor.display_name
 
 
 class ComplaintSerializer(serializers.ModelSerializer):
     category: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="name", read_only=True, help_text="Name of the category, if any."
+        slug_field="name",
+        read_only=True,
+        allow_null=True,
+        help_text="Name of the category, if any.",
     )
     consumer_email = serializers.EmailField(source="consumer.email", read_only=True)
 
@@ -70,12 +85,12 @@ class ComplaintDetailSerializer(ComplaintSerializer):
 
 
 class ComplaintCreateSerializer(serializers.Serializer):
-    subject = serializers.CharField(max_length=SUBJECT_MAX_LENGTH)
-    description = serializers.CharField(max_length=TEXT_MAX_LENGTH)
-    desired_outcome = serializers.CharField(
+    subject = TextField(max_length=SUBJECT_MAX_LENGTH)
+    description = TextField(max_length=TEXT_MAX_LENGTH)
+    desired_outcome = TextField(
         max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
     )
-    category_id = serializers.PrimaryKeyRelatedField(
+    category_id = IdField(
         queryset=Category.objects.filter(is_active=True),
         source="category",
         required=False,
@@ -126,6 +141,20 @@ class ComplaintCursorPagination(CursorPagination):
     max_page_size = 100
     page_size_query_param = "page_size"
 
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        """The cursor of ``request``; a malformed or forged one (its position not a time of
+        receipt) is a 400 with a readable message, not a 404 or a server error."""
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound as error:
+            raise ParseError("The cursor is not valid; start again from the first page.") from error
+        if cursor is not None and cursor.position is not None:
+            position = str(cursor.position)
+            moment = parse_datetime(position) if len(position) < 40 else None
+            if moment is None or moment.tzinfo is None:
+                raise ParseError("The cursor is not valid; start again from the first page.")
+        return cursor
+
 
 @extend_schema_view(
     list=extend_schema(summary="List the complaints the caller may see, newest first"),
@@ -143,7 +172,7 @@ class ComplaintViewSet(
     viewsets.GenericViewSet,
 ):
     lookup_field = "reference"
-    lookup_value_regex = r"[A-Za-z0-9\-]+"
+    lookup_value_regex = REFERENCE_PATTERN
     pagination_class = ComplaintCursorPagination
 
     def get_queryset(self) -> QuerySet[Complaint]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+import re
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
@@ -11,6 +12,7 @@ from accounts.models import Role, User
 from complaints.attachments import ALLOWED_DESCRIPTION, MAX_FILES_PER_MESSAGE
 from complaints.models import (
     ACTIVE_STATUSES,
+    REFERENCE_PATTERN,
     TEXT_MAX_LENGTH,
     CannedResponse,
     Category,
@@ -24,6 +26,18 @@ from complaints.models import (
     Team,
 )
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS
+
+
+class CalendarDateField(forms.DateField):
+    """A date a person picks for this product: from 2000 to 2099. Far dates (year 1, 9999)
+    would overflow the day arithmetic of filters and clocks; they get a form error instead."""
+
+    first, last = date(2000, 1, 1), date(2099, 12, 31)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None and not self.first <= value <= self.last:
+            raise forms.ValidationError("Choose a date between 2000 and 2099.")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -260,7 +274,9 @@ class HoldingResponseForm(ComplaintActionForm):
         help_text="Completes the sentence “…because …”.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    expected = forms.DateField(label="Expected by", widget=forms.DateInput(attrs={"type": "date"}))
+    expected = CalendarDateField(
+        label="Expected by", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class MergeForm(ComplaintActionForm):
@@ -341,10 +357,10 @@ class QueueFilterForm(forms.Form):
         queryset=staff_choices(Role.AGENT, Role.MANAGER), required=False, empty_label="Anyone"
     )
     channel = forms.ChoiceField(required=False, choices=[("", "Any"), *Channel.choices])
-    received_from = forms.DateField(
+    received_from = CalendarDateField(
         label="Received from", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    received_to = forms.DateField(
+    received_to = CalendarDateField(
         label="Received to", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     sort = forms.ChoiceField(
@@ -403,6 +419,8 @@ class ReferenceListField(forms.Field):
         references = list(dict.fromkeys(str(item).strip().upper() for item in values if item))
         if len(references) > MAX_BULK_ROWS:
             raise forms.ValidationError(f"Select at most {MAX_BULK_ROWS} complaints at a time.")
+        if not all(re.fullmatch(REFERENCE_PATTERN, reference) for reference in references):
+            raise forms.ValidationError("Tick complaints in the list; that is not a reference.")
         return references
 
 

@@ -366,6 +366,10 @@ class Complaint(models.Model):
         return self.resolution_proposals.open().select_related("root_cause", "proposed_by").first()
 
 
+# A complaint's reference: the letter C, the year of receipt and the tenant's sequence number.
+REFERENCE_PATTERN = r"C-[0-9]{4}-[0-9]{6,12}"
+
+
 def next_reference(received_at: Any) -> str:
     """A human reference, unique in the tenant: year of receipt and the schema's sequence."""
     with connection.cursor() as cursor:

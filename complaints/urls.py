@@ -1,20 +1,39 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from complaints import views
+from complaints.models import REFERENCE_PATTERN
+
+
+class ReferenceConverter:
+    """A complaint reference in a URL (``C-2026-000042``); anything else is a 404 before any
+    query runs, so a NUL byte or a megabyte of text never reaches the database."""
+
+    regex = REFERENCE_PATTERN
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ReferenceConverter, "reference")
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("complaints/", views.my_complaints, name="my_complaints"),
     path("complaints/new/", views.new_complaint, name="new_complaint"),
-    path("complaints/<str:reference>/", views.complaint_detail, name="complaint_detail"),
+    path("complaints/<reference:reference>/", views.complaint_detail, name="complaint_detail"),
     path(
-        "complaints/<str:reference>/files/<int:attachment_id>/",
+        "complaints/<reference:reference>/files/<int:attachment_id>/",
         views.attachment_download,
         name="attachment_download",
     ),
-    path("complaints/<str:reference>/<slug:action>/", views.portal_action, name="portal_action"),
+    path(
+        "complaints/<reference:reference>/<slug:action>/", views.portal_action, name="portal_action"
+    ),
     path("console/", views.console_queue, name="console_queue"),
     path("console/bulk/", views.console_bulk, name="console_bulk"),
     path("console/canned-responses/", views.canned_responses, name="canned_responses"),
@@ -24,19 +43,23 @@ urlpatterns = [
         name="canned_response_edit",
     ),
     path("console/complaints/new/", views.console_intake, name="console_intake"),
-    path("console/complaints/<str:reference>/", views.console_complaint, name="console_complaint"),
     path(
-        "console/complaints/<str:reference>/presence/",
+        "console/complaints/<reference:reference>/",
+        views.console_complaint,
+        name="console_complaint",
+    ),
+    path(
+        "console/complaints/<reference:reference>/presence/",
         views.console_presence,
         name="console_presence",
     ),
     path(
-        "console/complaints/<str:reference>/canned/",
+        "console/complaints/<reference:reference>/canned/",
         views.console_canned_fill,
         name="console_canned_fill",
     ),
     path(
-        "console/complaints/<str:reference>/<slug:action>/",
+        "console/complaints/<reference:reference>/<slug:action>/",
         views.console_action,
         name="console_action",
     ),

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import AuthenticatedRequest, permission_required
+from accounts.middleware import full_page_redirect
 from accounts.models import Role, User
 from complaints import services
 from complaints.forms import (
@@ -331,6 +332,11 @@ def _perform(
         auto_id=f"id_{action}_%s",
     )
     if not form.is_valid():
+        # Also in the messages region: the page may not show this action's form any more.
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else None
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else str(error))
         return _workspace(request, complaint, template, {action: form})
     try:
         result = spec.run(complaint, form.cleaned_data, request.user)
@@ -341,16 +347,27 @@ def _perform(
         messages.error(request, str(error))
         fresh = get_complaint_for(request, reference, "complaints.view_complaint")
         return _workspace(request, fresh, template, {action: form})
-    fresh = get_complaint_for(request, reference, "complaints.view_complaint")
-    done = (
-        spec.done(result)
-        if callable(spec.done)
-        else spec.done.format(status=fresh.get_status_display())
-    )
-    messages.success(request, done)
+    try:
+        fresh = get_complaint_for(request, reference, "complaints.view_complaint")
+    except Http404:
+        # The change took the complaint out of the person's sight (a specialist handing back,
+        # an agent moving it to another team): tell them, on a page they can see.
+        complaint.refresh_from_db(fields=["status"])
+        messages.success(request, _done(spec, result, complaint))
+        return full_page_redirect(request, reverse("console_queue" if console else "my_complaints"))
+    messages.success(request, _done(spec, result, fresh))
     if request.htmx:  # type: ignore[attr-defined]
         return _workspace(request, fresh, template)
     return redirect(page, reference)
+
+
+def _done(spec: Action, result: Any, complaint: Complaint) -> str:
+    """The confirmation of a successful action, in the complaint's new status."""
+    return (
+        spec.done(result)
+        if callable(spec.done)
+        else spec.done.format(status=complaint.get_status_display())
+    )
 
 
 @require_POST

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from accounts.models import TENANT_STAFF_ROLES, Role, User
 from audit.models import AuditEvent
 from complaints.attachments import IMAGE_DESCRIPTION
+from complaints.forms import CalendarDateField
 from complaints.models import Category, LetterTemplate, RootCause, Team
 from configuration.models import TenantSettings
 from deadlines.models import Closure, SlaPolicy
@@ -257,10 +258,10 @@ class AuditFilterForm(forms.Form):
     )
     actor = forms.CharField(label="Actor e-mail", required=False, max_length=254)
     target = forms.CharField(label="Target contains", required=False, max_length=200)
-    since = forms.DateField(
+    since = CalendarDateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    until = forms.DateField(
+    until = CalendarDateField(
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 

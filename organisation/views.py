@@ -42,6 +42,7 @@ from complaints.models import (
 from complaints.pagination import keyset_page
 from complaints.placeholders import LETTER_PLACEHOLDERS
 from complaints.spreadsheets import csv_download
+from complaints.text import clean_text
 from configuration.models import TenantSettings
 from deadlines.models import Closure, SlaPolicy
 from organisation import services
@@ -487,7 +488,7 @@ def staff(request: AuthenticatedRequest) -> HttpResponse:
     ):
         messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
         return redirect("settings_staff")
-    query = request.GET.get("q", "").strip()
+    query = clean_text(request.GET.get("q", ""))
     members = staff_members()
     if query:
         members = members.filter(Q(email__icontains=query) | Q(full_name__icontains=query))

@@ -2,10 +2,48 @@
 
 from __future__ import annotations
 
-from typing import Any
+import codecs
+import json
+import math
+from typing import IO, Any
 
+from django.conf import settings
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class BoundedJSONParser(JSONParser):
+    """JSON bodies parsed with bounds: nesting too deep for the decoder, numbers beyond a
+    float's range (``1e999``) and the non-standard ``NaN``/``Infinity`` are a 400, never a 500.
+    """
+
+    def parse(
+        self, stream: IO[bytes], media_type: str | None = None, parser_context: Any = None
+    ) -> Any:
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            return json.load(
+                codecs.getreader(encoding)(stream),
+                parse_constant=_refuse_constant,
+                parse_float=_finite_float,
+            )
+        except RecursionError as error:
+            raise ParseError("JSON parse error - the body is nested too deeply.") from error
+        except ValueError as error:
+            raise ParseError(f"JSON parse error - {error}") from error
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:20]} is out of range")
+    return value
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -10,6 +11,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from project.logging import request_id_var
 from tenancy import current
 from tenancy.current import tenant_var
+
+logger = logging.getLogger(__name__)
 
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9\-]{8,64}")
 
@@ -60,12 +63,35 @@ class RequestIdMiddleware:
 
 
 class ApiNotFoundMiddleware:
-    """Turns Django's HTML 404/405 pages under /api/ into JSON errors."""
+    """Keeps every answer under /api/ JSON: Django's HTML 404 page and server errors become
+    JSON errors, and a body sent without a length (chunked), which the WSGI server would
+    silently drop, is refused with 411 instead of being read as empty."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not request.path.startswith("/api/"):
+            return None
+        logger.error("unhandled error in an API request", exc_info=exception)
+        return JsonResponse(
+            {
+                "detail": "Something went wrong on our side. Quote the request id if you "
+                "contact us.",
+                "request_id": getattr(request, "request_id", ""),
+            },
+            status=500,
+        )
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.path.startswith("/api/")
+            and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        ):
+            return JsonResponse(
+                {"detail": "Send the request body with a Content-Length, not chunked."},
+                status=411,
+            )
         response = self.get_response(request)
         is_json = response.get("Content-Type", "").startswith("application/json")
         if request.path.startswith("/api/") and response.status_code == 404 and not is_json:

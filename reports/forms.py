@@ -5,6 +5,8 @@ from typing import Any
 
 from django import forms
 
+from complaints.forms import CalendarDateField
+
 MAX_PERIOD_DAYS = 2 * 365 + 1  # two years, a leap day included
 DEFAULT_PERIOD_DAYS = 30
 
@@ -26,8 +28,8 @@ def check_period(form: forms.Form, first: date | None, last: date | None) -> Non
 class PeriodForm(forms.Form):
     """A period of whole days; the last 30 days when nothing is chosen."""
 
-    date_from = forms.DateField(label="From", widget=DateInput)
-    date_to = forms.DateField(label="To", widget=DateInput)
+    date_from = CalendarDateField(label="From", widget=DateInput)
+    date_to = CalendarDateField(label="To", widget=DateInput)
 
     @classmethod
     def for_request(cls, data: Any, today: date) -> PeriodForm:
@@ -63,8 +65,8 @@ class ReturnPeriodForm(forms.Form):
     year = forms.IntegerField(
         min_value=2000, max_value=2100, required=False, help_text="For the half-years."
     )
-    date_from = forms.DateField(label="From", widget=DateInput, required=False)
-    date_to = forms.DateField(label="To", widget=DateInput, required=False)
+    date_from = CalendarDateField(label="From", widget=DateInput, required=False)
+    date_to = CalendarDateField(label="To", widget=DateInput, required=False)
 
     @classmethod
     def for_request(cls, data: Any, today: date) -> ReturnPeriodForm:

@@ -30,6 +30,11 @@ def forget_host(hostname: str) -> None:
 class TenantMiddleware(TenantMainMiddleware):
     """Resolves the tenant from the host, with a cached lookup and a page for every refusal."""
 
+    @staticmethod
+    def hostname_from_request(request: HttpRequest) -> str:
+        """The host name without port, in lower case: host names are case-insensitive."""
+        return TenantMainMiddleware.hostname_from_request(request).lower()
+
     def get_tenant(self, domain_model: type[Domain], hostname: str) -> Tenant:  # type: ignore[override]
         key = host_cache_key(hostname)
         tenant = cache.get(key)

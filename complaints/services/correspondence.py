@@ -15,6 +15,7 @@ from complaints.models import Attachment, Complaint, Event, Status
 from complaints.services.clocks import mark_met
 from complaints.services.gate import Actor, Change, ComplaintError, changing, person
 from complaints.services.notices import notify, portal_link, tell_staff
+from complaints.text import clean_text
 from configuration.models import TenantSettings
 from deadlines.models import Clock
 
@@ -73,7 +74,7 @@ def reply_to_complaint(
 ) -> Event:
     """A reply the consumer sees. A consumer's reply brings a waiting complaint back to work;
     the first staff reply starts work on a new one and meets the first-response clocks."""
-    body = body.strip()
+    body = clean_text(body)
     if not body:
         raise ComplaintError("A reply cannot be empty.")
     with changing(
@@ -120,7 +121,7 @@ def add_internal_note(
     complaint: Complaint, body: str, *, actor: Actor, files: Sequence[UploadedFile] = ()
 ) -> Event:
     """A note for staff only; it never reaches the consumer."""
-    body = body.strip()
+    body = clean_text(body)
     if not body:
         raise ComplaintError("A note cannot be empty.")
     with changing(

@@ -274,6 +274,12 @@ def merge_complaint(duplicate: Complaint, target: Complaint, *, actor: Actor) ->
             raise ComplaintError("Only complaints of the same consumer can be merged.")
         if target.merged_into_id is not None or target.status == Status.WITHDRAWN:
             raise ComplaintError(f"{target.reference} is closed as a duplicate or withdrawn.")
+        if not target.is_active:
+            # Merging into a resolved or closed complaint would close a live one unheard.
+            raise ComplaintError(
+                f"{target.reference} is {target.get_status_display().lower()}; merge only into "
+                "a complaint still being worked, or reopen it first."
+            )
         if not duplicate.is_active:
             raise ComplaintError(f"{duplicate.reference} is no longer open and cannot be merged.")
         change.set(merged_into=target)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -27,8 +27,14 @@ from complaints.services.correspondence import attach_files, refresh_search_vect
 from complaints.services.gate import Actor, ComplaintError, changing, may
 from complaints.services.letters import send_letter
 from complaints.services.notices import tell_assignee
+from complaints.text import clean_text
 from configuration.models import AssignmentStrategy, TenantSettings
 from deadlines.models import Clock
+
+# How far back a complaint's date of receipt may lie when staff log it (calendar days). A date
+# before that is a typing error far more often than a letter found late, and it would start
+# every clock already breached.
+LATEST_LOGGING_DAYS = 90
 
 
 def pick_assignee(team: Team, strategy: str) -> User | None:
@@ -82,7 +88,7 @@ def submit_complaint(
         raise ComplaintError("Complaints can only be logged for a consumer account.")
     if actor.pk != consumer.pk and not may(actor, "complaints.log_on_behalf"):
         raise ComplaintError("You may only log complaints for yourself.")
-    subject, description = subject.strip(), description.strip()
+    subject, description = clean_text(subject), clean_text(description)
     if not subject or not description:
         raise ComplaintError("A complaint needs a subject and a description.")
     if category is not None and not category.is_active:
@@ -90,6 +96,11 @@ def submit_complaint(
     received = received_at or timezone.now()
     if received > timezone.now():
         raise ComplaintError("The time the complaint was received cannot be in the future.")
+    if received < timezone.now() - timedelta(days=LATEST_LOGGING_DAYS):
+        raise ComplaintError(
+            f"A complaint received more than {LATEST_LOGGING_DAYS} days ago cannot be logged "
+            "with that date; check the date received."
+        )
     with transaction.atomic():
         policy = TenantSettings.current()
         team = (category.team if category else None) or Team.default()
@@ -101,7 +112,7 @@ def submit_complaint(
             consumer=consumer,
             subject=subject,
             description=description,
-            desired_outcome=desired_outcome.strip(),
+            desired_outcome=clean_text(desired_outcome),
             category=category,
             channel=channel,
             received_at=received,

@@ -1,0 +1,168 @@
+"""Values parsed with bounds: bad input to the API is a clear 4xx in JSON and changes nothing."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from complaints.api import ComplaintViewSet
+from complaints.models import Category, Complaint
+from tenancy.models import Tenant
+from tests.api.conftest import COMPLAINTS_URL, TOKEN_URL, post_json
+
+
+def body(subject: str = "Card payment taken twice", **fields: object) -> dict[str, object]:
+    return {"subject": subject, "description": "The payment left my account twice.", **fields}
+
+
+def assert_refused_as_json(response: object, status: int = 400) -> dict[str, object]:
+    assert response.status_code == status, response.content  # type: ignore[attr-defined]
+    assert response["Content-Type"].startswith("application/json")  # type: ignore[index]
+    data = response.json()  # type: ignore[attr-defined]
+    assert data["detail"]
+    return data
+
+
+@pytest.mark.parametrize("url", [TOKEN_URL, COMPLAINTS_URL])
+def test_json_nested_beyond_the_decoder_is_a_400_even_unauthenticated(
+    bank: Tenant, consumer_api: Client, url: str
+) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    client = consumer_api if url == COMPLAINTS_URL else Client(HTTP_HOST=bank.host)
+
+    response = client.post(url, deep, content_type="application/json")
+
+    assert "nested too deeply" in str(assert_refused_as_json(response)["detail"])
+    assert not Complaint.objects.exists()
+
+
+@pytest.mark.parametrize("raw", ["1e999", "1.5", "true", "NaN", "-1", "9223372036854775808"])
+def test_a_category_id_must_be_a_whole_number_in_range(
+    consumer_api: Client, category: Category, raw: str
+) -> None:
+    text = '{"subject": "Fees", "description": "Charged twice.", "category_id": ' + raw + "}"
+
+    response = consumer_api.post(COMPLAINTS_URL, text, content_type="application/json")
+
+    assert_refused_as_json(response)
+    assert not Complaint.objects.exists()
+
+
+def test_a_category_id_as_a_whole_number_is_accepted(
+    consumer_api: Client, category: Category
+) -> None:
+    response = post_json(consumer_api, COMPLAINTS_URL, body(category_id=category.pk))
+
+    assert response.status_code == 201, response.content
+    assert response.json()["category"] == category.name
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not-base64!",
+        base64.b64encode(b"r=0&p=not-a-date").decode(),
+        base64.b64encode(b"o=1&p=" + b"2026" * 50).decode(),
+    ],
+)
+def test_a_forged_or_broken_cursor_is_a_400(consumer_api: Client, cursor: str) -> None:
+    response = consumer_api.get(f"{COMPLAINTS_URL}?cursor={quote(cursor)}")
+
+    assert "cursor is not valid" in str(assert_refused_as_json(response)["detail"])
+
+
+# Both dates lie decades before any day the suite runs on: no clock to freeze.
+@pytest.mark.parametrize("received_at", ["0001-01-01T00:00:00Z", "1970-01-01T00:00:00Z"])
+def test_staff_cannot_log_a_complaint_received_long_ago(
+    manager_api: Client, consumer: User, received_at: str
+) -> None:
+    response = post_json(
+        manager_api,
+        COMPLAINTS_URL,
+        body(consumer_email=consumer.email, channel="letter", received_at=received_at),
+    )
+
+    assert "days ago" in str(assert_refused_as_json(response)["detail"])
+    assert not Complaint.objects.exists()
+
+
+@pytest.mark.parametrize("subject", ["\u200b", " \u200b\u200d ", "\ufeff", "\x00"])
+def test_a_subject_of_invisible_characters_is_blank(consumer_api: Client, subject: str) -> None:
+    response = post_json(consumer_api, COMPLAINTS_URL, body(subject=subject))
+
+    assert_refused_as_json(response)
+    assert not Complaint.objects.exists()
+
+
+def test_lengths_count_the_normalised_text(consumer_api: Client) -> None:
+    # 200 letters é written as e + combining accent: 400 code points sent, 200 kept.
+    decomposed = "e\u0301" * 200
+
+    response = post_json(consumer_api, COMPLAINTS_URL, body(subject=decomposed))
+
+    assert response.status_code == 201, response.content
+    assert Complaint.objects.get().subject == "\u00e9" * 200
+
+
+def test_a_chunked_body_is_refused_not_dropped(consumer_api: Client) -> None:
+    response = consumer_api.post(
+        COMPLAINTS_URL,
+        '{"subject": "x", "description": "y"}',
+        content_type="application/json",
+        HTTP_TRANSFER_ENCODING="chunked",
+    )
+
+    assert_refused_as_json(response, status=411)
+    assert not Complaint.objects.exists()
+
+
+def test_a_megabyte_password_is_refused_before_hashing(bank: Tenant, consumer: User) -> None:
+    response = post_json(
+        Client(HTTP_HOST=bank.host),
+        TOKEN_URL,
+        {"email": consumer.email, "password": "x" * 1_000_000},
+    )
+
+    assert_refused_as_json(response)
+
+
+def test_the_tenant_host_is_found_whatever_its_case(bank: Tenant) -> None:
+    response = Client(HTTP_HOST=bank.host.upper()).get(COMPLAINTS_URL)
+
+    # The bank answers (asking for a token), not "no organisation at this address".
+    assert_refused_as_json(response, status=401)
+
+
+def test_a_server_error_under_the_api_is_json_with_the_request_id(
+    consumer_api: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the list broke")
+
+    monkeypatch.setattr(ComplaintViewSet, "list", fail)
+    consumer_api.raise_request_exception = False
+
+    response = consumer_api.get(COMPLAINTS_URL)
+
+    data = assert_refused_as_json(response, status=500)
+    assert data["request_id"] == response["X-Request-ID"]
+    assert "the list broke" not in response.content.decode()
+
+
+def test_the_consumer_api_names_the_organisation_not_the_staff_member(
+    consumer_api: Client, consumer: User, agent: User, make_complaint: object
+) -> None:
+    from complaints.services import reply_to_complaint
+
+    complaint = make_complaint()  # type: ignore[operator]
+    reply_to_complaint(complaint, "We are on it.", actor=agent)
+
+    timeline = consumer_api.get(f"{COMPLAINTS_URL}{complaint.reference}/").json()["timeline"]
+
+    reply = next(entry for entry in timeline if entry["kind"] == "reply")
+    assert reply["actor"] == "Northwind Bank"
+    assert agent.display_name not in str(timeline)
