@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from accounts.models import Role, User
 from complaints.api_fields import IdField, TextField
+from complaints.idempotency import idempotent
 from complaints.models import (
     REFERENCE_PATTERN,
     SUBJECT_MAX_LENGTH,
@@ -199,6 +200,7 @@ class ComplaintViewSet(
             raise PermissionDenied("You may not see this complaint.")
         return complaint
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = request.user
         may_log = user.has_perm("complaints.submit_complaint") or user.has_perm(

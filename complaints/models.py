@@ -617,3 +617,28 @@ class CannedResponse(models.Model):
             "organisation": current.tenant().name,
         }
         return CANNED_RESPONSE_PLACEHOLDERS.fill(self.body, values)
+
+
+class IdempotencyKey(models.Model):
+    """An ``Idempotency-Key`` an API client sent with a POST, and the answer it got.
+
+    A retry with the same key and body gets the same answer without a second change; the
+    same key with another body is refused. Keys are the client's, per user, for 24 hours.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # SHA-256 of the method, the path and the body, in hex.
+    request_hash = models.CharField(max_length=64)
+    # Empty while the first request with the key is still being answered.
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -31,10 +31,10 @@ from complaints.text import clean_text
 from configuration.models import AssignmentStrategy, TenantSettings
 from deadlines.models import Clock
 
-# How far back a complaint's date of receipt may lie when staff log it (calendar days). A date
-# before that is a typing error far more often than a letter found late, and it would start
-# every clock already breached.
-LATEST_LOGGING_DAYS = 90
+# The earliest date of receipt a complaint may be logged with. History imported from an
+# earlier system keeps its real dates; a date before this one (1970, year 1) is a typing or
+# parsing error, would start every clock long breached, and overflows the calendar arithmetic.
+EARLIEST_RECEIPT = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def pick_assignee(team: Team, strategy: str) -> User | None:
@@ -96,10 +96,9 @@ def submit_complaint(
     received = received_at or timezone.now()
     if received > timezone.now():
         raise ComplaintError("The time the complaint was received cannot be in the future.")
-    if received < timezone.now() - timedelta(days=LATEST_LOGGING_DAYS):
+    if received < EARLIEST_RECEIPT:
         raise ComplaintError(
-            f"A complaint received more than {LATEST_LOGGING_DAYS} days ago cannot be logged "
-            "with that date; check the date received."
+            f"The date received must be in {EARLIEST_RECEIPT.year} or later; check the date."
         )
     with transaction.atomic():
         policy = TenantSettings.current()

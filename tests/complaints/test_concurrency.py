@@ -349,3 +349,35 @@ def test_two_agents_pressing_claim_in_the_console_get_no_server_error(world: Wor
     assert statuses == [200, 200]
     holder = in_bank(lambda: Complaint.objects.get(pk=complaint.pk).assignee)
     assert any(f"{holder.display_name} already has this complaint" in page for page in pages)
+
+
+def test_two_api_retries_with_one_idempotency_key_log_one_complaint(world: World) -> None:
+    from accounts.api import issue_tokens
+
+    bank = in_bank(lambda: Tenant.objects.get(slug="bank"))
+    access = in_bank(lambda: issue_tokens(world.consumer, second_factor=False)["access"])
+    answers: list[tuple[int, str]] = []
+
+    def post() -> Callable[[], Any]:
+        client = Client(HTTP_HOST=bank.host, HTTP_AUTHORIZATION=f"Bearer {access}")
+
+        def go() -> None:
+            response = client.post(
+                "/api/v1/complaints/",
+                {"subject": "Charged twice", "description": "Two debits of £84.20."},
+                content_type="application/json",
+                HTTP_IDEMPOTENCY_KEY="9d7c2f4e-same-retry",
+            )
+            answers.append((response.status_code, response.json().get("reference", "")))
+
+        return go
+
+    race(post, post)
+
+    statuses = sorted(status for status, _ in answers)
+    # The second is either told the first is still running (409) or given its answer (201).
+    assert statuses in ([201, 201], [201, 409])
+    references = {reference for status, reference in answers if status == 201}
+    assert len(references) == 1
+    logged = in_bank(lambda: Complaint.objects.filter(consumer=world.consumer).count())
+    assert logged == 1

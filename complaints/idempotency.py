@@ -1,0 +1,111 @@
+"""``Idempotency-Key`` on API POSTs: a client that times out and retries never changes twice.
+
+The first request with a key claims it in its own short transaction (so a concurrent
+duplicate sees the claim at once), runs, and stores its answer. A retry with the same key and
+body gets that answer again (header ``Idempotent-Replayed: true``); the same key with another
+body gets 422; a duplicate arriving while the first is still running gets 409. A claim whose
+request died (no answer after ``ABANDONED_AFTER``) may be taken over; keys last ``KEPT_FOR``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from complaints.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+# Printable ASCII, as the IETF draft on the header suggests; a UUID is typical.
+VALID_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+ABANDONED_AFTER = timedelta(minutes=2)
+KEPT_FOR = timedelta(hours=24)
+
+Handler = Callable[..., Response]
+
+
+def _problem(status_code: int, detail: str) -> Response:
+    return Response({"detail": detail}, status=status_code)
+
+
+def _fingerprint(request: Request) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{request.method} {request.path}\n".encode())
+    digest.update(request.body)
+    return digest.hexdigest()
+
+
+def idempotent(handler: Handler) -> Handler:
+    """Make a DRF view method honour ``Idempotency-Key`` as described in this module."""
+
+    @wraps(handler)
+    def wrapped(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get(HEADER)
+        if key is None:
+            return handler(view, request, *args, **kwargs)
+        if not VALID_KEY.fullmatch(key):
+            return _problem(
+                status.HTTP_400_BAD_REQUEST,
+                f"{HEADER} must be 1 to 255 printable characters, such as a UUID.",
+            )
+        fingerprint = _fingerprint(request)
+        record, answer = _claim(request.user, key, fingerprint)
+        if answer is not None:
+            return answer
+        try:
+            response = handler(view, request, *args, **kwargs)
+        except BaseException:
+            record.delete()
+            raise
+        if response.status_code >= 500:
+            record.delete()
+        else:
+            record.status_code = response.status_code
+            record.response_body = response.data
+            record.save(update_fields=["status_code", "response_body"])
+        return response
+
+    return wrapped
+
+
+def _claim(user: Any, key: str, fingerprint: str) -> tuple[IdempotencyKey, Response | None]:
+    """The key's record, claimed for this request; or the answer a repeat gets instead."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(
+                user=user, key=key, request_hash=fingerprint, created_at=now
+            ), None
+    except IntegrityError:
+        pass
+    with transaction.atomic():
+        record = IdempotencyKey.objects.select_for_update().get(user=user, key=key)
+        expired = record.created_at < now - KEPT_FOR
+        abandoned = record.status_code is None and record.created_at < now - ABANDONED_AFTER
+        if expired or abandoned:
+            record.request_hash, record.created_at = fingerprint, now
+            record.status_code, record.response_body = None, None
+            record.save()
+            return record, None
+    if record.request_hash != fingerprint:
+        return record, _problem(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            f"This {HEADER} was used for another request; use a new key for a new request.",
+        )
+    if record.status_code is None:
+        return record, _problem(
+            status.HTTP_409_CONFLICT,
+            f"A request with this {HEADER} is still being answered; retry in a moment.",
+        )
+    replay = Response(record.response_body, status=record.status_code)
+    replay["Idempotent-Replayed"] = "true"
+    return record, replay
