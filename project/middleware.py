@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from project.cache import ResilientRedisCache
 from project.logging import request_id_var
+from project.observability import metrics
 from tenancy import current
 from tenancy.current import tenant_var
 
@@ -17,7 +18,8 @@ _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9\-]{8,64}")
 
 
 class HealthCheckMiddleware:
-    """Answers liveness and readiness probes before any host or tenant routing."""
+    """Answers liveness and readiness probes, and metrics scrapes, before any host or tenant
+    routing (and before the request log: probes every few seconds would drown it)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -27,6 +29,8 @@ class HealthCheckMiddleware:
             return JsonResponse({"status": "ok"})
         if request.path == "/readyz":
             return self.readiness()
+        if request.path == "/metrics":
+            return metrics(request)
         return self.get_response(request)
 
     @staticmethod

@@ -121,6 +121,7 @@ TENANT_LIMIT_SET_CALLS = True
 MIDDLEWARE = [
     "project.middleware.HealthCheckMiddleware",
     "project.middleware.RequestIdMiddleware",
+    "project.observability.RequestObservationMiddleware",
     "audit.middleware.AuditRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -426,6 +427,11 @@ if PRODUCTION:
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "text")
+# One line per request from the application; gunicorn's access log takes over (and turns this
+# off) in deploy/gunicorn.conf.py, so each request is still logged once.
+REQUEST_LOG = env_bool("REQUEST_LOG", True)
+# Bearer token a Prometheus scraper sends to /metrics; without one only this machine may scrape.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -451,7 +457,9 @@ LOGGING = {
     "loggers": {
         # The request logger would write full URLs (which may carry tokens) on every 4xx.
         "django.request": {"level": "ERROR"},
-        "django.server": {"level": "INFO"},
+        # The request log above has each request once; the development server's own line
+        # would repeat it.
+        "django.server": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
         # Scanners send foreign Host headers all day; the 400 answer is enough.
