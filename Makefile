@@ -60,3 +60,9 @@ lock:
 
 clean-data:
 	rm -rf .data
+
+## Production configuration on this machine: nginx (TLS) in front of two gunicorn nodes, a
+## Celery worker and beat, against DATABASE_URL and REDIS_URL; walks a consumer and two agents
+## through it alternating nodes. Needs nginx and openssl (Debian packages).
+two-node: install
+	$(BIN)/python deploy/two_node_walk.py
