@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import empty
+from kombu.exceptions import ChannelError
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -207,9 +208,12 @@ def celery_queue_length() -> int | None:
     try:
         with app.connection_for_read() as broker:
             broker.ensure_connection(max_retries=1, interval_start=0, timeout=1)
-            declared = broker.default_channel.queue_declare(
-                app.conf.task_default_queue, passive=True
-            )
+            try:
+                declared = broker.default_channel.queue_declare(
+                    app.conf.task_default_queue, passive=True
+                )
+            except ChannelError:  # Redis keeps no empty queue: none waiting
+                return 0
             return int(declared.message_count)
     except Exception:
         return None

@@ -394,6 +394,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1.0}
+# Workers log through LOGGING below (JSON in production, with request id and tenant).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.scheduler.TenantAwarePersistentScheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Entries without "tenant_schemas" run once for every tenant schema.
