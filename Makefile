@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: install run test lint format totp worker lock clean-data
+.PHONY: install run serve test lint format totp worker lock clean-data two-node
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,16 @@ run: install
 	$(BIN)/python manage.py migrate_schemas --noinput -v 0
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## Production mode on this machine: gunicorn (deploy/gunicorn.conf.py) against DATABASE_URL and
+## REDIS_URL, static files collected and served by whitenoise. Needs the production variables
+## (SECRET_KEY, BASE_DOMAIN, ...; the process lists what is missing). Run `make worker` beside it.
+serve: install
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "make serve needs DATABASE_URL and REDIS_URL"; exit 1; }
+	DJANGO_ENV=production $(BIN)/python manage.py check --deploy --fail-level ERROR
+	DJANGO_ENV=production $(BIN)/python manage.py collectstatic --noinput -v 0
+	DJANGO_ENV=production $(BIN)/python manage.py migrate_schemas --noinput -v 0
+	DJANGO_ENV=production WEB_BIND=$${WEB_BIND:-$(HOST):$(PORT)} $(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
 ## Run the whole test suite (DATABASE_URL when set, else the embedded PostgreSQL).
 test: install
@@ -50,3 +60,9 @@ lock:
 
 clean-data:
 	rm -rf .data
+
+## Production configuration on this machine: nginx (TLS) in front of two gunicorn nodes, a
+## Celery worker and beat, against DATABASE_URL and REDIS_URL; walks a consumer and two agents
+## through it alternating nodes. Needs nginx and openssl (Debian packages).
+two-node: install
+	$(BIN)/python deploy/two_node_walk.py

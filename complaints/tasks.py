@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from celery import shared_task
+from prometheus_client import Histogram
 
 from complaints import services
 from tenancy import current
+
+SCAN_DURATION = Histogram(
+    "complaints_deadline_scan_seconds",
+    "Time one tenant's deadline scan took.",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+)
 
 
 def _tenant_is_working() -> bool:
@@ -16,7 +23,8 @@ def _tenant_is_working() -> bool:
 def scan_deadlines() -> dict[str, int]:
     if not _tenant_is_working():
         return {}
-    return services.scan_deadlines()
+    with SCAN_DURATION.time():
+        return services.scan_deadlines()
 
 
 @shared_task

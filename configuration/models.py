@@ -98,7 +98,9 @@ class TenantSettings(models.Model):
         default=14, help_text="Days after which an unanswered resolution closes by itself."
     )
     at_risk_hours = models.PositiveSmallIntegerField(
-        default=24, help_text="Hours before a deadline at which a complaint counts as at risk."
+        default=1,
+        help_text="Hours before a deadline at which a complaint counts as at risk; shorter than "
+        "the shortest SLA target.",
     )
     currency = models.CharField(max_length=3, default="GBP")
     max_attachment_mb = models.PositiveSmallIntegerField(default=10)

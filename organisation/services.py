@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import holidays
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
+from django.db.models import Min
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
@@ -264,8 +265,24 @@ def save_sla_policy(policy: SlaPolicy, *, actor: User | None) -> SlaPolicy:
         raise SettingsError(
             "Resolution cannot be due before the first response.", field="resolution_hours"
         )
+    margin = TenantSettings.current().at_risk_hours
+    if policy.first_response_hours <= margin:
+        raise SettingsError(
+            f"Targets must be longer than the at-risk margin ({margin} hours, in the complaint "
+            "policy), or every new complaint would be at risk as soon as it arrives.",
+            field="first_response_hours",
+        )
     _save_and_record(policy, AuditEvent.Action.SLA_POLICY_SAVED, actor=actor)
     return policy
+
+
+def shortest_sla_target_hours() -> int | None:
+    """The shortest first-response target of any priority, in business hours (None: no targets).
+
+    A deadline of that many business hours falls at least that many hours ahead, so an
+    at-risk margin shorter than it never flags a complaint on arrival.
+    """
+    return SlaPolicy.objects.aggregate(shortest=Min("first_response_hours"))["shortest"]
 
 
 def remove_sla_policy(policy: SlaPolicy, *, actor: User | None) -> None:
@@ -384,6 +401,13 @@ def update_complaint_policy(
     policy.currency = policy.currency.strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", policy.currency):
         raise SettingsError("Use a three-letter ISO currency code, e.g. GBP.", field="currency")
+    shortest = shortest_sla_target_hours()
+    if shortest is not None and policy.at_risk_hours >= shortest:
+        raise SettingsError(
+            f"The at-risk margin must be shorter than the shortest SLA target ({shortest} "
+            "business hours), or every new complaint would be at risk as soon as it arrives.",
+            field="at_risk_hours",
+        )
     try:
         with transaction.atomic():
             previous = Team.default()

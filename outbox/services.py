@@ -21,12 +21,19 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
+from prometheus_client import Counter
 
 from configuration.models import TenantSettings
 from outbox.models import Message
 from tenancy import current
 
 logger = logging.getLogger(__name__)
+
+PUBLISH_FAILURES = Counter(
+    "complaints_task_publish_failures",
+    "Tasks that could not be published after commit (the periodic sweep catches up).",
+    ["task"],
+)
 
 # Messages one worker claims at a time; with EMAIL_TIMEOUT this bounds how long a claim is
 # needed, which Message.LEASE must exceed.
@@ -77,11 +84,31 @@ def enqueue_email(*, key: str, recipient: str, subject: str, body: str) -> Messa
         },
     )
     if created:
-        from outbox.tasks import deliver_message
-
-        headers = {"_schema_name": current.schema_name()}
-        transaction.on_commit(lambda: deliver_message.apply_async((message.pk,), headers=headers))
+        schema = current.schema_name()
+        transaction.on_commit(lambda: publish_delivery(message.pk, schema=schema))
     return message
+
+
+def publish_delivery(message_id: int, *, schema: str) -> bool:
+    """Ask a worker to deliver one message of ``schema`` now; False when the broker refused.
+
+    Runs after the change that queued the message committed, so it never raises: an
+    unreachable broker is logged and counted, and the periodic sweep delivers the message
+    within a minute or so instead. The committed change is answered as a success either way.
+    """
+    from outbox.tasks import deliver_message
+
+    try:
+        deliver_message.apply_async((message_id,), headers={"_schema_name": schema})
+    except Exception as error:
+        PUBLISH_FAILURES.labels("outbox.deliver_message").inc()
+        logger.warning(
+            "could not publish delivery of outbox message %s (%s); the sweep will send it",
+            message_id,
+            type(error).__name__,
+        )
+        return False
+    return True
 
 
 def claim_messages(*, message_id: int | None = None, limit: int = DELIVERY_BATCH) -> list[Message]:

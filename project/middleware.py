@@ -5,10 +5,13 @@ import re
 import uuid
 from collections.abc import Callable
 
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from project.cache import ResilientRedisCache
 from project.logging import request_id_var
+from project.observability import metrics
 from tenancy import current
 from tenancy.current import tenant_var
 
@@ -18,7 +21,8 @@ _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9\-]{8,64}")
 
 
 class HealthCheckMiddleware:
-    """Answers liveness and readiness probes before any host or tenant routing."""
+    """Answers liveness and readiness probes, and metrics scrapes, before any host or tenant
+    routing (and before the request log: probes every few seconds would drown it)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -28,17 +32,61 @@ class HealthCheckMiddleware:
             return JsonResponse({"status": "ok"})
         if request.path == "/readyz":
             return self.readiness()
+        if request.path == "/metrics":
+            return metrics(request)
         return self.get_response(request)
 
     @staticmethod
     def readiness() -> JsonResponse:
-        try:
-            current.use_public_schema()
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-        except Exception:
-            return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
-        return JsonResponse({"status": "ok", "database": "ok"})
+        """Each dependency's state; 503 only when the database is down.
+
+        The product serves without Redis (the cache falls back to the database, the outbox
+        sweep delivers what could not be published), so a cache or broker outage is reported
+        as "degraded" with 200: taking every web node out of the balancer would turn a
+        degraded service into no service.
+        """
+        checks = {
+            "database": _check(_ping_database),
+            "cache": _check(_ping_cache),
+            "broker": _check(_ping_broker),
+        }
+        if checks["database"] != "ok":
+            return JsonResponse({"status": "unavailable", **checks}, status=503)
+        degraded = any(state == "unreachable" for state in checks.values())
+        return JsonResponse({"status": "degraded" if degraded else "ok", **checks})
+
+
+def _check(ping: Callable[[], str]) -> str:
+    try:
+        return ping()
+    except Exception:
+        return "unreachable"
+
+
+def _ping_database() -> str:
+    current.use_public_schema()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return "ok"
+
+
+def _ping_cache() -> str:
+    """Ping Redis itself: the cache's own calls swallow its errors."""
+    backend = caches["default"]
+    if not isinstance(backend, ResilientRedisCache):
+        return "local"
+    backend.ping()
+    return "ok"
+
+
+def _ping_broker() -> str:
+    from project.celery import app
+
+    if app.conf.task_always_eager:
+        return "inline"
+    with app.connection_for_write() as broker:
+        broker.ensure_connection(max_retries=1, interval_start=0, timeout=1)
+    return "ok"
 
 
 class RequestIdMiddleware:

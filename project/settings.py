@@ -121,6 +121,7 @@ TENANT_LIMIT_SET_CALLS = True
 MIDDLEWARE = [
     "project.middleware.HealthCheckMiddleware",
     "project.middleware.RequestIdMiddleware",
+    "project.observability.RequestObservationMiddleware",
     "audit.middleware.AuditRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -188,7 +189,8 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Degrades to "not cached" while Redis is unreachable instead of failing requests.
+            "BACKEND": "project.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_FUNCTION": "django_tenants.cache.make_key",
         }
@@ -380,6 +382,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+# Publishing a task waits at most about a second for an unreachable broker; the outbox sweep
+# delivers whatever could not be published. Workers keep reconnecting for as long as it takes.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1.0}
+# Workers log through LOGGING below (JSON in production, with request id and tenant).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.scheduler.TenantAwarePersistentScheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Entries without "tenant_schemas" run once for every tenant schema.
@@ -413,6 +429,11 @@ if PRODUCTION:
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "text")
+# One line per request from the application; gunicorn's access log takes over (and turns this
+# off) in deploy/gunicorn.conf.py, so each request is still logged once.
+REQUEST_LOG = env_bool("REQUEST_LOG", True)
+# Bearer token a Prometheus scraper sends to /metrics; without one only this machine may scrape.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -438,7 +459,9 @@ LOGGING = {
     "loggers": {
         # The request logger would write full URLs (which may carry tokens) on every 4xx.
         "django.request": {"level": "ERROR"},
-        "django.server": {"level": "INFO"},
+        # The request log above has each request once; the development server's own line
+        # would repeat it.
+        "django.server": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
         # Scanners send foreign Host headers all day; the 400 answer is enough.

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Role
 from complaints.models import Attachment, Complaint, Event, Outcome, RootCause, Status, Team
 from complaints.services import add_internal_note, refresh_deadlines, reply_to_complaint
+from configuration.models import TenantSettings
 from deadlines.models import Clock
 from tests.complaints.conftest import snapshot
 
@@ -303,6 +304,9 @@ def test_consumer_and_specialist_cannot_use_staff_intake(
 def test_breached_and_at_risk_queues_list_complaints_by_their_next_deadline(
     agent_client: Client, make_complaint, front_line
 ) -> None:
+    policy = TenantSettings.current()
+    policy.at_risk_hours = 4
+    policy.save(update_fields=["at_risk_hours"])
     overdue, soon, later = (make_complaint(subject=s) for s in ("Overdue", "Soon", "Later"))
     now = timezone.now()
     for complaint, due in (

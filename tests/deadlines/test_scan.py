@@ -101,6 +101,9 @@ def final_response(complaint: Complaint) -> Deadline:
 def test_deadline_within_the_at_risk_window_is_flagged_once(
     handled: MakeComplaint, agent: User, manager: User, consumer: User
 ) -> None:
+    policy = TenantSettings.current()
+    policy.at_risk_hours = 4
+    policy.save(update_fields=["at_risk_hours"])
     complaint = handled(received_at=days_ago(30))
     due = final_response(complaint).due_at
     now = due - timedelta(hours=2)
@@ -179,6 +182,9 @@ def test_past_deadline_is_breached_once_escalated_and_staff_told(
 def test_warned_deadline_is_breached_when_due_and_keeps_its_warning_time(
     handled: MakeComplaint,
 ) -> None:
+    policy = TenantSettings.current()
+    policy.at_risk_hours = 4
+    policy.save(update_fields=["at_risk_hours"])
     complaint = handled(received_at=days_ago(30))
     due = final_response(complaint).due_at
     warned_at = due - timedelta(hours=3)

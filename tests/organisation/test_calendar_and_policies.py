@@ -268,3 +268,35 @@ def test_bad_policy_input_is_refused(
         before.reopen_window_days,
         before.assignment_strategy,
     )
+
+
+def test_a_new_tenant_flags_nothing_on_arrival_by_default(bank: Tenant) -> None:
+    # The default margin is shorter than any first-response target an admin may set.
+    assert TenantSettings.current().at_risk_hours == 1
+
+
+def test_an_at_risk_margin_as_long_as_the_shortest_target_is_refused(
+    admin_client: Client,
+) -> None:
+    SlaPolicy.objects.create(priority="normal", first_response_hours=8, resolution_hours=80)
+    SlaPolicy.objects.create(priority="urgent", first_response_hours=4, resolution_hours=16)
+
+    refused = admin_client.post("/settings/policy/", {**POLICY, "at_risk_hours": "4"})
+    accepted = admin_client.post("/settings/policy/", {**POLICY, "at_risk_hours": "3"})
+
+    assert refused.status_code == 400
+    assert "shorter than the shortest SLA target (4 business hours)" in refused.content.decode()
+    assert accepted.status_code == 302
+    assert TenantSettings.current().at_risk_hours == 3
+
+
+def test_a_target_no_longer_than_the_at_risk_margin_is_refused(admin_client: Client) -> None:
+    admin_client.post("/settings/policy/", {**POLICY, "at_risk_hours": "6"})
+
+    response = admin_client.post(
+        "/settings/sla/urgent/", {"first_response_hours": "6", "resolution_hours": "16"}
+    )
+
+    assert response.status_code == 400
+    assert "longer than the at-risk margin (6 hours" in response.content.decode()
+    assert not SlaPolicy.objects.exists()

@@ -5,14 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
+import pytest
+
 from accounts.models import Role, User
 from complaints.models import Complaint, RootCause, Status, Team
+from configuration.models import TenantSettings
 from deadlines.models import Clock, Deadline
 from reports import metrics
+from tenancy.models import Tenant
 from tests.reports.conftest import london, scope, update
 
 NOW = london(2026, 6, 30, 12)
 JUNE = scope(date(2026, 6, 1), date(2026, 6, 30), NOW)
+
+
+@pytest.fixture(autouse=True)
+def margin_of_a_day(bank: Tenant) -> None:
+    """These figures are worked out for a tenant that flags deadlines a day ahead."""
+    policy = TenantSettings.current()
+    policy.at_risk_hours = 24
+    policy.save(update_fields=["at_risk_hours"])
 
 
 def test_workload_counts_open_assigned_at_risk_and_breached_per_team_and_agent(

@@ -1,0 +1,135 @@
+"""A Redis cache that degrades instead of failing while Redis is unreachable.
+
+Everything the product keeps in the cache can be recomputed: the tenant of a host name (read
+again from the database), presence (nobody shown as viewing), dashboard figures (computed
+again) and rate-limit histories (limits lapse while Redis is down). So a cache error is
+logged and counted, and the operation answers as if the key were absent, never raising.
+
+After an error the cache is left alone for ``OPTIONS["retry_after"]`` seconds (default 5),
+so a request does not pay a connection timeout on every cache call during an outage.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from prometheus_client import Counter
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CACHE_REQUESTS = Counter(
+    "complaints_cache_requests",
+    "Cache reads by result (hit, miss, or error when Redis was unreachable and the read "
+    "fell back to the source of truth).",
+    ["result"],
+)
+CACHE_ERRORS = Counter(
+    "complaints_cache_errors",
+    "Cache operations that failed or were skipped because Redis was unreachable.",
+    ["operation"],
+)
+
+DEFAULT_RETRY_AFTER_SECONDS = 5.0
+DEFAULT_SOCKET_TIMEOUT_SECONDS = 0.5
+
+
+class ResilientRedisCache(RedisCache):
+    """Django's Redis cache whose operations never raise for an unreachable Redis."""
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        options = dict(params.get("OPTIONS") or {})
+        self.retry_after = float(options.pop("retry_after", DEFAULT_RETRY_AFTER_SECONDS))
+        options.setdefault("socket_connect_timeout", DEFAULT_SOCKET_TIMEOUT_SECONDS)
+        options.setdefault("socket_timeout", DEFAULT_SOCKET_TIMEOUT_SECONDS)
+        super().__init__(server, {**params, "OPTIONS": options})
+        self._unavailable_until = 0.0
+
+    def ping(self) -> None:
+        """Ask Redis itself, for readiness probes; raises ``RedisError`` when unreachable."""
+        # The client is an attribute of Django's backend that its type stubs leave out.
+        self._cache.get_client(write=True).ping()  # type: ignore[attr-defined]
+
+    def _is_unavailable(self) -> bool:
+        return time.monotonic() < self._unavailable_until
+
+    def _guarded(self, operation: str, fallback: T, call: Callable[[], T]) -> T:
+        if self._is_unavailable():
+            CACHE_ERRORS.labels(operation).inc()
+            return fallback
+        try:
+            return call()
+        except RedisError as error:
+            CACHE_ERRORS.labels(operation).inc()
+            self._unavailable_until = time.monotonic() + self.retry_after
+            logger.warning(
+                "cache unavailable (%s during %s); using the database for %.0f s",
+                type(error).__name__,
+                operation,
+                self.retry_after,
+            )
+            return fallback
+
+    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
+        missing = object()
+        value = self._guarded("get", missing, partial(super().get, key, missing, version))
+        if value is missing:
+            CACHE_REQUESTS.labels("error" if self._is_unavailable() else "miss").inc()
+            return default
+        CACHE_REQUESTS.labels("hit").inc()
+        return value
+
+    def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
+        keys = list(keys)
+        found = self._guarded("get_many", None, partial(super().get_many, keys, version))
+        if found is None:
+            CACHE_REQUESTS.labels("error").inc(len(keys))
+            return {}
+        CACHE_REQUESTS.labels("hit").inc(len(found))
+        CACHE_REQUESTS.labels("miss").inc(len(keys) - len(found))
+        return found
+
+    def add(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> bool:
+        # Answering "added" lets lock-style callers (rate limits) go on instead of waiting.
+        return self._guarded("add", True, partial(super().add, key, value, timeout, version))
+
+    def set(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> None:
+        self._guarded("set", None, partial(super().set, key, value, timeout, version))
+
+    def set_many(
+        self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[Any]:
+        return self._guarded(
+            "set_many", list(data), partial(super().set_many, data, timeout, version)
+        )
+
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return self._guarded("touch", False, partial(super().touch, key, timeout, version))
+
+    def delete(self, key: Any, version: int | None = None) -> bool:
+        return self._guarded("delete", False, partial(super().delete, key, version))
+
+    def delete_many(self, keys: Any, version: int | None = None) -> None:
+        keys = list(keys)
+        self._guarded("delete_many", None, partial(super().delete_many, keys, version))
+
+    def has_key(self, key: Any, version: int | None = None) -> bool:
+        return self._guarded("has_key", False, partial(super().has_key, key, version))
+
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        return self._guarded("incr", delta, partial(super().incr, key, delta, version))
+
+    def clear(self) -> None:
+        self._guarded("clear", None, partial(super().clear))
