@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.credentials import revoke_all_credentials
 from accounts.models import TENANT_STAFF_ROLES, Invitation, Role, User
 from audit.models import AuditEvent
 from audit.services import record_event
@@ -110,6 +111,7 @@ def change_role(user: User, role: Role | str, *, actor: User | None) -> User:
     with transaction.atomic():
         user.role = role
         user.save(update_fields=["role"])
+        revoke_all_credentials(user)
         record_event(
             AuditEvent.Action.ROLE_CHANGED,
             actor=actor,
@@ -152,6 +154,7 @@ def set_staff_active(user: User, active: bool, *, actor: User | None) -> User:
     with transaction.atomic():
         user.is_active = active
         user.save(update_fields=["is_active"])
+        revoke_all_credentials(user)
         record_event(
             AuditEvent.Action.STAFF_REACTIVATED if active else AuditEvent.Action.STAFF_DEACTIVATED,
             actor=actor,
@@ -192,6 +195,26 @@ def replace_recovery_codes(user: User) -> list[str]:
     return codes
 
 
+def reset_second_factor(user: User, *, actor: User) -> User:
+    """Remove a staff member's authenticator and recovery codes (a lost phone) and sign them
+    out everywhere; they enrol a new authenticator at their next sign-in."""
+    if not user.is_staff_member:
+        raise AccountError("Only staff accounts have a second factor to reset.")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        revoke_all_credentials(user)
+        record_event(AuditEvent.Action.SECOND_FACTOR_RESET, actor=actor, target=user.email)
+    return user
+
+
+def sign_out_everywhere(user: User, *, actor: User) -> User:
+    """End every session and API token of ``user`` (their own choice, or an admin's)."""
+    with transaction.atomic():
+        revoke_all_credentials(user, actor=actor, audit=True)
+    return user
+
+
 def close_account(
     user: User,
     *,
@@ -220,5 +243,6 @@ def close_account(
         user.set_unusable_password()
         user.save(update_fields=["email", "full_name", "is_active", "password"])
         EmailAddress.objects.filter(user=user).delete()
+        revoke_all_credentials(user)
         record_event(AuditEvent.Action.ACCOUNT_CLOSED, actor=user, target=f"user:{user.pk}", **kept)
     return user

@@ -9,6 +9,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from accounts.credentials import record_session
 from audit.models import AuditEvent
 from audit.services import record_event
 
@@ -16,6 +17,8 @@ from audit.services import record_event
 @receiver(user_logged_in)
 def audit_sign_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     record_event(AuditEvent.Action.SIGNED_IN, actor=user, request=request)
+    if request is not None:
+        record_session(request, user)
 
 
 @receiver(user_logged_out)

@@ -8,14 +8,15 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
+from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice
 
+from accounts.credentials import CredentialRefused
 from accounts.decorators import AuthenticatedRequest
 from accounts.forms import AcceptInvitationForm, OneTimeCodeForm
+from accounts.second_factor import verify_second_factor
 from accounts.services import (
     AccountError,
     accept_invitation,
@@ -25,12 +26,12 @@ from accounts.services import (
 )
 from audit.models import AuditEvent
 from audit.services import record_event
+from tenancy.models import is_on_current_host
 
 
 def _next_url(request: AuthenticatedRequest) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or "/"
-    if url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
-        return candidate
+    return candidate if is_on_current_host(candidate) else "/"
     return "/"
 
 
@@ -80,10 +81,10 @@ def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
         return redirect(_next_url(request))
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(user, form.cleaned_data["code"])
-        if device is None:
-            record_event(AuditEvent.Action.SECOND_FACTOR_FAILED, actor=user, request=request)
-            form.add_error("code", "That code is not valid. Try the current code from your app.")
+        try:
+            device = verify_second_factor(user, form.cleaned_data["code"])
+        except CredentialRefused as refusal:
+            form.add_error("code", str(refusal))
         else:
             otp_login(request, device)
             used_recovery = isinstance(device, StaticDevice)

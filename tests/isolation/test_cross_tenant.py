@@ -77,6 +77,8 @@ NOT_TENANT_OBJECTS = {
     "two_factor_verify": "the caller's own authenticator",
     "accept_invitation": "a token, not a session; cross-tenant: tests/accounts/test_invitations.py",
     "branding_logo": "the tenant's public branding, shown to every visitor by design",
+    "api_credentials": "the caller's own sessions and tokens; tests/accounts/test_credentials.py",
+    "api_credential_revoke": "the caller's own; cross-tenant: tests/accounts/test_credentials.py",
     "api_token": "takes a password, not a credential; tests/api/test_token.py",
     "api_schema": "public description of the API",
     "api_docs": "public description of the API",
