@@ -6,16 +6,23 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from accounts.credentials import CredentialRefused
+from accounts.credentials import (
+    CredentialRefused,
+    active_refresh_tokens,
+    active_sessions,
+    revoke_refresh_token,
+    revoke_session,
+)
 from accounts.decorators import AuthenticatedRequest
 from accounts.forms import AcceptInvitationForm, OneTimeCodeForm
+from accounts.models import IssuedRefreshToken, SignedInSession
 from accounts.second_factor import verify_second_factor
 from accounts.services import (
     AccountError,
@@ -23,6 +30,7 @@ from accounts.services import (
     confirm_totp_device,
     find_invitation,
     pending_totp_device,
+    sign_out_everywhere,
 )
 from audit.models import AuditEvent
 from audit.services import record_event
@@ -126,4 +134,38 @@ def accept_invitation_view(request: AuthenticatedRequest, token: str) -> HttpRes
             return redirect("two_factor_setup")
     return render(
         request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sessions_and_devices(request: AuthenticatedRequest) -> HttpResponse:
+    """The signed-in browser sessions and API refresh tokens of the caller, each revocable,
+    and "sign out everywhere" (which also ends this session)."""
+    user = request.user
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "everywhere":
+                sign_out_everywhere(user, actor=user)
+                return redirect("account_login")
+            if action == "session":
+                revoke_session(user, int(request.POST.get("id", "")), actor=user)
+            elif action == "refresh":
+                revoke_refresh_token(user, int(request.POST.get("id", "")), actor=user)
+            else:
+                return HttpResponseBadRequest("Unknown action.")
+        except (ValueError, SignedInSession.DoesNotExist, IssuedRefreshToken.DoesNotExist):
+            messages.error(request, "That session or token no longer exists.")
+        else:
+            messages.success(request, "Revoked.")
+        return redirect("account_sessions")
+    return render(
+        request,
+        "accounts/sessions.html",
+        {
+            "sessions": active_sessions(user),
+            "refresh_tokens": active_refresh_tokens(user),
+            "current_key": request.session.session_key,
+        },
     )

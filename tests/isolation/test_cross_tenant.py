@@ -74,6 +74,7 @@ NOT_TENANT_OBJECTS = {
     "account_reset_password_from_key": "a signed key; tests/accounts/test_password_reset.py",
     "account_reset_password_done": "static page",
     "two_factor_setup": "the caller's own authenticator",
+    "account_sessions": "the caller's own sessions and tokens; tests/api/test_sessions_and_devices.py",
     "two_factor_verify": "the caller's own authenticator",
     "accept_invitation": "a token, not a session; cross-tenant: tests/accounts/test_invitations.py",
     "branding_logo": "the tenant's public branding, shown to every visitor by design",
@@ -329,6 +330,12 @@ SESSION_CASES: list[Case] = [
         lambda v: f"/settings/staff/{v.agent.pk}/active/",
         "admin",
         lambda v: {"active": "0"},
+    ),
+    _post(
+        "settings_staff_security",
+        lambda v: f"/settings/staff/{v.agent.pk}/security/sign-out/",
+        "admin",
+        lambda v: {},
     ),
     _post(
         "settings_invitation_action",
