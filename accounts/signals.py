@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from allauth.account.signals import password_reset, user_signed_up
+from allauth.account.signals import password_changed, password_reset, password_set, user_signed_up
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -59,3 +59,12 @@ def prove_address_on_reset(sender: Any, request: HttpRequest, user: Any, **kwarg
     elif not address.verified:
         address.verified = True
         address.save(update_fields=["verified"])
+
+
+@receiver(password_changed)
+@receiver(password_set)
+def keep_the_changing_session(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """The session that changed the password stays signed in under a new key and version;
+    every other session of the account has ended."""
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        record_session(request, user)

@@ -158,3 +158,22 @@ def test_staff_cannot_revoke_a_colleagues_sessions(
 
     assert response.status_code == 403
     assert manager_browser.get("/console/").status_code == 200
+
+
+def test_changing_the_password_keeps_this_browser_and_ends_the_others(
+    bank: Tenant, consumer: User
+) -> None:
+    laptop = Client(HTTP_HOST=bank.host, HTTP_USER_AGENT="Laptop browser")
+    laptop.post("/accounts/login/", {"login": consumer.email, "password": PASSWORD})
+    phone = sign_in(tenant_client(bank), consumer)
+    new = "a-brand-new-passphrase-42"
+
+    laptop.post(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": new, "password2": new},
+    )
+
+    assert signed_in(laptop)
+    assert not signed_in(phone)
+    page = laptop.get(PAGE).content.decode()
+    assert "(this browser)" in page
