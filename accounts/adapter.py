@@ -1,17 +1,19 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, NamedTuple
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.core import context as allauth_context
-from django.contrib.sites.shortcuts import get_current_site
-from django.http import HttpRequest
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 
+from accounts.credentials import CredentialRefused, check_credential
 from accounts.models import Role
 from outbox.services import current_brand, enqueue_email
 from tenancy import current
+from tenancy.models import canonical_url, is_on_current_host
 
 
 def account_mail_key(template_prefix: str, email: str, context: dict[str, Any]) -> str:
@@ -64,16 +66,23 @@ class AccountAdapter(DefaultAccountAdapter):
         Nothing is sent from the request: the message commits with the change that caused
         it and a worker delivers it, in the organisation's branding.
         """
-        request = allauth_context.request
+        tenant = current.tenant()
+        # allauth builds its links (confirmation, reset, sign-up) from the request's Host:
+        # every absolute URL it hands over is re-rooted at the tenant's canonical base URL.
+        links = {
+            name: canonical_url(value)
+            for name, value in context.items()
+            if isinstance(value, str) and value.startswith(("http://", "https://"))
+        }
         rendered = self.render_mail(
             template_prefix,
             email,
             {
-                "request": request,
-                "email": email,
-                "current_site": get_current_site(request),
-                "organisation": current_brand().name,
                 **context,
+                **links,
+                "email": email,
+                "current_site": CanonicalSite(name=current_brand().name, domain=tenant.host),
+                "organisation": current_brand().name,
             },
         )
         enqueue_email(
@@ -86,8 +95,32 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         return "/"
 
-    def build_absolute_uri(self, request: HttpRequest | None, location: str) -> str:
-        # Links in e-mails always point at the tenant that issued them.
-        if request is not None:
-            return request.build_absolute_uri(location)
-        return f"{current.tenant().base_url}{location}"
+    def is_safe_url(self, url: str) -> bool:
+        """``next=`` redirects stay on the current tenant's own host."""
+        return is_on_current_host(url)
+
+    def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
+        """Refuse the sign-in when the account may not hold a session now.
+
+        Staff are checked in full (tenant, active, sign-in lock); consumers' addresses are
+        proven by allauth's mandatory verification step that follows.
+        """
+        response = super().pre_login(request, user, **kwargs)
+        if response is not None:
+            return response
+        try:
+            check_credential(user, issuing=user.is_staff_member)
+        except CredentialRefused as refusal:
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            messages.error(request, str(refusal))
+            return redirect("account_login")
+        return None
+
+
+class CanonicalSite(NamedTuple):
+    """What allauth's mail templates call the current site, from the tenant, not the Host."""
+
+    name: str
+    domain: str

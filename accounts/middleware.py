@@ -4,13 +4,15 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 from django_otp import user_has_device
 
-from accounts.predicates import second_factor_required
+from accounts.credentials import CredentialRefused, check_credential, needs_second_factor
 
 # Paths a staff member may reach between the password step and the second factor.
 SECOND_FACTOR_EXEMPT_PREFIXES = ("/account/two-factor/", "/accounts/logout/", "/static/", "/api/")
@@ -23,10 +25,13 @@ def full_page_redirect(request: HttpRequest, url: str) -> HttpResponse:
     return redirect(url)
 
 
-class StaffTwoFactorMiddleware:
-    """Staff who have not passed their second factor reach nothing but the 2FA pages.
+class SessionCredentialMiddleware:
+    """A browser session works only while its account may hold a credential now.
 
-    Agents and specialists whose tenant waives the second factor are let through, unless they
+    ``check_credential`` decides; a refused session is signed out. (Django's own check of
+    ``User.get_session_auth_hash`` already ends sessions issued under an older password or
+    credential version.) Staff who have not passed their second factor reach nothing but the
+    2FA pages; agents and specialists whose tenant waives it are let through, unless they
     enrolled an authenticator anyway: then they use it like everyone else.
     """
 
@@ -35,16 +40,21 @@ class StaffTwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
+        if not user.is_authenticated or request.path.startswith("/static/"):
+            return self.get_response(request)
+        try:
+            check_credential(user)  # type: ignore[arg-type]
+        except CredentialRefused as refusal:
+            logout(request)
+            messages.error(request, str(refusal))
+            return full_page_redirect(request, resolve_url(settings.LOGIN_URL))
         if (
-            user.is_authenticated
-            and user.is_staff_member  # type: ignore[union-attr]
+            user.is_staff_member  # type: ignore[union-attr]
             and not user.is_verified()  # type: ignore[union-attr, attr-defined]
             and not request.path.startswith(SECOND_FACTOR_EXEMPT_PREFIXES)
+            and needs_second_factor(user)  # type: ignore[arg-type]
         ):
-            has_device = user_has_device(user)
-            if not has_device and not second_factor_required(user):
-                return self.get_response(request)
-            name = "two_factor_verify" if has_device else "two_factor_setup"
+            name = "two_factor_verify" if user_has_device(user) else "two_factor_setup"
             target = f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}"
             return full_page_redirect(request, target)
         return self.get_response(request)

@@ -9,6 +9,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class Role(models.TextChoices):
@@ -74,6 +75,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=True, help_text="Available agents receive automatically assigned complaints."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # Every credential (session, access and refresh token) carries the value it was issued
+    # under; the events that must end them (password change or reset, deactivation, role
+    # change, second-factor reset, closure, "sign out everywhere") bump it.
+    credential_version = models.PositiveIntegerField(default=1, db_index=True)
+    # Wrong second-factor codes in a row, and until when staff sign-in is locked after too many.
+    second_factor_failures = models.PositiveIntegerField(default=0)
+    second_factor_locked_until = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -103,6 +111,31 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return self.full_name or self.email
+
+    def set_password(self, raw_password: str | None) -> None:
+        """Set the password and end every credential issued under the previous one."""
+        super().set_password(raw_password)
+        if self.pk is not None:
+            self.credential_version += 1
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A save of the password alone must carry the version its change bumped.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "password" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "credential_version"}
+        super().save(*args, **kwargs)
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """The session's proof of the account state: the password and the credential version.
+
+        Django signs a session out when this changes (``django.contrib.auth.get_user``).
+        """
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.credential_version}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class InvitationQuerySet(models.QuerySet["Invitation"]):
@@ -151,3 +184,60 @@ class Invitation(models.Model):
             and self.revoked_at is None
             and self.expires_at > timezone.now()
         )
+
+
+class CredentialQuerySet(models.QuerySet[Any]):
+    def active(self) -> CredentialQuerySet:
+        """Credentials not revoked and not yet expired (UTC)."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class IssuedRefreshToken(models.Model):
+    """One API refresh token issued by this tenant; rotated on use, revocable.
+
+    Tokens of one ``family`` descend from one sign-in: presenting a token that was already
+    rotated away means it was copied, so the whole family is revoked.
+    """
+
+    jti = models.CharField(max_length=64, unique=True)
+    family = models.UUIDField(db_index=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_tokens")
+    credential_version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[CredentialQuerySet] = CredentialQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="refresh_user_idx")]
+
+    def __str__(self) -> str:
+        return f"Refresh token {self.jti[:8]}… of user {self.user_id}"
+
+
+class SignedInSession(models.Model):
+    """Where and when a browser session of this tenant was signed in, to list and revoke it."""
+
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    credential_version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[CredentialQuerySet] = CredentialQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="session_user_idx")]
+
+    def __str__(self) -> str:
+        return f"Session of user {self.user_id} from {self.created_at:%Y-%m-%d %H:%M}"

@@ -50,7 +50,7 @@ def is_system(user: Any) -> bool:
 
 # Predicates speak of role, team and relationship only. Whether a staff member has passed the
 # second factor is decided once, at the edges: the web middleware
-# (``accounts.middleware.StaffTwoFactorMiddleware``) and the API authentication
+# (``accounts.middleware.SessionCredentialMiddleware``) and the API authentication
 # (``accounts.authentication.TenantJWTAuthentication``). So a Celery task, a management command
 # and a test call the same services with a plain user.
 is_console_staff = is_agent | is_specialist | is_manager | is_tenant_admin

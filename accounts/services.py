@@ -9,14 +9,17 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import int_to_base36
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.credentials import has_verified_address, revoke_all_credentials
 from accounts.models import TENANT_STAFF_ROLES, Invitation, Role, User
 from audit.models import AuditEvent
 from audit.services import record_event
 from outbox.services import enqueue_email
 from tenancy import current
+from tenancy.models import canonical_url
 
 RECOVERY_CODE_COUNT = 10
 
@@ -110,6 +113,7 @@ def change_role(user: User, role: Role | str, *, actor: User | None) -> User:
     with transaction.atomic():
         user.role = role
         user.save(update_fields=["role"])
+        revoke_all_credentials(user)
         record_event(
             AuditEvent.Action.ROLE_CHANGED,
             actor=actor,
@@ -152,6 +156,7 @@ def set_staff_active(user: User, active: bool, *, actor: User | None) -> User:
     with transaction.atomic():
         user.is_active = active
         user.save(update_fields=["is_active"])
+        revoke_all_credentials(user)
         record_event(
             AuditEvent.Action.STAFF_REACTIVATED if active else AuditEvent.Action.STAFF_DEACTIVATED,
             actor=actor,
@@ -192,6 +197,75 @@ def replace_recovery_codes(user: User) -> list[str]:
     return codes
 
 
+def reset_second_factor(user: User, *, actor: User) -> User:
+    """Remove a staff member's authenticator and recovery codes (a lost phone) and sign them
+    out everywhere; they enrol a new authenticator at their next sign-in."""
+    if not user.is_staff_member:
+        raise AccountError("Only staff accounts have a second factor to reset.")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        revoke_all_credentials(user)
+        record_event(AuditEvent.Action.SECOND_FACTOR_RESET, actor=actor, target=user.email)
+    return user
+
+
+def sign_out_everywhere(user: User, *, actor: User) -> User:
+    """End every session and API token of ``user`` (their own choice, or an admin's)."""
+    with transaction.atomic():
+        revoke_all_credentials(user, actor=actor, audit=True)
+    return user
+
+
+def claim_link(user: User) -> str:
+    """A link, for mail to the account's own address, that opens the account by setting a
+    password: a password-reset link on the tenant's canonical URL. Following it proves the
+    address (``accounts.signals.prove_address_on_reset``)."""
+    from accounts.tokens import TenantPasswordResetTokenGenerator
+
+    token = TenantPasswordResetTokenGenerator().make_token(user)
+    path = reverse(
+        "account_reset_password_from_key",
+        urlconf=settings.ROOT_URLCONF,
+        kwargs={"uidb36": int_to_base36(user.pk), "key": token},
+    )
+    return canonical_url(path)
+
+
+def take_back_unproven_account(user: User, *, actor: Any) -> bool:
+    """Before staff attach anything to a consumer account, make sure only the address's owner
+    can ever open it.
+
+    An account whose address was never proven (a self-registration left unconfirmed: anyone
+    can sign up with anyone's address) loses the password its unknown creator chose and every
+    credential, and a link to claim it is mailed to the address. An account without a
+    password (made by an earlier intake) is already claimable only that way. Returns whether
+    the account's address is unproven (so its owner must claim it through the link).
+    """
+    if has_verified_address(user):
+        return False
+    if not user.has_usable_password():
+        return True
+    tenant = current.tenant()
+    with transaction.atomic():
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        revoke_all_credentials(user)
+        record_event(AuditEvent.Action.INTAKE_ACCOUNT_RECLAIMED, actor=actor, target=user.email)
+        enqueue_email(
+            key=f"claim:{user.pk}:{user.credential_version}",
+            recipient=user.email,
+            subject=f"Follow your complaint to {tenant.name} online",
+            body=(
+                f"{tenant.name} has logged a complaint for you. To follow it online, set a "
+                f"password for your account with this link: {claim_link(user)}\n\n"
+                "An account was started with this address but never confirmed; the password "
+                "chosen then no longer works.\n"
+            ),
+        )
+    return True
+
+
 def close_account(
     user: User,
     *,
@@ -220,5 +294,6 @@ def close_account(
         user.set_unusable_password()
         user.save(update_fields=["email", "full_name", "is_active", "password"])
         EmailAddress.objects.filter(user=user).delete()
+        revoke_all_credentials(user)
         record_event(AuditEvent.Action.ACCOUNT_CLOSED, actor=user, target=f"user:{user.pk}", **kept)
     return user

@@ -6,31 +6,40 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
+from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice
 
+from accounts.credentials import (
+    CredentialRefused,
+    active_refresh_tokens,
+    active_sessions,
+    revoke_refresh_token,
+    revoke_session,
+)
 from accounts.decorators import AuthenticatedRequest
 from accounts.forms import AcceptInvitationForm, OneTimeCodeForm
+from accounts.models import IssuedRefreshToken, SignedInSession
+from accounts.second_factor import verify_second_factor
 from accounts.services import (
     AccountError,
     accept_invitation,
     confirm_totp_device,
     find_invitation,
     pending_totp_device,
+    sign_out_everywhere,
 )
 from audit.models import AuditEvent
 from audit.services import record_event
+from tenancy.models import is_on_current_host
 
 
 def _next_url(request: AuthenticatedRequest) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or "/"
-    if url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
-        return candidate
+    return candidate if is_on_current_host(candidate) else "/"
     return "/"
 
 
@@ -80,10 +89,10 @@ def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
         return redirect(_next_url(request))
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(user, form.cleaned_data["code"])
-        if device is None:
-            record_event(AuditEvent.Action.SECOND_FACTOR_FAILED, actor=user, request=request)
-            form.add_error("code", "That code is not valid. Try the current code from your app.")
+        try:
+            device = verify_second_factor(user, form.cleaned_data["code"])
+        except CredentialRefused as refusal:
+            form.add_error("code", str(refusal))
         else:
             otp_login(request, device)
             used_recovery = isinstance(device, StaticDevice)
@@ -125,4 +134,38 @@ def accept_invitation_view(request: AuthenticatedRequest, token: str) -> HttpRes
             return redirect("two_factor_setup")
     return render(
         request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sessions_and_devices(request: AuthenticatedRequest) -> HttpResponse:
+    """The signed-in browser sessions and API refresh tokens of the caller, each revocable,
+    and "sign out everywhere" (which also ends this session)."""
+    user = request.user
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "everywhere":
+                sign_out_everywhere(user, actor=user)
+                return redirect("account_login")
+            if action == "session":
+                revoke_session(user, int(request.POST.get("id", "")), actor=user)
+            elif action == "refresh":
+                revoke_refresh_token(user, int(request.POST.get("id", "")), actor=user)
+            else:
+                return HttpResponseBadRequest("Unknown action.")
+        except (ValueError, SignedInSession.DoesNotExist, IssuedRefreshToken.DoesNotExist):
+            messages.error(request, "That session or token no longer exists.")
+        else:
+            messages.success(request, "Revoked.")
+        return redirect("account_sessions")
+    return render(
+        request,
+        "accounts/sessions.html",
+        {
+            "sessions": active_sessions(user),
+            "refresh_tokens": active_refresh_tokens(user),
+            "current_key": request.session.session_key,
+        },
     )

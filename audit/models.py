@@ -44,6 +44,13 @@ class AuditEvent(models.Model):
         SECURITY_POLICY_CHANGED = "security_policy_changed", "Two-factor policy changed"
         LETTER_TEMPLATE_SAVED = "letter_template_saved", "Letter wording saved"
         LETTER_TEMPLATE_RESET = "letter_template_reset", "Letter wording reset"
+        SECOND_FACTOR_LOCKED = "2fa_locked", "Sign-in locked after wrong codes"
+        SECOND_FACTOR_UNLOCKED = "2fa_unlocked", "Sign-in unlocked"
+        SECOND_FACTOR_RESET = "2fa_reset", "Second factor removed"
+        CREDENTIALS_REVOKED = "credentials_revoked", "Signed out everywhere"
+        CREDENTIAL_REVOKED = "credential_revoked", "Session or token revoked"
+        REFRESH_TOKEN_REUSED = "refresh_token_reused", "Used refresh token presented again"
+        INTAKE_ACCOUNT_RECLAIMED = "intake_account_reclaimed", "Unconfirmed sign-up replaced"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=32, choices=Action.choices)

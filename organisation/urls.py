@@ -39,6 +39,11 @@ urlpatterns = [
     path("staff/<int:pk>/", views.staff_member, name="settings_staff_member"),
     path("staff/<int:pk>/active/", views.staff_set_active, name="settings_staff_active"),
     path(
+        "staff/<int:pk>/security/<slug:action>/",
+        views.staff_security,
+        name="settings_staff_security",
+    ),
+    path(
         "invitations/<int:pk>/<slug:action>/",
         views.invitation_action,
         name="settings_invitation_action",

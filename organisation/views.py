@@ -25,8 +25,10 @@ from django.views.decorators.vary import vary_on_headers
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services as account_services
+from accounts.credentials import active_refresh_tokens, active_sessions, sign_in_locked_until
 from accounts.decorators import AuthenticatedRequest, permission_required
 from accounts.models import TENANT_STAFF_ROLES, Invitation, User
+from accounts.second_factor import unlock_sign_in
 from accounts.services import AccountError
 from audit.models import AuditEvent
 from complaints.attachments import SNIFF_BYTES, image_type
@@ -525,7 +527,14 @@ def staff_member(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "organisation/staff_member.html",
-        {"member": member, "form": form, "is_self": member.pk == request.user.pk},
+        {
+            "member": member,
+            "form": form,
+            "is_self": member.pk == request.user.pk,
+            "locked_until": sign_in_locked_until(member),
+            "sessions": active_sessions(member),
+            "refresh_tokens": active_refresh_tokens(member),
+        },
         status=status,
     )
 
@@ -542,6 +551,31 @@ def staff_set_active(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     else:
         state = "can sign in again" if active else "can no longer sign in"
         messages.success(request, f"{member.display_name} {state}.")
+    return redirect("settings_staff_member", pk=member.pk)
+
+
+@require_POST
+@manage_settings
+def staff_security(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
+    """An administrator ends a staff member's sessions and tokens, removes their second factor
+    (a lost phone: they enrol again at their next sign-in), or lifts a sign-in lock."""
+    member = get_object_or_404(staff_members(), pk=pk)
+    try:
+        if action == "sign-out":
+            account_services.sign_out_everywhere(member, actor=request.user)
+            messages.success(request, f"{member.display_name} was signed out everywhere.")
+        elif action == "reset-second-factor":
+            account_services.reset_second_factor(member, actor=request.user)
+            messages.success(
+                request, f"{member.display_name} will set up a new authenticator at sign-in."
+            )
+        elif action == "unlock":
+            unlock_sign_in(member, actor=request.user)
+            messages.success(request, f"{member.display_name} can sign in again.")
+        else:
+            raise Http404
+    except AccountError as error:
+        messages.error(request, str(error))
     return redirect("settings_staff_member", pk=member.pk)
 
 

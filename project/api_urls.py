@@ -4,9 +4,13 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
-from rest_framework_simplejwt.views import TokenRefreshView
 
-from accounts.api import TenantTokenRefreshSerializer, TokenObtainView
+from accounts.api import (
+    CredentialListView,
+    CredentialRevokeView,
+    TokenObtainView,
+    TokenRefreshView,
+)
 from complaints.api import ComplaintViewSet
 
 router = SimpleRouter()
@@ -15,10 +19,12 @@ router.register("complaints", ComplaintViewSet, basename="complaint")
 urlpatterns = [
     # Every URL is named, so the isolation suite can list them all.
     path("auth/token/", TokenObtainView.as_view(), name="api_token"),
+    path("auth/token/refresh/", TokenRefreshView.as_view(), name="api_token_refresh"),
+    path("auth/credentials/", CredentialListView.as_view(), name="api_credentials"),
     path(
-        "auth/token/refresh/",
-        TokenRefreshView.as_view(serializer_class=TenantTokenRefreshSerializer),
-        name="api_token_refresh",
+        "auth/credentials/<slug:kind>/<int:pk>/",
+        CredentialRevokeView.as_view(),
+        name="api_credential_revoke",
     ),
     path(
         "schema/",

@@ -136,7 +136,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.HtmxLoginRedirectMiddleware",
-    "accounts.middleware.StaffTwoFactorMiddleware",
+    "accounts.middleware.SessionCredentialMiddleware",
     "project.middleware.ApiNotFoundMiddleware",
 ]
 
@@ -248,6 +248,8 @@ ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "accounts.tokens.TenantPasswordResetTokenGenerator"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Links in e-mails use the tenant's canonical URL (accounts.adapter), in the public scheme.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = PUBLIC_SCHEME
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/300s/key",

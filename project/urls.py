@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("account/two-factor/setup/", account_views.two_factor_setup, name="two_factor_setup"),
     path("account/two-factor/", account_views.two_factor_verify, name="two_factor_verify"),
+    path("account/sessions/", account_views.sessions_and_devices, name="account_sessions"),
     path("account/", include("complaints.portal_urls")),
     path(
         "invitations/<str:token>/", account_views.accept_invitation_view, name="accept_invitation"

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
 from django.db.models.expressions import RawSQL
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_tenants.models import DomainMixin, TenantMixin
+
+from tenancy import current
 
 
 class Industry(models.TextChoices):
@@ -78,6 +82,9 @@ class Tenant(TenantMixin):
 
     @property
     def host(self) -> str:
+        """The tenant's canonical host name (the platform's is the bare base domain)."""
+        if self.is_public:
+            return settings.BASE_DOMAIN
         return f"{self.slug}.{settings.BASE_DOMAIN}"
 
     @property
@@ -93,3 +100,28 @@ def host_url(host: str) -> str:
     """The absolute URL of a host, with the configured public scheme and port."""
     port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
     return f"{settings.PUBLIC_SCHEME}://{host}{port}"
+
+
+def canonical_url(location: str) -> str:
+    """``location`` (a path, or an absolute URL built from whatever Host a request named)
+    re-rooted at the current tenant's canonical base URL.
+
+    Every link the product sends is built here or from ``Tenant.base_url``, never from the
+    request's Host, so a spoofed Host or port cannot put a token into a link to elsewhere.
+    """
+    parts = urlsplit(location)
+    path = parts.path or "/"
+    query = f"?{parts.query}" if parts.query else ""
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    return f"{current.tenant().base_url}{path}{query}{fragment}"
+
+
+def is_on_current_host(url: str) -> bool:
+    """Whether redirecting to ``url`` stays on the current tenant: a local path, or an
+    absolute URL on the tenant's canonical host and port (``next=`` parameters)."""
+    canonical = urlsplit(current.tenant().base_url)
+    return url_has_allowed_host_and_scheme(
+        url,
+        allowed_hosts={canonical.netloc},
+        require_https=canonical.scheme == "https",
+    )

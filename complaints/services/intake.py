@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Role, User
+from accounts.services import take_back_unproven_account
 from complaints.models import (
     ACTIVE_STATUSES,
     Category,
@@ -138,12 +139,15 @@ def submit_complaint(
     return complaint
 
 
-def consumer_for_intake(email: str, full_name: str = "") -> User:
+def consumer_for_intake(email: str, full_name: str = "", *, actor: Actor) -> User:
     """The consumer account for a complaint received by phone, letter or e-mail.
 
     A person without an account gets one without a password; they can set one with a
-    password reset to follow the complaint online. Raises ``ComplaintError`` when the address
-    belongs to a staff account.
+    password reset to follow the complaint online. An existing account whose address was
+    never proven is never adopted as it is: it is taken back from whoever created it
+    (``accounts.services.take_back_unproven_account``), so nothing staff log becomes
+    readable by anyone who has not proven they own the address. Raises ``ComplaintError``
+    when the address belongs to a staff account.
     """
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
@@ -153,6 +157,8 @@ def consumer_for_intake(email: str, full_name: str = "") -> User:
         )
     elif user.role != Role.CONSUMER:
         raise ComplaintError(f"{email} belongs to a staff account, not a consumer.")
+    else:
+        take_back_unproven_account(user, actor=actor)
     return user
 
 
@@ -163,5 +169,5 @@ def log_complaint_on_behalf(
     if not may(actor, "complaints.log_on_behalf"):
         raise ComplaintError("You may not log complaints on a consumer's behalf.")
     with transaction.atomic():
-        consumer = consumer_for_intake(consumer_email, consumer_name)
+        consumer = consumer_for_intake(consumer_email, consumer_name, actor=actor)
         return submit_complaint(consumer=consumer, actor=actor, **details)

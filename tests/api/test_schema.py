@@ -21,6 +21,8 @@ DOCS_URL = "/api/v1/docs/"
 API_PATHS = {
     "/api/v1/auth/token/",
     "/api/v1/auth/token/refresh/",
+    "/api/v1/auth/credentials/",
+    "/api/v1/auth/credentials/{kind}/{id}/",
     "/api/v1/complaints/",
     "/api/v1/complaints/{reference}/",
 }

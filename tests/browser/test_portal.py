@@ -106,3 +106,18 @@ def wait_for_confirmation_link(server: E2EServer, email: str) -> str:
             return found.group()
         time.sleep(0.2)
     raise AssertionError(f"no confirmation e-mail to {email} in the server output")
+
+
+def test_consumer_sees_where_they_are_signed_in_and_signs_out_everywhere(
+    e2e_server: E2EServer, page: Any, pages: Pages
+) -> None:
+    sign_in(page, e2e_server, "bank", "priya@bank.example", pages)
+    page.get_by_role("link", name="Sessions and devices").click()
+    expect(page.get_by_role("heading", name="Sessions and devices")).to_be_visible()
+    expect(page.get_by_text("(this browser)")).to_be_visible()
+    pages.check(page, "sessions-and-devices")
+
+    page.get_by_role("button", name="Sign out everywhere").click()
+
+    page.goto(e2e_server.url("bank", "/complaints/"))
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
