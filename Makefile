@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: install run serve test lint format totp worker lock clean-data two-node
+.PHONY: install run serve test lint format totp worker lock clean-data two-node faults
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,3 +66,9 @@ clean-data:
 ## through it alternating nodes. Needs nginx and openssl (Debian packages).
 two-node: install
 	$(BIN)/python deploy/two_node_walk.py
+
+## Faults while four API clients log 1,000 complaints: web node and worker killed, Redis
+## stopped for 10 s, database connections terminated. Needs DATABASE_URL and redis-server;
+## not part of make test. Prints lost / duplicated / undelivered / bad answers (all must be 0).
+faults: install
+	$(BIN)/python deploy/fault_test.py
