@@ -16,7 +16,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.request import Request
@@ -27,7 +27,9 @@ from complaints.models import IdempotencyKey
 HEADER = "Idempotency-Key"
 # Printable ASCII, as the IETF draft on the header suggests; a UUID is typical.
 VALID_KEY = re.compile(r"[\x21-\x7e]{1,255}")
-ABANDONED_AFTER = timedelta(minutes=2)
+# Longer than any request may run (the web server restarts a worker after WEB_TIMEOUT, 30 s):
+# a claim still unanswered after this belongs to a request that died.
+ABANDONED_AFTER = timedelta(seconds=40)
 KEPT_FOR = timedelta(hours=24)
 
 Handler = Callable[..., Response]
@@ -62,19 +64,32 @@ def idempotent(handler: Handler) -> Handler:
         if answer is not None:
             return answer
         try:
-            response = handler(view, request, *args, **kwargs)
+            # The answer is stored in the same transaction as the change it reports, so a
+            # request that dies before its commit leaves neither, and one that dies after
+            # leaves both: a retry never makes the change twice.
+            with transaction.atomic():
+                response = handler(view, request, *args, **kwargs)
+                if response.status_code < 500:
+                    record.status_code = response.status_code
+                    record.response_body = response.data
+                    record.save(update_fields=["status_code", "response_body"])
         except BaseException:
-            record.delete()
+            _release(record)
             raise
         if response.status_code >= 500:
-            record.delete()
-        else:
-            record.status_code = response.status_code
-            record.response_body = response.data
-            record.save(update_fields=["status_code", "response_body"])
+            _release(record)
         return response
 
     return wrapped
+
+
+def _release(record: IdempotencyKey) -> None:
+    """Give the key back after a failure; if the database is gone too, the claim is
+    abandoned and taken over after ``ABANDONED_AFTER``."""
+    try:
+        record.delete()
+    except DatabaseError:
+        pass
 
 
 def _claim(user: Any, key: str, fingerprint: str) -> tuple[IdempotencyKey, Response | None]:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 
 from django.core.cache import caches
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from project.cache import ResilientRedisCache
@@ -121,6 +121,17 @@ class ApiNotFoundMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not request.path.startswith("/api/"):
             return None
+        if isinstance(exception, OperationalError | InterfaceError):
+            # The database went away under the request: nothing it did was committed after
+            # that point, and the client should simply retry (idempotently).
+            logger.warning(
+                "database unavailable during an API request: %s", type(exception).__name__
+            )
+            response = JsonResponse(
+                {"detail": "The service is briefly unavailable; retry in a moment."}, status=503
+            )
+            response["Retry-After"] = "1"
+            return response
         logger.error("unhandled error in an API request", exc_info=exception)
         return JsonResponse(
             {
