@@ -9,6 +9,7 @@ request died (no answer after ``ABANDONED_AFTER``) may be taken over; keys last 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections.abc import Callable
@@ -86,10 +87,8 @@ def idempotent(handler: Handler) -> Handler:
 def _release(record: IdempotencyKey) -> None:
     """Give the key back after a failure; if the database is gone too, the claim is
     abandoned and taken over after ``ABANDONED_AFTER``."""
-    try:
+    with contextlib.suppress(DatabaseError):
         record.delete()
-    except DatabaseError:
-        pass
 
 
 def _claim(user: Any, key: str, fingerprint: str) -> tuple[IdempotencyKey, Response | None]:
