@@ -18,6 +18,7 @@ from accounts.models import Role, SystemActor
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS
 from complaints.predicates import sees_internal
 from deadlines.models import at_risk_condition, breached_condition
+from deadlines.regulation.base import Letter
 
 SUBJECT_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 20_000
@@ -257,6 +258,8 @@ class Complaint(models.Model):
     sla_paused_since = models.DateTimeField(null=True, blank=True)
     sla_paused_for = models.DurationField(default=timedelta)
     holding_response_sent_at = models.DateTimeField(null=True, blank=True)
+    # A response saying the complaint is still in progress (CFPB: starts the 60-day clock).
+    in_progress_at = models.DateTimeField(null=True, blank=True)
     adr_letter_sent_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
     redress_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
@@ -560,12 +563,8 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class LetterKind(models.TextChoices):
-    ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
-    SUMMARY_RESOLUTION = "summary_resolution", "Summary resolution communication"
-    HOLDING_RESPONSE = "holding_response", "Holding response"
-    FINAL_RESPONSE = "final_response", "Final response"
-    ADR_LETTER = "adr_letter", "ADR / ombudsman referral letter"
+# The required communications are the regulators' vocabulary (deadlines.regulation).
+LetterKind = Letter
 
 
 class LetterTemplate(models.Model):

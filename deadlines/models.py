@@ -73,7 +73,7 @@ def breached_condition(now: datetime, field: str = "due_at") -> Q:
 
 class DeadlineQuerySet(models.QuerySet["Deadline"]):
     def open(self) -> DeadlineQuerySet:
-        return self.filter(met_at__isnull=True, enforced=True)
+        return self.filter(met_at__isnull=True, enforced=True, stopped_at__isnull=True)
 
     def at_risk(self, now: datetime, margin: timedelta) -> DeadlineQuerySet:
         """Open deadlines due after ``now`` and at most ``margin`` later (see at_risk_condition)."""
@@ -99,6 +99,10 @@ class Deadline(models.Model):
     enforced = models.BooleanField(default=True)
     at_risk_notified_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
+    # A clock that stopped with the complaint (withdrawn, merged, closed) before it was met:
+    # not applicable any more, and never counted as missed.
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stopped_reason = models.CharField(max_length=200, blank=True)
 
     objects: ClassVar[DeadlineQuerySet] = DeadlineQuerySet.as_manager()  # type: ignore[assignment]
 

@@ -39,9 +39,9 @@ from django.utils.safestring import SafeString
 
 from complaints.models import ACTIVE_STATUSES, Complaint, Outcome, Status
 from configuration.models import TenantSettings
-from deadlines.calendar import BusinessCalendar
 from deadlines.models import Clock, Deadline, at_risk_condition, breached_condition
-from deadlines.profiles import EIGHT_WEEKS
+from deadlines.regulation import regulator_for
+from deadlines.regulation.base import Regulator, RegulatoryDays
 from reports.charts import bar_chart
 
 LIST_LENGTH = 20
@@ -54,18 +54,9 @@ BACKLOG_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("29-56 days", 29, 57),
     ("Over 56 days", 57, None),
 )
-SUMMARY_RESOLUTION_BUSINESS_DAYS = 3
-# More than 8 weeks: a complaint received this many days before the period began cannot
-# have been closed within 3 business days or 8 weeks of receipt during the period.
-RETURN_LOOKBACK_DAYS = EIGHT_WEEKS + 7
-# The clock that says whether a complaint was closed in time, for the generic return.
-MAIN_CLOCKS = {
-    "us_cfpb": Clock.FINAL_RESPONSE,
-    "uk_ofcom": Clock.ADR_LETTER,
-    "us_dot_airline": Clock.FINAL_RESPONSE,
-    "eu_air": Clock.FINAL_RESPONSE,
-    "generic": Clock.RESOLUTION,
-}
+# More than the longest clock of the FCA return (8 weeks): a complaint received this many
+# days before the period began cannot have been closed within it during the period.
+RETURN_LOOKBACK_DAYS = 63
 RESOLVED_OUTCOMES = (Outcome.UPHELD, Outcome.PARTLY_UPHELD, Outcome.NOT_UPHELD)
 UPHELD_OUTCOMES = (Outcome.UPHELD, Outcome.PARTLY_UPHELD)
 PRODUCT = Coalesce("category__parent__name", "category__name", Value("Uncategorised"))
@@ -465,35 +456,36 @@ class DeadlineOfDay(Func):
         )
 
 
-def _fca_deadlines(period: Period, calendar: BusinessCalendar) -> dict[str, DeadlineOfDay]:
-    """The 3-business-day and 8-week deadlines of each complaint, by its local receipt day.
+def _fca_deadlines(
+    period: Period, regulator: Regulator, days: RegulatoryDays
+) -> dict[str, DeadlineOfDay]:
+    """The summary-resolution and final-response deadlines of each complaint, by its local
+    receipt day, from the regulator's own clocks (DISP 1.5 and DISP 1.6).
 
-    Both depend only on the day of receipt, so they are worked out in the tenant calendar
-    once per day and handed to the query as arrays. Complaints received before the lookback
-    get none: they cannot have been closed within 8 weeks of receipt during the period.
+    Both depend only on the day of receipt, so they are worked out once per day and handed
+    to the query as arrays. Complaints received before the lookback get none: they cannot
+    have been closed within 8 weeks of receipt during the period.
     """
-    days = [
+    summary = regulator.rule_for(Clock.SUMMARY_RESOLUTION)
+    final = regulator.rule_for(Clock.FINAL_RESPONSE)
+    assert summary is not None and final is not None, "the FCA return needs both clocks"
+    receipt_days = [
         period.first - timedelta(days=offset)
         for offset in range(-(period.last - period.first).days, RETURN_LOOKBACK_DAYS + 1)
     ]
-    starts = [calendar.at(day, time()) for day in days]
+    starts = [datetime.combine(day, time(), tzinfo=period.time_zone) for day in receipt_days]
     day = TruncDate("received_at", tzinfo=period.time_zone)
     return {
         "summary_deadline": DeadlineOfDay(
-            days,
-            [
-                calendar.close_of_nth_business_day_after(start, SUMMARY_RESOLUTION_BUSINESS_DAYS)
-                for start in starts
-            ],
-            day,
+            receipt_days, [summary.due_after(days, start, summary.length) for start in starts], day
         ),
         "final_deadline": DeadlineOfDay(
-            days, [calendar.end_of_calendar_days_after(start, EIGHT_WEEKS) for start in starts], day
+            receipt_days, [final.due_after(days, start, final.length) for start in starts], day
         ),
     }
 
 
-def closed_by_product(period: Period, calendar: BusinessCalendar) -> Table:
+def closed_by_product(period: Period, regulator: Regulator, days: RegulatoryDays) -> Table:
     rows: list[tuple[str, int, int, int, int, int, int, float | None]] = [
         (
             row["product"],
@@ -506,7 +498,7 @@ def closed_by_product(period: Period, calendar: BusinessCalendar) -> Table:
             share(row["upheld"], row["resolved"]),
         )
         for row in _closed_in(period)
-        .alias(closed_moment=CLOSED_MOMENT, **_fca_deadlines(period, calendar))
+        .alias(closed_moment=CLOSED_MOMENT, **_fca_deadlines(period, regulator, days))
         .annotate(product=PRODUCT)
         .values("product")
         .annotate(
@@ -575,10 +567,10 @@ def _summary(rows: Sequence[tuple[str, Any]]) -> Table:
     return Table(key="summary", title="Summary", headers=["Figure", "Value"], rows=rows)
 
 
-def fca_return(period: Period, calendar: BusinessCalendar) -> list[Table]:
+def fca_return(period: Period, regulator: Regulator, days: RegulatoryDays) -> list[Table]:
     """The FCA complaints return: received by product and cause, closed by product, redress."""
     received = received_by_product(period)
-    closed = closed_by_product(period, calendar)
+    closed = closed_by_product(period, regulator, days)
     _, three_days, eight_weeks, later, total_closed, resolved, upheld, _ = closed.rows[-1]
     summary = _summary(
         [
@@ -594,9 +586,9 @@ def fca_return(period: Period, calendar: BusinessCalendar) -> list[Table]:
     return [summary, received, closed, redress_paid(period)]
 
 
-def generic_return(period: Period, profile: str) -> list[Table]:
-    """Received, closed within the profile's main deadline, upheld share, redress, open."""
-    clock = MAIN_CLOCKS.get(profile, Clock.RESOLUTION)
+def generic_return(period: Period, regulator: Regulator) -> list[Table]:
+    """Received, closed within the regulator's main deadline, upheld share, redress, open."""
+    clock = regulator.main_clock
     closed = (
         _closed_in(period)
         .alias(main=FilteredRelation("deadlines", condition=Q(deadlines__clock=clock)))
@@ -622,8 +614,10 @@ def generic_return(period: Period, profile: str) -> list[Table]:
 
 
 def regulatory_return(
-    period: Period, profile: str, calendar: Callable[[], BusinessCalendar]
+    period: Period, profile: str, days: Callable[[Regulator], RegulatoryDays]
 ) -> list[Table]:
-    if profile == "uk_fca":
-        return fca_return(period, calendar())
-    return generic_return(period, profile)
+    """The return of ``profile``'s regulator; ``days`` gives its business days."""
+    regulator = regulator_for(profile)
+    if regulator.fca_return:
+        return fca_return(period, regulator, days(regulator))
+    return generic_return(period, regulator)

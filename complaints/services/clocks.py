@@ -15,20 +15,41 @@ from django.utils import timezone
 from complaints.models import Complaint
 from deadlines.calendar import BusinessCalendar
 from deadlines.models import Clock, Deadline, SlaPolicy
-from deadlines.profiles import ClockFacts
-from deadlines.services import SLA_CLOCKS, DueDate, SlaFacts, due_dates, tenant_calendar
-from tenancy import current
+from deadlines.regulation.base import ClockFacts, Letter, Regulator
+from deadlines.services import (
+    SLA_CLOCKS,
+    DueDate,
+    SlaFacts,
+    due_dates,
+    regulatory_days,
+    tenant_calendar,
+    tenant_regulator,
+)
+
+
+def complaint_regulator(complaint: Complaint) -> Regulator:
+    """The regulator's rules for ``complaint``: the payment-services variant for a category
+    marked as payment services or e-money."""
+    return tenant_regulator(
+        payment_services=bool(complaint.category and complaint.category.payment_services)
+    )
+
+
+def clock_facts(complaint: Complaint) -> ClockFacts:
+    return ClockFacts(
+        received_at=complaint.received_at,
+        holding_reply_at=complaint.holding_response_sent_at,
+        in_progress_at=complaint.in_progress_at,
+    )
 
 
 def wanted_due_dates(complaint: Complaint, calendar: BusinessCalendar) -> dict[Clock, DueDate]:
     """Every clock that applies to ``complaint`` now, from its facts."""
+    regulator = complaint_regulator(complaint)
     return due_dates(
-        profile=current.tenant().regulatory_profile,
-        facts=ClockFacts(
-            received_at=complaint.received_at,
-            payment_services=bool(complaint.category and complaint.category.payment_services),
-            extended=complaint.holding_response_sent_at is not None,
-        ),
+        regulator=regulator,
+        facts=clock_facts(complaint),
+        days=regulatory_days(regulator),
         calendar=calendar,
         sla=SlaPolicy.objects.filter(priority=complaint.priority).first(),
         sla_facts=SlaFacts(
@@ -57,7 +78,8 @@ def refresh_deadlines(complaint: Complaint, calendar: BusinessCalendar | None = 
         elif deadline.met_at is None and deadline.due_at != due.due_at:
             deadline.due_at = due.due_at
             # A moved deadline is watched afresh, unless it was breached and is still past:
-            # the scan must not report (and escalate) that breach a second time.
+            # the scan must not report (and escalate) that breach a second time. (A holding
+            # reply only moves a clock it reached in time, so it never clears a breach.)
             if deadline.breached_at is None or due.due_at > timezone.now():
                 deadline.at_risk_notified_at = None
                 deadline.breached_at = None
@@ -92,6 +114,11 @@ def mark_met(complaint: Complaint, clocks: Iterable[Clock], at: datetime | None 
         met_at=at or timezone.now()
     )
     update_next_due(complaint)
+
+
+def meet_clocks(complaint: Complaint, letter: Letter, at: datetime | None = None) -> None:
+    """Record the clocks the regulator says a communication of kind ``letter`` meets."""
+    mark_met(complaint, complaint_regulator(complaint).clocks_met_by(letter), at)
 
 
 def pause_sla(complaint: Complaint) -> None:

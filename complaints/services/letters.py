@@ -10,10 +10,11 @@ from django.utils import timezone
 from accounts.models import SYSTEM
 from complaints.letters import LetterError, compose
 from complaints.models import Complaint, Event, LetterKind
-from complaints.services.clocks import mark_met
+from complaints.services.clocks import complaint_regulator, meet_clocks, refresh_deadlines
 from complaints.services.gate import Actor, Change, ComplaintError, changing, person
 from complaints.services.notices import portal_link
 from deadlines.models import Clock
+from deadlines.services import regulatory_days
 from outbox.services import enqueue_email
 from tenancy import current
 
@@ -65,8 +66,11 @@ def send_holding_response(
 ) -> Event:
     """Tell the consumer why the final response is late and when it will come.
 
-    ``expected`` is a local date of the tenant, after today. On an FCA payment-services
-    complaint this extends the deadline to 35 business days.
+    ``expected`` is a local date of the tenant, after today. What the reply does is the
+    regulator's: an FCA holding response meets the 8-week duty (DISP 1.6.2R); on a
+    payment-services complaint, sent within the 15 business days, it extends the limit to 35
+    business days (DISP 1.6.2AR), and ``expected`` may not be later than that limit. Raises
+    ComplaintError for a missing reason, a date in the past or beyond the limit.
     """
     reason = reason.strip().rstrip(".")
     if not reason:
@@ -81,6 +85,12 @@ def send_holding_response(
     ) as change:
         if not complaint.is_active:
             raise ComplaintError("The complaint is no longer open.")
+        latest = latest_promised_date(complaint)
+        if latest is not None and expected > latest:
+            raise ComplaintError(
+                f"The final response may not be promised for {expected:%-d %B %Y}: the "
+                f"longest the rules allow is {latest:%-d %B %Y}."
+            )
         return _letter_change(
             change,
             LetterKind.HOLDING_RESPONSE,
@@ -89,10 +99,19 @@ def send_holding_response(
         )
 
 
+def latest_promised_date(complaint: Complaint) -> date | None:
+    """The last local date a holding reply may promise the final response for: the end of
+    the extended limit when the regulator has one (35 business days), else None."""
+    regulator = complaint_regulator(complaint)
+    rule = regulator.rule_for(Clock.FINAL_RESPONSE)
+    if rule is None or rule.extension is None:
+        return None
+    days = regulatory_days(regulator)
+    return days.local_date(rule.due_after(days, complaint.received_at, rule.extension.length))
+
+
 def _letter_change(change: Change, kind: LetterKind, **extra: str) -> Event:
     """A change whose event is the letter itself (holding response, ADR letter)."""
-    from complaints.services.clocks import refresh_deadlines
-
     complaint = change.complaint
     event = send_letter(change, kind, primary=True, details=extra)
     now = timezone.now()
@@ -101,7 +120,7 @@ def _letter_change(change: Change, kind: LetterKind, **extra: str) -> Event:
         refresh_deadlines(complaint)
     elif kind == LetterKind.ADR_LETTER:
         change.set(adr_letter_sent_at=now)
-        mark_met(complaint, [Clock.ADR_LETTER], now)
+    meet_clocks(complaint, kind, now)
     return event
 
 
@@ -121,7 +140,8 @@ def send_adr_letter(complaint: Complaint, *, actor: Actor = SYSTEM) -> Event:
 def send_adr_letter_if_required(change: Change) -> None:
     """At deadlock a telecoms consumer is told of their right to ADR (Ofcom), once."""
     complaint = change.complaint
-    if current.tenant().regulatory_profile == "uk_ofcom" and complaint.adr_letter_sent_at is None:
+    regulator = complaint_regulator(complaint)
+    if LetterKind.ADR_LETTER in regulator.automatic and complaint.adr_letter_sent_at is None:
         send_letter(change, LetterKind.ADR_LETTER, system=change.by_consumer)
         change.set(adr_letter_sent_at=timezone.now())
-        mark_met(complaint, [Clock.ADR_LETTER], complaint.adr_letter_sent_at)
+        meet_clocks(complaint, LetterKind.ADR_LETTER, complaint.adr_letter_sent_at)

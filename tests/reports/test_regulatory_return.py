@@ -14,6 +14,7 @@ from accounts.models import Role
 from complaints.models import Category, Complaint, Outcome, Status
 from complaints.services import submit_complaint
 from deadlines.models import Clock, Deadline
+from deadlines.regulation import regulator_for
 from reports import metrics
 from tenancy.models import Tenant
 from tests.conftest import create_user
@@ -168,7 +169,8 @@ def test_generic_return_counts_closures_with_the_profiles_main_deadline_met(
     complaint(london(2026, 6, 29), status=Status.OPEN)
 
     summary, redress = metrics.generic_return(
-        metrics.Period(date(2026, 1, 1), date(2026, 6, 30), LONDON), telco.regulatory_profile
+        metrics.Period(date(2026, 1, 1), date(2026, 6, 30), LONDON),
+        regulator_for(telco.regulatory_profile),
     )
 
     assert summary.rows == [
