@@ -291,7 +291,7 @@ def _workspace(
         "events": timeline(complaint, user),
         "forms": action_forms,
         "allowed_statuses": services.allowed_statuses(complaint, user),
-        "deadlines": list(complaint.deadlines.all()),
+        "deadlines": services.clocks_on_page(complaint),
         "now": timezone.now(),
     }
     if template == CONSOLE_PAGE:

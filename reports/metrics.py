@@ -33,7 +33,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, Least, TruncDate
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
@@ -311,11 +311,23 @@ def response_times(scope: Scope) -> Table:
     )
 
 
+# A deadline settles when it is met in time (at ``met_at``) or, if not, when it falls due
+# (at ``due_at``: missed, or met late afterwards).
+SETTLED_AT = Least("due_at", Coalesce("met_at", "due_at"))
+# Stopped with its complaint (withdrawn, merged, closed) before it fell due, never met.
+STOPPED_BEFORE_DUE = Q(met_at__isnull=True, stopped_at__isnull=False, stopped_at__lte=F("due_at"))
+
+
 def sla_compliance(scope: Scope) -> Table:
+    """Per clock, the binding deadlines that settled in the period: met in time (counted at
+    the moment met, even when due after the period) or missed (counted at their due time,
+    if that has passed). Stopped clocks that never fell due are not counted at all."""
     period = scope.period
     by_clock = (
-        Deadline.objects.filter(period.within("due_at"), enforced=True)
-        .filter(Q(met_at__isnull=False) | Q(due_at__lt=scope.now))
+        Deadline.objects.filter(enforced=True)
+        .exclude(STOPPED_BEFORE_DUE)
+        .alias(settled_at=SETTLED_AT)
+        .filter(period.within("settled_at"), settled_at__lte=scope.now)
         .values("clock")
         .annotate(due=Count("pk"), in_time=Count("pk", filter=Q(met_at__lte=F("due_at"))))
         .order_by("clock")
@@ -341,7 +353,11 @@ def sla_compliance(scope: Scope) -> Table:
             [(row[0], row[4] or 0.0) for row in rows],
             unit="%",
         ),
-        note="Deadlines that fell due in the period (or were met early), by clock.",
+        note="Each binding deadline counts once, in the period in which it settled: when it "
+        "was met, if met by its due time (even if due after the period); otherwise at its "
+        "due time, as missed or late. Clocks that stopped with their complaint (withdrawn, "
+        "merged, closed) before falling due are not applicable and not counted; nor is the "
+        "FCA's 3-business-day summary resolution, which is an opportunity, not a duty.",
     )
 
 
@@ -593,7 +609,16 @@ def generic_return(period: Period, regulator: Regulator) -> list[Table]:
         _closed_in(period)
         .alias(main=FilteredRelation("deadlines", condition=Q(deadlines__clock=clock)))
         .aggregate(
-            in_time=Count("pk", filter=Q(main__met_at__lte=F("main__due_at"))), **_outcome_counts()
+            in_time=Count("pk", filter=Q(main__met_at__lte=F("main__due_at"))),
+            stopped=Count(
+                "pk",
+                filter=Q(
+                    main__met_at__isnull=True,
+                    main__stopped_at__isnull=False,
+                    main__stopped_at__lte=F("main__due_at"),
+                ),
+            ),
+            **_outcome_counts(),
         )
     )
     deadline = Clock(clock).label
@@ -604,7 +629,11 @@ def generic_return(period: Period, regulator: Regulator) -> list[Table]:
             (f"Closed with the {deadline} deadline met", closed["in_time"]),
             (
                 f"Closed without the {deadline} deadline met",
-                closed["closed"] - closed["in_time"],
+                closed["closed"] - closed["in_time"] - closed["stopped"],
+            ),
+            (
+                f"Closed before the {deadline} deadline applied (withdrawn, merged)",
+                closed["stopped"],
             ),
             ("Upheld share (%)", share(closed["upheld"], closed["resolved"])),
             ("Still open at the end of the period", open_at_end(period)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from complaints.services.canned import delete_canned_response, save_canned_response
 from complaints.services.clocks import (
+    clocks_on_page,
     deadline_for,
     mark_met,
     pause_sla,
@@ -65,6 +66,7 @@ __all__ = [
     "change_priority",
     "change_status",
     "changing",
+    "clocks_on_page",
     "consumer_for_intake",
     "deadline_for",
     "delete_canned_response",

@@ -8,11 +8,12 @@ writes the ``Deadline`` rows and the complaint's ``next_due_at``, ``sla_paused_s
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
 
-from complaints.models import Complaint
+from complaints.models import Complaint, Status
 from deadlines.calendar import BusinessCalendar
 from deadlines.models import Clock, Deadline, SlaPolicy
 from deadlines.regulation.base import ClockFacts, Letter, Regulator
@@ -146,14 +147,63 @@ def resume_sla(complaint: Complaint, calendar: BusinessCalendar | None = None) -
     refresh_deadlines(complaint, calendar)
 
 
+def stop_clocks(complaint: Complaint) -> None:
+    """The complaint stopped (withdrawn, merged, closed): its unmet clocks no longer apply.
+
+    Each is marked stopped now with the reason in plain words; it is shown as not
+    applicable and never counted as missed (unless it had already fallen due)."""
+    if complaint.status == Status.WITHDRAWN:
+        reason = "the consumer withdrew the complaint"
+    elif complaint.merged_into is not None:
+        reason = f"closed as a duplicate of {complaint.merged_into.reference}"
+    else:
+        reason = "the complaint was closed"
+    complaint.deadlines.filter(met_at__isnull=True, stopped_at__isnull=True).update(
+        stopped_at=timezone.now(), stopped_reason=reason
+    )
+    update_next_due(complaint)
+
+
 def restart_resolution_clock(complaint: Complaint) -> None:
-    """Work starts again: the resolution clock runs anew from the reopening."""
+    """Work starts again: the resolution clock runs anew from the reopening, and clocks
+    stopped by a closing run again."""
     complaint.deadlines.filter(clock=Clock.RESOLUTION).update(
         met_at=None, at_risk_notified_at=None, breached_at=None
     )
+    complaint.deadlines.exclude(stopped_at=None).update(stopped_at=None, stopped_reason="")
     refresh_deadlines(complaint)
 
 
 def deadline_for(complaint: Complaint, clock: Clock) -> Deadline | None:
     """The complaint's stored deadline for ``clock``, if it has that clock."""
     return next((d for d in complaint.deadlines.all() if d.clock == clock), None)
+
+
+@dataclass(frozen=True)
+class ClockOnPage:
+    """A stored deadline with the reading of the rule behind it, for the complaint page."""
+
+    deadline: Deadline
+    rule: str
+
+
+def clocks_on_page(complaint: Complaint) -> list[ClockOnPage]:
+    """The complaint's deadlines, each with its rule in plain words: the regulator's
+    ("DISP 1.6.2R: ...") or, for the tenant's own targets, the SLA of its priority."""
+    regulator = complaint_regulator(complaint)
+    shown = []
+    for deadline in complaint.deadlines.all():
+        rule = regulator.rule_for(deadline.clock) if deadline.regulatory else None
+        if rule is not None:
+            words = rule.rule
+            if rule.extension is not None and rule.extended(
+                regulatory_days(regulator), clock_facts(complaint)
+            ):
+                words = rule.extension.condition
+        else:
+            words = (
+                f"Own target for {complaint.get_priority_display().lower()} priority, in "
+                "business hours of the working week; paused while awaiting the consumer"
+            )
+        shown.append(ClockOnPage(deadline, words))
+    return shown

@@ -52,7 +52,7 @@ BUDGETS: dict[str, int] = {
     "priority": 10,
     "status": 8,
     "resolve": 17,
-    "accept": 6,
+    "accept": 7,
 }
 
 

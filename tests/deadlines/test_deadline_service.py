@@ -17,6 +17,7 @@ from complaints.services import (
     change_priority,
     change_status,
     mark_met,
+    merge_complaint,
     pause_sla,
     refresh_deadlines,
     reject_resolution,
@@ -697,3 +698,38 @@ def test_regulatory_clocks_run_on_while_paused(
         clock: before[clock] for clock in (ACK, SUMMARY, FINAL)
     }
     assert after[FIRST] > before[FIRST]
+
+
+# --- clocks stop with the complaint -----------------------------------------------------------
+
+
+def test_withdrawing_stops_the_unmet_clocks_with_the_reason(
+    make_complaint: MakeComplaint, owner: User, frozen: FrozenTime
+) -> None:
+    complaint = make_complaint(received_at=london(2026, 11, 16, 9))
+    frozen.advance_to(london(2026, 11, 17, 12))
+
+    change_status(complaint, Status.WITHDRAWN, actor=owner)
+
+    rows = deadlines_of(complaint)
+    assert rows[ACK].met_at is not None and rows[ACK].stopped_at is None
+    assert (rows[FINAL].stopped_at, rows[FINAL].stopped_reason) == (
+        london(2026, 11, 17, 12),
+        "the consumer withdrew the complaint",
+    )
+    assert not Deadline.objects.open().filter(complaint=complaint).exists()
+    assert stored(complaint).next_due_at is None
+
+
+def test_merging_stops_the_duplicates_clocks_naming_the_complaint_kept(
+    make_complaint: MakeComplaint, staff: User, frozen: FrozenTime
+) -> None:
+    kept = make_complaint(received_at=london(2026, 11, 16, 9))
+    duplicate = make_complaint(received_at=london(2026, 11, 16, 9, 10))
+
+    merge_complaint(duplicate, kept, actor=staff)
+
+    assert deadlines_of(duplicate)[FINAL].stopped_reason == (
+        f"closed as a duplicate of {kept.reference}"
+    )
+    assert deadlines_of(kept)[FINAL].stopped_at is None
