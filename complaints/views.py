@@ -34,6 +34,7 @@ from complaints.forms import (
     EscalateForm,
     FindingsForm,
     HoldingResponseForm,
+    InProgressForm,
     IntakeForm,
     MergeForm,
     MessageForm,
@@ -55,6 +56,7 @@ from complaints.models import (
     Complaint,
     ComplaintQuerySet,
     Event,
+    LetterKind,
 )
 from complaints.pagination import KeysetPage, keyset_page
 from complaints.plain_words import promises
@@ -237,6 +239,12 @@ ACTIONS: dict[str, Action] = {
         ),
         "Holding response sent.",
     ),
+    "in_progress": Action(
+        InProgressForm,
+        "complaints.resolve_complaint",
+        lambda c, data, user: services.send_in_progress_response(c, data["steps"], actor=user),
+        "In-progress response sent.",
+    ),
     "merge": Action(
         MergeForm,
         "complaints.merge_complaint",
@@ -292,6 +300,9 @@ def _workspace(
         "forms": action_forms,
         "allowed_statuses": services.allowed_statuses(complaint, user),
         "deadlines": services.clocks_on_page(complaint),
+        "says_in_progress": bool(
+            services.complaint_regulator(complaint).clocks_met_by(LetterKind.IN_PROGRESS)
+        ),
         "now": timezone.now(),
     }
     if template == CONSOLE_PAGE:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from complaints.services.canned import delete_canned_response, save_canned_response
 from complaints.services.clocks import (
     clocks_on_page,
+    complaint_regulator,
     deadline_for,
     mark_met,
     pause_sla,
@@ -38,7 +39,11 @@ from complaints.services.intake import (
     pick_assignee,
     submit_complaint,
 )
-from complaints.services.letters import send_adr_letter, send_holding_response
+from complaints.services.letters import (
+    send_adr_letter,
+    send_holding_response,
+    send_in_progress_response,
+)
 from complaints.services.resolution import (
     accept_resolution,
     approve_resolution,
@@ -67,6 +72,7 @@ __all__ = [
     "change_status",
     "changing",
     "clocks_on_page",
+    "complaint_regulator",
     "consumer_for_intake",
     "deadline_for",
     "delete_canned_response",
@@ -91,6 +97,7 @@ __all__ = [
     "scan_deadlines",
     "send_adr_letter",
     "send_holding_response",
+    "send_in_progress_response",
     "submit_complaint",
     "update_next_due",
 ]

@@ -99,6 +99,31 @@ def send_holding_response(
         )
 
 
+def send_in_progress_response(complaint: Complaint, steps: str, *, actor: Actor) -> Event:
+    """Tell the consumer the complaint is still in progress and the steps taken so far.
+
+    Only under a regulator whose clocks such a response meets (CFPB: it meets the 15-day
+    response and starts the 60-day final-response clock), once per complaint. Raises
+    ComplaintError otherwise, or without the steps.
+    """
+    steps = steps.strip()
+    if not steps:
+        raise ComplaintError("Say what has been done so far.")
+    with changing(
+        complaint,
+        actor=actor,
+        permission="complaints.resolve_complaint",
+        refusal="You may not write to this consumer.",
+    ) as change:
+        if not complaint.is_active:
+            raise ComplaintError("The complaint is no longer open.")
+        if not complaint_regulator(complaint).clocks_met_by(LetterKind.IN_PROGRESS):
+            raise ComplaintError("Your regulator has no in-progress response.")
+        if complaint.in_progress_at is not None:
+            raise ComplaintError("The in-progress response was already sent.")
+        return _letter_change(change, LetterKind.IN_PROGRESS, progress_steps=steps)
+
+
 def latest_promised_date(complaint: Complaint) -> date | None:
     """The last local date a holding reply may promise the final response for: the end of
     the extended limit when the regulator has one (35 business days), else None."""
@@ -117,6 +142,9 @@ def _letter_change(change: Change, kind: LetterKind, **extra: str) -> Event:
     now = timezone.now()
     if kind == LetterKind.HOLDING_RESPONSE and complaint.holding_response_sent_at is None:
         change.set(holding_response_sent_at=now)
+        refresh_deadlines(complaint)
+    elif kind == LetterKind.IN_PROGRESS:
+        change.set(in_progress_at=now)
         refresh_deadlines(complaint)
     elif kind == LetterKind.ADR_LETTER:
         change.set(adr_letter_sent_at=now)

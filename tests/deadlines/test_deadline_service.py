@@ -25,6 +25,7 @@ from complaints.services import (
     resolve_complaint,
     resume_sla,
     send_holding_response,
+    send_in_progress_response,
     update_next_due,
 )
 from configuration.models import TenantSettings
@@ -733,3 +734,38 @@ def test_merging_stops_the_duplicates_clocks_naming_the_complaint_kept(
         f"closed as a duplicate of {kept.reference}"
     )
     assert deadlines_of(kept)[FINAL].stopped_at is None
+
+
+# --- CFPB: the 15-day response and the 60-day final response -----------------------------------
+
+
+def test_cfpb_in_progress_response_meets_15_days_and_starts_the_60_day_clock(
+    bank: Tenant, make_complaint: MakeComplaint, staff: User, frozen: FrozenTime
+) -> None:
+    change_tenant(bank, regulatory_profile="us_cfpb", country="US", time_zone="America/New_York")
+    frozen.now = new_york(2026, 10, 19, 22)
+    complaint = make_complaint(received_at=new_york(2026, 10, 19, 21))
+    assert set(deadlines_of(complaint)) == {INITIAL}
+
+    frozen.advance_to(new_york(2026, 10, 30, 11))
+    event = send_in_progress_response(
+        complaint, "We asked the branch for its records.", actor=staff
+    )
+
+    rows = deadlines_of(complaint)
+    # 19 October + 15 days = 3 November, met on 30 October; + 60 days = 18 December (EST).
+    assert rows[INITIAL].due_at == end_of_day(NEW_YORK, 2026, 11, 3)
+    assert rows[INITIAL].met_at == new_york(2026, 10, 30, 11)
+    assert rows[FINAL].due_at == end_of_day(NEW_YORK, 2026, 12, 18)
+    assert rows[FINAL].met_at is None
+    assert stored(complaint).in_progress_at == new_york(2026, 10, 30, 11)
+    assert "is in progress" in event.body and "asked the branch" in event.body
+
+
+def test_an_in_progress_response_is_refused_where_the_regulator_has_none(
+    make_complaint: MakeComplaint, staff: User
+) -> None:
+    complaint = make_complaint(received_at=london(2026, 11, 16, 9))
+    with pytest.raises(ComplaintError, match="no in-progress response"):
+        send_in_progress_response(complaint, "Looking into it.", actor=staff)
+    assert stored(complaint).in_progress_at is None
