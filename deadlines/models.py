@@ -93,6 +93,11 @@ class Deadline(models.Model):
     clock = models.CharField(max_length=24, choices=Clock.choices)
     due_at = models.DateTimeField()
     met_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail of the communication that met the clock: the clock counts as met at its
+    # delivery, and is open again if it fails for good.
+    met_by_message = models.ForeignKey(
+        "outbox.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Regulatory clocks run on; the tenant's own SLA clocks pause while awaiting the consumer.
     regulatory = models.BooleanField(default=False)
     # A clock that records an opportunity (the FCA 3-day summary resolution) rather than a duty.

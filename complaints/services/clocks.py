@@ -26,6 +26,7 @@ from deadlines.services import (
     tenant_calendar,
     tenant_regulator,
 )
+from outbox.models import Message
 
 
 def complaint_regulator(complaint: Complaint) -> Regulator:
@@ -109,17 +110,25 @@ def update_next_due(complaint: Complaint) -> None:
         Complaint.objects.filter(pk=complaint.pk).update(next_due_at=next_due)
 
 
-def mark_met(complaint: Complaint, clocks: Iterable[Clock], at: datetime | None = None) -> None:
-    """Record that the duties behind ``clocks`` were done at ``at`` (now by default)."""
+def mark_met(
+    complaint: Complaint,
+    clocks: Iterable[Clock],
+    at: datetime | None = None,
+    message: Message | None = None,
+) -> None:
+    """Record that the duties behind ``clocks`` were done at ``at`` (now by default), by
+    the e-mail ``message`` when a communication did them (see ``letter_settled``)."""
     complaint.deadlines.filter(clock__in=list(clocks), met_at__isnull=True).update(
-        met_at=at or timezone.now()
+        met_at=at or timezone.now(), met_by_message=message
     )
     update_next_due(complaint)
 
 
-def meet_clocks(complaint: Complaint, letter: Letter, at: datetime | None = None) -> None:
+def meet_clocks(
+    complaint: Complaint, letter: Letter, at: datetime, message: Message | None = None
+) -> None:
     """Record the clocks the regulator says a communication of kind ``letter`` meets."""
-    mark_met(complaint, complaint_regulator(complaint).clocks_met_by(letter), at)
+    mark_met(complaint, complaint_regulator(complaint).clocks_met_by(letter), at, message)
 
 
 def pause_sla(complaint: Complaint) -> None:

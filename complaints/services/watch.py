@@ -21,8 +21,10 @@ from deadlines.models import Clock, Deadline
 from deadlines.services import tenant_regulator
 from tenancy import current
 
-# The letters the product sends by itself, and how.
-AUTOMATIC_LETTERS: dict[str, Callable[..., Event]] = {LetterKind.ADR_LETTER: send_adr_letter}
+# The letters the product sends by itself: how, and the column that records the sending.
+AUTOMATIC_LETTERS: dict[str, tuple[Callable[..., Event], str]] = {
+    LetterKind.ADR_LETTER: (send_adr_letter, "adr_letter_sent_at")
+}
 
 
 @dataclass
@@ -66,13 +68,12 @@ def scan_deadlines(now: datetime | None = None) -> dict[str, int]:
     margin = TenantSettings.current().at_risk_margin
     zone = ZoneInfo(current.tenant().time_zone)
     counts = {"at_risk": 0, "breached": 0, "letters": send_due_letters(now, margin, zone)}
-    automatic = _automatic_clocks()
     escalated: set[int] = set()
     digest = Digest(zone)
     watched = (
         (Deadline.objects.at_risk(now, margin) | Deadline.objects.breached(now))
         .filter(complaint__status__in=ACTIVE_STATUSES)
-        .exclude(clock__in=automatic)
+        .exclude(_automatic_letter_not_sent())
         .filter(Q(at_risk_notified_at__isnull=True) | Q(breached_at__isnull=True, due_at__lte=now))
         .select_related("complaint__assignee", "complaint__team__manager")
         .order_by("due_at")
@@ -103,9 +104,18 @@ def scan_deadlines(now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
-def _automatic_clocks() -> list[str]:
+def _automatic_letter_not_sent() -> Q:
+    """Clocks an automatic letter meets, while it is not sent: the letter is sent on time
+    instead of anyone being alerted. Once sent but undelivered, they are watched as usual."""
     regulator = tenant_regulator()
-    return [clock for letter in regulator.automatic for clock in regulator.clocks_met_by(letter)]
+    unsent = Q(pk__in=[])
+    for letter in regulator.automatic:
+        sent_column = AUTOMATIC_LETTERS[letter][1]
+        unsent |= Q(
+            clock__in=regulator.clocks_met_by(letter),
+            **{f"complaint__{sent_column}__isnull": True},
+        )
+    return unsent
 
 
 def send_due_letters(now: datetime, margin: timedelta, zone: ZoneInfo) -> int:
@@ -131,7 +141,7 @@ def send_due_letters(now: datetime, margin: timedelta, zone: ZoneInfo) -> int:
         )
         for deadline in due:
             try:
-                AUTOMATIC_LETTERS[letter](deadline.complaint, actor=SYSTEM)
+                AUTOMATIC_LETTERS[letter][0](deadline.complaint, actor=SYSTEM)
             except ComplaintError:
                 continue  # sent or closed meanwhile
             sent += 1

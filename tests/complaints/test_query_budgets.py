@@ -51,7 +51,7 @@ BUDGETS: dict[str, int] = {
     "claim": 6,
     "priority": 10,
     "status": 8,
-    "resolve": 17,
+    "resolve": 18,
     "accept": 7,
 }
 
