@@ -299,9 +299,12 @@ def rate_complaint(complaint: Complaint, score: int, comment: str, *, actor: Act
 
 def auto_close_resolved(now: datetime | None = None) -> int:
     """Close resolutions the consumer has not answered within the tenant's number of days
-    (calendar days from the resolution). Returns how many closed."""
+    (calendar days from the resolution), never before the consumer's time to reject them
+    (``reopen_window_days``) has ended: the portal promises that time. Returns how many
+    closed."""
     now = now or timezone.now()
-    days = TenantSettings.current().auto_close_days
+    policy = TenantSettings.current()
+    days = max(policy.auto_close_days, policy.reopen_window_days)
     due = Complaint.objects.filter(
         status=Status.RESOLVED, resolved_at__lte=now - timedelta(days=days)
     )

@@ -1250,7 +1250,7 @@ def test_unanswered_resolutions_close_after_the_tenants_number_of_days(
     staff: User,
     root_cause: RootCause,
 ) -> None:
-    set_policy(auto_close_days=14)
+    set_policy(auto_close_days=14, reopen_window_days=10)
     stale, recent, unresolved = (make_complaint() for _ in range(3))
     for made in (stale, recent, unresolved):
         made.team = front_line
@@ -1285,6 +1285,28 @@ def test_unanswered_resolutions_close_after_the_tenants_number_of_days(
     assert [state(recent), state(unresolved)] == untouched
     # A second run finds nothing left to close.
     assert auto_close_resolved() == 0
+
+
+def test_auto_close_never_comes_before_the_consumers_time_to_reject_ends(
+    make_complaint: Callable[..., Complaint], front_line: Team, staff: User, root_cause: RootCause
+) -> None:
+    # A policy saved before the settings page refused it: 14 days to close, 30 to reject.
+    set_policy(auto_close_days=14, reopen_window_days=30)
+    complaint = make_complaint()
+    complaint.team = front_line
+    complaint.save(update_fields=["team"])
+    resolve(complaint, staff, root_cause)
+    Complaint.objects.filter(pk=complaint.pk).update(
+        resolved_at=timezone.now() - timedelta(days=29, hours=23)
+    )
+
+    assert auto_close_resolved() == 0
+
+    Complaint.objects.filter(pk=complaint.pk).update(
+        resolved_at=timezone.now() - timedelta(days=30, minutes=1)
+    )
+    assert auto_close_resolved() == 1
+    assert Complaint.objects.get(pk=complaint.pk).status == Status.CLOSED
 
 
 # --- rating ---------------------------------------------------------------------------------

@@ -414,7 +414,7 @@ def work_in_both_tenants(
         kwargs = {"consumer": casey, "actor": casey, "subject": "Fees", "description": "Too high"}
         breached = submit_complaint(received_at=days_ago(60), **kwargs)
         unanswered = put_in_status(submit_complaint(**kwargs), Status.RESOLVED)
-        Complaint.objects.filter(pk=unanswered.pk).update(resolved_at=days_ago(15))
+        Complaint.objects.filter(pk=unanswered.pk).update(resolved_at=days_ago(31))
         return breached, unanswered, adr_due
 
     return make
@@ -467,7 +467,7 @@ def test_run_periodic_skips_suspended_tenants(
 def test_periodic_tasks_skip_a_suspended_tenant(bank: Tenant, handled: MakeComplaint) -> None:
     complaint = handled(received_at=days_ago(60))
     unanswered = put_in_status(handled(), Status.RESOLVED)
-    Complaint.objects.filter(pk=unanswered.pk).update(resolved_at=days_ago(15))
+    Complaint.objects.filter(pk=unanswered.pk).update(resolved_at=days_ago(31))
     bank.status = Tenant.Status.SUSPENDED
 
     assert tasks.scan_deadlines.delay().get() == {}
