@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.utils import timezone
 
-from complaints.models import Priority, Status
-from deadlines.models import Clock, SlaPolicy
+from complaints.models import PROMISE_CLOCKS, Priority, Status
+from deadlines.models import Clock, Deadline, SlaPolicy
 from deadlines.regulation import regulator_for
 from deadlines.regulation.base import ClockFacts, Regulator
 
@@ -18,6 +20,17 @@ CONSUMER_STATUS = {
     Status.REOPENED: "Being looked at again",
     Status.WITHDRAWN: "Withdrawn",
 }
+
+
+def promised_deadline(deadlines: Iterable[Deadline]) -> Deadline | None:
+    """The deadline the consumer is promised: of ``PROMISE_CLOCKS``, the first in that
+    order that is still running (as ``ComplaintQuerySet.with_promise`` finds it)."""
+    running = {
+        deadline.clock: deadline
+        for deadline in deadlines
+        if deadline.enforced and deadline.met_at is None and deadline.stopped_at is None
+    }
+    return next((running[clock] for clock in PROMISE_CLOCKS if clock in running), None)
 
 
 def consumer_status(status: str) -> str:

@@ -59,7 +59,7 @@ from complaints.models import (
     LetterKind,
 )
 from complaints.pagination import KeysetPage, keyset_page
-from complaints.plain_words import promises
+from complaints.plain_words import promised_deadline, promises
 from complaints.portal_forms import GuidedComplaintForm
 from complaints.presence import others_present, record_presence
 from complaints.services import ComplaintError
@@ -319,6 +319,7 @@ def _workspace(
         context["present"] = others_present(complaint, user)
     else:
         context["reopen_until"] = services.reopen_window_ends(complaint)
+        context["promised"] = promised_deadline(row.deadline for row in context["deadlines"])
     if request.htmx:  # type: ignore[attr-defined]
         template = f"{template}#workspace"
     return render(request, template, context)
@@ -400,7 +401,7 @@ def attachment_download(
 @permission_required("complaints.submit_complaint")
 def my_complaints(request: AuthenticatedRequest) -> HttpResponse:
     page = keyset_page(
-        Complaint.objects.filter(consumer=request.user).for_list(),
+        Complaint.objects.filter(consumer=request.user).for_list().with_promise(),
         field="received_at",
         after=request.GET.get("after"),
         size=PAGE_SIZE,
