@@ -279,6 +279,15 @@ class HoldingResponseForm(ComplaintActionForm):
     )
 
 
+class InProgressForm(ComplaintActionForm):
+    steps = forms.CharField(
+        label="Steps taken so far",
+        max_length=2000,
+        help_text="The consumer is told the complaint is in progress and what has been done.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class MergeForm(ComplaintActionForm):
     target = forms.CharField(label="Merge into reference", max_length=20)
 

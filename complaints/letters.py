@@ -3,91 +3,24 @@ content each regulator insists on, checked before anything is sent."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from complaints.models import LetterKind, LetterTemplate
 from complaints.placeholders import LETTER_PLACEHOLDERS, PlaceholderError
+from deadlines.regulation import regulator_for
+from deadlines.regulation.uk_fca import FOS_WEBSITE
+from deadlines.regulation.uk_ofcom import DEFAULT_ADR_SCHEME
 
 if TYPE_CHECKING:
     from complaints.models import Complaint
     from tenancy.models import Tenant
 
-FOS_WEBSITE = "www.financial-ombudsman.org.uk"
-DEFAULT_ADR_SCHEME = "Ombudsman Services: Communications (www.ombudsman-services.org)"
-
 
 class LetterError(Exception):
     """A letter that cannot be sent as written; the message names what is missing."""
 
-
-@dataclass(frozen=True)
-class Requirement:
-    description: str
-    pattern: str
-
-    def is_met_by(self, text: str) -> bool:
-        return re.search(self.pattern, text, flags=re.IGNORECASE) is not None
-
-
-FOS_NAMED = Requirement("the Financial Ombudsman Service", r"Financial Ombudsman Service")
-FOS_LINKED = Requirement(f"the ombudsman's website ({FOS_WEBSITE})", re.escape(FOS_WEBSITE))
-SIX_MONTHS = Requirement(
-    "the six-month limit for referring to the ombudsman", r"six months|6 months"
-)
-REFERENCE = Requirement("the complaint reference", r"C-\d{4}-\d{6}")
-
-# What each regulator requires a communication to say (REGULATORY.md).
-REQUIRED: dict[tuple[str, LetterKind], tuple[Requirement, ...]] = {
-    ("uk_fca", LetterKind.ACKNOWLEDGEMENT): (
-        REFERENCE,
-        Requirement("the deadline that applies ({final_response_due})", r"\d{1,2} \w+ \d{4}"),
-    ),
-    ("uk_fca", LetterKind.SUMMARY_RESOLUTION): (
-        REFERENCE,
-        Requirement("that the complaint is treated as resolved", r"resolved"),
-        FOS_NAMED,
-        FOS_LINKED,
-    ),
-    ("uk_fca", LetterKind.HOLDING_RESPONSE): (
-        REFERENCE,
-        Requirement("why a final response is not possible yet ({holding_reason})", r"because"),
-        Requirement("when a final response is expected ({expected_date})", r"\d{1,2} \w+ \d{4}"),
-        FOS_NAMED,
-        FOS_LINKED,
-    ),
-    ("uk_fca", LetterKind.FINAL_RESPONSE): (
-        REFERENCE,
-        Requirement("the outcome ({outcome})", r"upheld"),
-        FOS_NAMED,
-        FOS_LINKED,
-        SIX_MONTHS,
-    ),
-    ("uk_ofcom", LetterKind.ADR_LETTER): (
-        REFERENCE,
-        Requirement(
-            "the right to alternative dispute resolution (ADR)",
-            r"\bADR\b|alternative dispute resolution",
-        ),
-        Requirement("that ADR is free for the consumer", r"free of charge|free"),
-    ),
-    ("us_cfpb", LetterKind.FINAL_RESPONSE): (
-        REFERENCE,
-        Requirement("the steps taken and the outcome ({outcome})", r"upheld"),
-    ),
-    ("us_dot_airline", LetterKind.ACKNOWLEDGEMENT): (REFERENCE,),
-    ("us_dot_airline", LetterKind.FINAL_RESPONSE): (
-        REFERENCE,
-        Requirement("a substantive response with the outcome ({outcome})", r"upheld"),
-    ),
-    ("eu_air", LetterKind.FINAL_RESPONSE): (
-        REFERENCE,
-        Requirement("the national enforcement body", r"national enforcement body"),
-    ),
-}
 
 SIGN_OFF = "\n\nYours sincerely,\nThe complaints team, {organisation}"
 
@@ -119,6 +52,12 @@ DEFAULT_LETTERS: dict[LetterKind, tuple[str, str]] = {
         "about “{subject}”.\n\nOutcome: {outcome}.\nRedress: {redress}.\n\n{resolution_summary}"
         + SIGN_OFF,
     ),
+    LetterKind.IN_PROGRESS: (
+        "Your complaint {reference} is in progress",
+        "Dear {consumer_name},\n\nYour complaint {reference} about “{subject}” is in progress. "
+        "So far: {progress_steps}\n\nWe will send you our final response "
+        "{response_promise}." + SIGN_OFF,
+    ),
     LetterKind.ADR_LETTER: (
         "Your right to take complaint {reference} further",
         "Dear {consumer_name},\n\nWe have not been able to settle your complaint {reference} to "
@@ -127,23 +66,14 @@ DEFAULT_LETTERS: dict[LetterKind, tuple[str, str]] = {
     ),
 }
 
-# Closing paragraphs a profile adds to the default final response.
-FINAL_RESPONSE_RIGHTS = {
-    "uk_fca": "\n\nIf you are not happy with our response, you may refer your complaint to the "
-    "Financial Ombudsman Service, free of charge, within six months of the date of this "
-    "letter: {fos_website}, 0800 023 4567. If you do not refer it in time, the ombudsman will "
-    "not have our permission to consider it.",
-    "uk_ofcom": "\n\nIf you are not happy with our response, you may take your complaint to our "
-    "approved alternative dispute resolution (ADR) scheme, {adr_scheme}, free of charge.",
-    "eu_air": "\n\nIf you are not satisfied, you may escalate your complaint to the national "
-    "enforcement body for air passenger rights in the country where the incident happened.",
-}
-
 
 def default_letter(profile: str, kind: LetterKind) -> tuple[str, str]:
+    """The default wording of ``kind``, with the profile's closing paragraph on a final
+    response (the referral rights its regulator requires)."""
     subject, body = DEFAULT_LETTERS[kind]
-    if kind == LetterKind.FINAL_RESPONSE and profile in FINAL_RESPONSE_RIGHTS:
-        body = body.replace(SIGN_OFF, FINAL_RESPONSE_RIGHTS[profile] + SIGN_OFF)
+    rights = regulator_for(profile).final_response_rights
+    if kind == LetterKind.FINAL_RESPONSE and rights:
+        body = body.replace(SIGN_OFF, rights + SIGN_OFF)
     return subject, body
 
 
@@ -159,7 +89,7 @@ def check_required_content(profile: str, kind: LetterKind, text: str) -> None:
     """Refuse a letter that lacks what the regulator requires it to say."""
     missing = [
         requirement.description
-        for requirement in REQUIRED.get((profile, kind), ())
+        for requirement in regulator_for(profile).required.get(kind, ())
         if not requirement.is_met_by(text)
     ]
     if missing:
@@ -211,6 +141,7 @@ def letter_values(complaint: Complaint, tenant: Tenant, **extra: str) -> dict[st
         "adr_scheme": DEFAULT_ADR_SCHEME,
         "holding_reason": "",
         "expected_date": "",
+        "progress_steps": "",
     }
     values.update(extra)
     return values

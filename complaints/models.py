@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection, models
-from django.db.models import F, Q
+from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -17,7 +17,8 @@ from django.utils.functional import cached_property
 from accounts.models import Role, SystemActor
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS
 from complaints.predicates import sees_internal
-from deadlines.models import at_risk_condition, breached_condition
+from deadlines.models import Clock, Deadline, at_risk_condition, breached_condition
+from deadlines.regulation.base import Letter
 
 SUBJECT_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 20_000
@@ -154,6 +155,17 @@ class Channel(models.TextChoices):
     IN_PERSON = "in_person", "In person"
 
 
+# What the consumer is promised, in this order of preference among the clocks still
+# running: the regulator's final response, its first response, the ADR letter, then the
+# tenant's own resolution target. The list and the complaint page say the same date.
+PROMISE_CLOCKS = (
+    Clock.FINAL_RESPONSE,
+    Clock.INITIAL_RESPONSE,
+    Clock.ADR_LETTER,
+    Clock.RESOLUTION,
+)
+
+
 class ComplaintQuerySet(models.QuerySet["Complaint"]):
     def active(self) -> ComplaintQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
@@ -196,6 +208,22 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
 
     def for_list(self) -> ComplaintQuerySet:
         return self.select_related("consumer", "category", "category__parent", "team", "assignee")
+
+    def with_promise(self) -> ComplaintQuerySet:
+        """Annotate ``promised_at``: the due time of the deadline the consumer is promised
+        (``PROMISE_CLOCKS``, the first that is still running), as the complaint page says."""
+        rank = Case(
+            *[When(clock=clock, then=Value(order)) for order, clock in enumerate(PROMISE_CLOCKS)],
+            output_field=IntegerField(),
+        )
+        running = (
+            Deadline.objects.filter(complaint=OuterRef("pk"), clock__in=PROMISE_CLOCKS)
+            .open()
+            .alias(rank=rank)
+            .order_by("rank")
+            .values("due_at")[:1]
+        )
+        return self.annotate(promised_at=Subquery(running))
 
     def search(self, text: str, *, actor: Any) -> ComplaintQuerySet:
         """Complaints matching a web-search style query (``"exact words" -excluded or``).
@@ -257,6 +285,8 @@ class Complaint(models.Model):
     sla_paused_since = models.DateTimeField(null=True, blank=True)
     sla_paused_for = models.DurationField(default=timedelta)
     holding_response_sent_at = models.DateTimeField(null=True, blank=True)
+    # A response saying the complaint is still in progress (CFPB: starts the 60-day clock).
+    in_progress_at = models.DateTimeField(null=True, blank=True)
     adr_letter_sent_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
     redress_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
@@ -564,12 +594,8 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class LetterKind(models.TextChoices):
-    ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
-    SUMMARY_RESOLUTION = "summary_resolution", "Summary resolution communication"
-    HOLDING_RESPONSE = "holding_response", "Holding response"
-    FINAL_RESPONSE = "final_response", "Final response"
-    ADR_LETTER = "adr_letter", "ADR / ombudsman referral letter"
+# The required communications are the regulators' vocabulary (deadlines.regulation).
+LetterKind = Letter
 
 
 class LetterTemplate(models.Model):

@@ -73,6 +73,7 @@ LETTER_PLACEHOLDERS = Placeholders(
         "resolution_summary": "the resolution summary written by staff",
         "holding_reason": "why a final response is not possible yet",
         "expected_date": "when a final response will be sent",
+        "progress_steps": "the steps taken so far, in a response saying the complaint is in progress",
         "fos_website": "the Financial Ombudsman Service website",
         "adr_scheme": "the approved ADR scheme",
     }

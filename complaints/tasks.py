@@ -20,6 +20,7 @@ def _tenant_is_working() -> bool:
 
 
 @shared_task
+@current.in_local_time
 def scan_deadlines() -> dict[str, int]:
     if not _tenant_is_working():
         return {}
@@ -28,6 +29,7 @@ def scan_deadlines() -> dict[str, int]:
 
 
 @shared_task
+@current.in_local_time
 def auto_close_resolved() -> int:
     if not _tenant_is_working():
         return 0

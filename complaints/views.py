@@ -35,6 +35,7 @@ from complaints.forms import (
     EscalateForm,
     FindingsForm,
     HoldingResponseForm,
+    InProgressForm,
     IntakeForm,
     MergeForm,
     MessageForm,
@@ -56,9 +57,10 @@ from complaints.models import (
     Complaint,
     ComplaintQuerySet,
     Event,
+    LetterKind,
 )
 from complaints.pagination import KeysetPage, keyset_page
-from complaints.plain_words import promises
+from complaints.plain_words import promised_deadline, promises
 from complaints.portal_forms import GuidedComplaintForm
 from complaints.presence import others_present, record_presence
 from complaints.services import ComplaintError
@@ -238,6 +240,12 @@ ACTIONS: dict[str, Action] = {
         ),
         "Holding response sent.",
     ),
+    "in_progress": Action(
+        InProgressForm,
+        "complaints.resolve_complaint",
+        lambda c, data, user: services.send_in_progress_response(c, data["steps"], actor=user),
+        "In-progress response sent.",
+    ),
     "merge": Action(
         MergeForm,
         "complaints.merge_complaint",
@@ -292,7 +300,10 @@ def _workspace(
         "events": timeline(complaint, user),
         "forms": action_forms,
         "allowed_statuses": services.allowed_statuses(complaint, user),
-        "deadlines": list(complaint.deadlines.all()),
+        "deadlines": services.clocks_on_page(complaint),
+        "says_in_progress": bool(
+            services.complaint_regulator(complaint).clocks_met_by(LetterKind.IN_PROGRESS)
+        ),
         "now": timezone.now(),
     }
     if template == CONSOLE_PAGE:
@@ -309,6 +320,7 @@ def _workspace(
         context["present"] = others_present(complaint, user)
     else:
         context["reopen_until"] = services.reopen_window_ends(complaint)
+        context["promised"] = promised_deadline(row.deadline for row in context["deadlines"])
     if request.htmx:  # type: ignore[attr-defined]
         template = f"{template}#workspace"
     return render(request, template, context)
@@ -412,7 +424,7 @@ def attachment_download(
 @permission_required("complaints.submit_complaint")
 def my_complaints(request: AuthenticatedRequest) -> HttpResponse:
     page = keyset_page(
-        Complaint.objects.filter(consumer=request.user).for_list(),
+        Complaint.objects.filter(consumer=request.user).for_list().with_promise(),
         field="received_at",
         after=request.GET.get("after"),
         size=PAGE_SIZE,

@@ -95,7 +95,9 @@ class TenantSettings(models.Model):
         default=30, help_text="Days after a resolution in which the consumer may reject it."
     )
     auto_close_days = models.PositiveSmallIntegerField(
-        default=14, help_text="Days after which an unanswered resolution closes by itself."
+        default=30,
+        help_text="Days after which an unanswered resolution closes by itself; never fewer "
+        "than the reopen window.",
     )
     at_risk_hours = models.PositiveSmallIntegerField(
         default=1,

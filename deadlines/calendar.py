@@ -1,19 +1,23 @@
-"""Business-time arithmetic in a tenant's calendar: working week, hours, holidays, closures.
+"""Business-time arithmetic in a tenant's own calendar: working week, hours, holidays,
+closures. It serves the tenant's SLA targets only; regulators count their own business days
+(``deadlines.regulation``).
 
-All arithmetic walks local calendar days and converts each day's working window to aware
-datetimes on its own date, so daylight-saving changes fall where they belong.
+Each local day's working window is placed on its own date in the tenant's time zone, and
+all sums and differences are done in absolute time (UTC), so a day with a daylight-saving
+change has 23 or 25 hours of round-the-clock business time, as a stopwatch would measure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator
+from collections.abc import Container
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-# Far enough for any regulatory clock (35 business days, 60 calendar days) with long closures.
+# Far enough for any SLA target with long closures.
 MAX_DAYS_SCANNED = 3 * 366
-END_OF_DAY = time(23, 59, 59)
+# A closing time from 23:59 on means open until midnight (round-the-clock hours).
+MIDNIGHT_CLOSING = time(23, 59)
 
 
 class NoHolidays:
@@ -35,46 +39,35 @@ class BusinessCalendar:
         if not self.working_days:
             raise ValueError("At least one working day is needed.")
 
-    # --- days ---------------------------------------------------------------------------
-
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.time_zone).date()
 
     def is_business_day(self, day: date) -> bool:
         return day.weekday() in self.working_days and day not in self.holidays
 
-    def business_days_after(self, day: date) -> Iterator[date]:
-        """The business days following ``day``, in order."""
-        for offset in range(1, MAX_DAYS_SCANNED):
-            candidate = day + timedelta(days=offset)
-            if self.is_business_day(candidate):
-                yield candidate
-        raise ValueError("No business day found within three years; check the calendar.")
-
-    def close_of_nth_business_day_after(self, moment: datetime, count: int) -> datetime:
-        """Close of business on the ``count``-th business day after the day of ``moment``."""
-        days = self.business_days_after(self.local_date(moment))
-        target = next(day for number, day in enumerate(days, start=1) if number == count)
-        return self.at(target, self.closes)
-
-    def end_of_calendar_days_after(self, moment: datetime, count: int) -> datetime:
-        """The end of the local day ``count`` calendar days after the day of ``moment``."""
-        return self.at(self.local_date(moment) + timedelta(days=count), END_OF_DAY)
-
     def at(self, day: date, clock: time) -> datetime:
-        return datetime.combine(day, clock, tzinfo=self.time_zone)
-
-    # --- business hours -----------------------------------------------------------------
+        """``clock`` o'clock on ``day`` in the tenant's time zone, as a UTC instant."""
+        return datetime.combine(day, clock, tzinfo=self.time_zone).astimezone(UTC)
 
     def window(self, day: date) -> tuple[datetime, datetime] | None:
-        """The working window of ``day`` as aware datetimes, or None on a closed day."""
+        """The working window of ``day`` as UTC instants, or None on a closed day.
+
+        A closing time of 23:59 or later runs to the next local midnight."""
         if not self.is_business_day(day):
             return None
-        return self.at(day, self.opens), self.at(day, self.closes)
+        closes = (
+            self.at(day + timedelta(days=1), time())
+            if self.closes >= MIDNIGHT_CLOSING
+            else self.at(day, self.closes)
+        )
+        return self.at(day, self.opens), closes
 
     def add_business_time(self, start: datetime, duration: timedelta) -> datetime:
-        """The moment ``duration`` of working time after ``start``."""
+        """The instant ``duration`` of working time after ``start`` (returned in UTC).
+
+        Raises ValueError when it does not fit in three years of business hours."""
         remaining = duration
+        start = start.astimezone(UTC)
         day = self.local_date(start)
         for _ in range(MAX_DAYS_SCANNED):
             window = self.window(day)
@@ -92,6 +85,7 @@ class BusinessCalendar:
     def business_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Working time elapsed from ``start`` to ``end`` (zero if ``end`` is earlier)."""
         total = timedelta()
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         if end <= start:
             return total
         day, last = self.local_date(start), self.local_date(end)

@@ -73,7 +73,7 @@ def breached_condition(now: datetime, field: str = "due_at") -> Q:
 
 class DeadlineQuerySet(models.QuerySet["Deadline"]):
     def open(self) -> DeadlineQuerySet:
-        return self.filter(met_at__isnull=True, enforced=True)
+        return self.filter(met_at__isnull=True, enforced=True, stopped_at__isnull=True)
 
     def at_risk(self, now: datetime, margin: timedelta) -> DeadlineQuerySet:
         """Open deadlines due after ``now`` and at most ``margin`` later (see at_risk_condition)."""
@@ -93,12 +93,21 @@ class Deadline(models.Model):
     clock = models.CharField(max_length=24, choices=Clock.choices)
     due_at = models.DateTimeField()
     met_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail of the communication that met the clock: the clock counts as met at its
+    # delivery, and is open again if it fails for good.
+    met_by_message = models.ForeignKey(
+        "outbox.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Regulatory clocks run on; the tenant's own SLA clocks pause while awaiting the consumer.
     regulatory = models.BooleanField(default=False)
     # A clock that records an opportunity (the FCA 3-day summary resolution) rather than a duty.
     enforced = models.BooleanField(default=True)
     at_risk_notified_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
+    # A clock that stopped with the complaint (withdrawn, merged, closed) before it was met:
+    # not applicable any more, and never counted as missed.
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stopped_reason = models.CharField(max_length=200, blank=True)
 
     objects: ClassVar[DeadlineQuerySet] = DeadlineQuerySet.as_manager()  # type: ignore[assignment]
 

@@ -17,7 +17,8 @@ import holidays
 from configuration.models import TenantSettings
 from deadlines.calendar import BusinessCalendar
 from deadlines.models import Clock, Closure, SlaPolicy
-from deadlines.profiles import ClockFacts, regulatory_due_dates
+from deadlines.regulation import regulator_for
+from deadlines.regulation.base import ClockFacts, Regulator, RegulatoryDays
 from tenancy import current
 
 logger = logging.getLogger(__name__)
@@ -51,8 +52,23 @@ def _public_holidays(country: str, subdivision: str) -> holidays.HolidayBase:
         return holidays.HolidayBase()
 
 
+def tenant_regulator(*, payment_services: bool = False) -> Regulator:
+    """The regulator of the tenant the connection is working in (see ``regulator_for``)."""
+    return regulator_for(current.tenant().regulatory_profile, payment_services=payment_services)
+
+
+def regulatory_days(regulator: Regulator) -> RegulatoryDays:
+    """The regulator's business days in the tenant's time zone and holiday region.
+
+    Never the tenant's working week, hours or closures: those move only its SLA targets."""
+    return regulator.days(
+        ZoneInfo(current.tenant().time_zone), TenantSettings.current().subdivision
+    )
+
+
 def tenant_calendar() -> BusinessCalendar:
-    """The business calendar of the tenant the connection is working in."""
+    """The tenant's own business calendar, for its SLA targets only: its working week and
+    hours, its country's public holidays and its closures."""
     tenant = current.tenant()
     hours = TenantSettings.current()
     return BusinessCalendar(
@@ -88,18 +104,20 @@ class SlaFacts:
 
 def due_dates(
     *,
-    profile: str,
+    regulator: Regulator,
     facts: ClockFacts,
+    days: RegulatoryDays,
     calendar: BusinessCalendar,
     sla: SlaPolicy | None = None,
     sla_facts: SlaFacts | None = None,
 ) -> dict[Clock, DueDate]:
-    """Every clock that applies: the regulator's (``profile``, from ``facts``) and, when the
-    tenant has SLA targets for the complaint's priority, its own first-response and resolution
-    targets in business hours of ``calendar``. Pure: reads and writes nothing."""
+    """Every clock that applies: the regulator's (from ``facts``, in the regulator's business
+    ``days``) and, when the tenant has SLA targets for the complaint's priority, its own
+    first-response and resolution targets in business hours of the tenant's ``calendar``.
+    Pure: reads and writes nothing."""
     clocks = {
         clock: DueDate(due, True, enforced)
-        for clock, (due, enforced) in regulatory_due_dates(profile, calendar, facts).items()
+        for clock, (due, enforced) in regulator.due_dates(days, facts).items()
     }
     if sla is not None and sla_facts is not None:
         paused = sla_facts.paused_for

@@ -216,6 +216,18 @@ class ComplaintPolicyForm(forms.ModelForm):
         if not self.is_bound:
             self.initial["default_team"] = Team.default()
 
+    def clean(self) -> dict[str, Any]:
+        """Refuse an auto-close that would come before the consumer's time to reject ends."""
+        cleaned = super().clean() or {}
+        window, auto_close = cleaned.get("reopen_window_days"), cleaned.get("auto_close_days")
+        if window is not None and auto_close is not None and auto_close < window:
+            self.add_error(
+                "auto_close_days",
+                f"Consumers are promised {window} days to reject a resolution, so it may not "
+                f"close by itself before then: choose {window} days or more.",
+            )
+        return cleaned
+
 
 class SecurityPolicyForm(forms.ModelForm):
     frontline_two_factor_required = forms.TypedChoiceField(

@@ -468,6 +468,7 @@ def sample_letter_values(tenant: Tenant) -> dict[str, str]:
         "resolution_summary": "We refunded the second payment and added £50 for the trouble.",
         "holding_reason": "we are waiting for records from the card network",
         "expected_date": day(28),
+        "progress_steps": "We asked the card network for the records of both payments.",
         "fos_website": FOS_WEBSITE,
         "adr_scheme": DEFAULT_ADR_SCHEME,
     }

@@ -32,7 +32,7 @@ from accounts.second_factor import unlock_sign_in
 from accounts.services import AccountError
 from audit.models import AuditEvent
 from complaints.attachments import SNIFF_BYTES, image_type
-from complaints.letters import REQUIRED, default_letter
+from complaints.letters import default_letter
 from complaints.models import (
     Category,
     LetterKind,
@@ -47,6 +47,7 @@ from complaints.spreadsheets import csv_download
 from complaints.text import clean_text
 from configuration.models import TenantSettings
 from deadlines.models import Closure, SlaPolicy
+from deadlines.regulation import regulator_for
 from organisation import services
 from organisation.forms import (
     AuditFilterForm,
@@ -605,6 +606,7 @@ def invitation_action(request: AuthenticatedRequest, pk: int, action: str) -> Ht
 @manage_settings
 def letters(request: AuthenticatedRequest) -> HttpResponse:
     profile = current.tenant().regulatory_profile
+    regulator = regulator_for(profile)
     own = {template.kind: template for template in LetterTemplate.objects.all()}
     rows = [
         {
@@ -613,7 +615,7 @@ def letters(request: AuthenticatedRequest) -> HttpResponse:
             "subject": own[kind.value].subject
             if kind.value in own
             else default_letter(profile, kind)[0],
-            "required": (profile, kind) in REQUIRED,
+            "required": kind in regulator.required,
         }
         for kind in LetterKind
     ]

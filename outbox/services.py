@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
@@ -34,6 +35,11 @@ PUBLISH_FAILURES = Counter(
     "Tasks that could not be published after commit (the periodic sweep catches up).",
     ["task"],
 )
+
+# Sent once a message is settled: delivered (``delivered=True``) or failed for good
+# (``delivered=False``), with the ``message`` as recorded. Apps above the outbox listen to it
+# (a required letter counts only once delivered).
+message_settled = Signal()
 
 # Messages one worker claims at a time; with EMAIL_TIMEOUT this bounds how long a claim is
 # needed, which Message.LEASE must exceed.
@@ -177,14 +183,18 @@ def send_claimed(messages: list[Message]) -> int:
 
 
 def _record_sent(message: Message) -> None:
-    Message.objects.filter(pk=message.pk, claim=message.claim).update(
-        status=Message.Status.SENT, sent_at=timezone.now(), claim=None, claimed_until=None
+    sent_at = timezone.now()
+    recorded = Message.objects.filter(pk=message.pk, claim=message.claim).update(
+        status=Message.Status.SENT, sent_at=sent_at, claim=None, claimed_until=None
     )
+    if recorded:
+        message.status, message.sent_at = Message.Status.SENT, sent_at
+        message_settled.send(sender=Message, message=message, delivered=True)
 
 
 def _record_failure(message: Message, error: Exception) -> None:
     failed = message.attempts >= Message.MAX_ATTEMPTS
-    Message.objects.filter(pk=message.pk, claim=message.claim).update(
+    recorded = Message.objects.filter(pk=message.pk, claim=message.claim).update(
         # The class name only: messages of mail errors can carry addresses.
         last_error=type(error).__name__,
         status=Message.Status.FAILED if failed else Message.Status.PENDING,
@@ -193,6 +203,9 @@ def _record_failure(message: Message, error: Exception) -> None:
         claimed_until=None,
     )
     logger.warning("outbox message %s failed (attempt %s)", message.pk, message.attempts)
+    if recorded and failed:
+        message.status, message.last_error = Message.Status.FAILED, type(error).__name__
+        message_settled.send(sender=Message, message=message, delivered=False)
 
 
 def deliver(message_id: int) -> bool:

@@ -33,15 +33,15 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, Least, TruncDate
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from complaints.models import ACTIVE_STATUSES, Complaint, Outcome, Status
 from configuration.models import TenantSettings
-from deadlines.calendar import BusinessCalendar
 from deadlines.models import Clock, Deadline, at_risk_condition, breached_condition
-from deadlines.profiles import EIGHT_WEEKS
+from deadlines.regulation import regulator_for
+from deadlines.regulation.base import Regulator, RegulatoryDays
 from reports.charts import bar_chart
 
 LIST_LENGTH = 20
@@ -54,18 +54,9 @@ BACKLOG_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("29-56 days", 29, 57),
     ("Over 56 days", 57, None),
 )
-SUMMARY_RESOLUTION_BUSINESS_DAYS = 3
-# More than 8 weeks: a complaint received this many days before the period began cannot
-# have been closed within 3 business days or 8 weeks of receipt during the period.
-RETURN_LOOKBACK_DAYS = EIGHT_WEEKS + 7
-# The clock that says whether a complaint was closed in time, for the generic return.
-MAIN_CLOCKS = {
-    "us_cfpb": Clock.FINAL_RESPONSE,
-    "uk_ofcom": Clock.ADR_LETTER,
-    "us_dot_airline": Clock.FINAL_RESPONSE,
-    "eu_air": Clock.FINAL_RESPONSE,
-    "generic": Clock.RESOLUTION,
-}
+# More than the longest clock of the FCA return (8 weeks): a complaint received this many
+# days before the period began cannot have been closed within it during the period.
+RETURN_LOOKBACK_DAYS = 63
 RESOLVED_OUTCOMES = (Outcome.UPHELD, Outcome.PARTLY_UPHELD, Outcome.NOT_UPHELD)
 UPHELD_OUTCOMES = (Outcome.UPHELD, Outcome.PARTLY_UPHELD)
 PRODUCT = Coalesce("category__parent__name", "category__name", Value("Uncategorised"))
@@ -320,11 +311,23 @@ def response_times(scope: Scope) -> Table:
     )
 
 
+# A deadline settles when it is met in time (at ``met_at``) or, if not, when it falls due
+# (at ``due_at``: missed, or met late afterwards).
+SETTLED_AT = Least("due_at", Coalesce("met_at", "due_at"))
+# Stopped with its complaint (withdrawn, merged, closed) before it fell due, never met.
+STOPPED_BEFORE_DUE = Q(met_at__isnull=True, stopped_at__isnull=False, stopped_at__lte=F("due_at"))
+
+
 def sla_compliance(scope: Scope) -> Table:
+    """Per clock, the binding deadlines that settled in the period: met in time (counted at
+    the moment met, even when due after the period) or missed (counted at their due time,
+    if that has passed). Stopped clocks that never fell due are not counted at all."""
     period = scope.period
     by_clock = (
-        Deadline.objects.filter(period.within("due_at"), enforced=True)
-        .filter(Q(met_at__isnull=False) | Q(due_at__lt=scope.now))
+        Deadline.objects.filter(enforced=True)
+        .exclude(STOPPED_BEFORE_DUE)
+        .alias(settled_at=SETTLED_AT)
+        .filter(period.within("settled_at"), settled_at__lte=scope.now)
         .values("clock")
         .annotate(due=Count("pk"), in_time=Count("pk", filter=Q(met_at__lte=F("due_at"))))
         .order_by("clock")
@@ -350,7 +353,11 @@ def sla_compliance(scope: Scope) -> Table:
             [(row[0], row[4] or 0.0) for row in rows],
             unit="%",
         ),
-        note="Deadlines that fell due in the period (or were met early), by clock.",
+        note="Each binding deadline counts once, in the period in which it settled: when it "
+        "was met, if met by its due time (even if due after the period); otherwise at its "
+        "due time, as missed or late. Clocks that stopped with their complaint (withdrawn, "
+        "merged, closed) before falling due are not applicable and not counted; nor is the "
+        "FCA's 3-business-day summary resolution, which is an opportunity, not a duty.",
     )
 
 
@@ -465,35 +472,36 @@ class DeadlineOfDay(Func):
         )
 
 
-def _fca_deadlines(period: Period, calendar: BusinessCalendar) -> dict[str, DeadlineOfDay]:
-    """The 3-business-day and 8-week deadlines of each complaint, by its local receipt day.
+def _fca_deadlines(
+    period: Period, regulator: Regulator, days: RegulatoryDays
+) -> dict[str, DeadlineOfDay]:
+    """The summary-resolution and final-response deadlines of each complaint, by its local
+    receipt day, from the regulator's own clocks (DISP 1.5 and DISP 1.6).
 
-    Both depend only on the day of receipt, so they are worked out in the tenant calendar
-    once per day and handed to the query as arrays. Complaints received before the lookback
-    get none: they cannot have been closed within 8 weeks of receipt during the period.
+    Both depend only on the day of receipt, so they are worked out once per day and handed
+    to the query as arrays. Complaints received before the lookback get none: they cannot
+    have been closed within 8 weeks of receipt during the period.
     """
-    days = [
+    summary = regulator.rule_for(Clock.SUMMARY_RESOLUTION)
+    final = regulator.rule_for(Clock.FINAL_RESPONSE)
+    assert summary is not None and final is not None, "the FCA return needs both clocks"
+    receipt_days = [
         period.first - timedelta(days=offset)
         for offset in range(-(period.last - period.first).days, RETURN_LOOKBACK_DAYS + 1)
     ]
-    starts = [calendar.at(day, time()) for day in days]
+    starts = [datetime.combine(day, time(), tzinfo=period.time_zone) for day in receipt_days]
     day = TruncDate("received_at", tzinfo=period.time_zone)
     return {
         "summary_deadline": DeadlineOfDay(
-            days,
-            [
-                calendar.close_of_nth_business_day_after(start, SUMMARY_RESOLUTION_BUSINESS_DAYS)
-                for start in starts
-            ],
-            day,
+            receipt_days, [summary.due_after(days, start, summary.length) for start in starts], day
         ),
         "final_deadline": DeadlineOfDay(
-            days, [calendar.end_of_calendar_days_after(start, EIGHT_WEEKS) for start in starts], day
+            receipt_days, [final.due_after(days, start, final.length) for start in starts], day
         ),
     }
 
 
-def closed_by_product(period: Period, calendar: BusinessCalendar) -> Table:
+def closed_by_product(period: Period, regulator: Regulator, days: RegulatoryDays) -> Table:
     rows: list[tuple[str, int, int, int, int, int, int, float | None]] = [
         (
             row["product"],
@@ -506,7 +514,7 @@ def closed_by_product(period: Period, calendar: BusinessCalendar) -> Table:
             share(row["upheld"], row["resolved"]),
         )
         for row in _closed_in(period)
-        .alias(closed_moment=CLOSED_MOMENT, **_fca_deadlines(period, calendar))
+        .alias(closed_moment=CLOSED_MOMENT, **_fca_deadlines(period, regulator, days))
         .annotate(product=PRODUCT)
         .values("product")
         .annotate(
@@ -575,10 +583,10 @@ def _summary(rows: Sequence[tuple[str, Any]]) -> Table:
     return Table(key="summary", title="Summary", headers=["Figure", "Value"], rows=rows)
 
 
-def fca_return(period: Period, calendar: BusinessCalendar) -> list[Table]:
+def fca_return(period: Period, regulator: Regulator, days: RegulatoryDays) -> list[Table]:
     """The FCA complaints return: received by product and cause, closed by product, redress."""
     received = received_by_product(period)
-    closed = closed_by_product(period, calendar)
+    closed = closed_by_product(period, regulator, days)
     _, three_days, eight_weeks, later, total_closed, resolved, upheld, _ = closed.rows[-1]
     summary = _summary(
         [
@@ -594,14 +602,23 @@ def fca_return(period: Period, calendar: BusinessCalendar) -> list[Table]:
     return [summary, received, closed, redress_paid(period)]
 
 
-def generic_return(period: Period, profile: str) -> list[Table]:
-    """Received, closed within the profile's main deadline, upheld share, redress, open."""
-    clock = MAIN_CLOCKS.get(profile, Clock.RESOLUTION)
+def generic_return(period: Period, regulator: Regulator) -> list[Table]:
+    """Received, closed within the regulator's main deadline, upheld share, redress, open."""
+    clock = regulator.main_clock
     closed = (
         _closed_in(period)
         .alias(main=FilteredRelation("deadlines", condition=Q(deadlines__clock=clock)))
         .aggregate(
-            in_time=Count("pk", filter=Q(main__met_at__lte=F("main__due_at"))), **_outcome_counts()
+            in_time=Count("pk", filter=Q(main__met_at__lte=F("main__due_at"))),
+            stopped=Count(
+                "pk",
+                filter=Q(
+                    main__met_at__isnull=True,
+                    main__stopped_at__isnull=False,
+                    main__stopped_at__lte=F("main__due_at"),
+                ),
+            ),
+            **_outcome_counts(),
         )
     )
     deadline = Clock(clock).label
@@ -612,7 +629,11 @@ def generic_return(period: Period, profile: str) -> list[Table]:
             (f"Closed with the {deadline} deadline met", closed["in_time"]),
             (
                 f"Closed without the {deadline} deadline met",
-                closed["closed"] - closed["in_time"],
+                closed["closed"] - closed["in_time"] - closed["stopped"],
+            ),
+            (
+                f"Closed before the {deadline} deadline applied (withdrawn, merged)",
+                closed["stopped"],
             ),
             ("Upheld share (%)", share(closed["upheld"], closed["resolved"])),
             ("Still open at the end of the period", open_at_end(period)),
@@ -622,8 +643,10 @@ def generic_return(period: Period, profile: str) -> list[Table]:
 
 
 def regulatory_return(
-    period: Period, profile: str, calendar: Callable[[], BusinessCalendar]
+    period: Period, profile: str, days: Callable[[Regulator], RegulatoryDays]
 ) -> list[Table]:
-    if profile == "uk_fca":
-        return fca_return(period, calendar())
-    return generic_return(period, profile)
+    """The return of ``profile``'s regulator; ``days`` gives its business days."""
+    regulator = regulator_for(profile)
+    if regulator.fca_return:
+        return fca_return(period, regulator, days(regulator))
+    return generic_return(period, regulator)

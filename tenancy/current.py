@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, cast
+from functools import wraps
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
+from zoneinfo import ZoneInfo
 
 from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
 
 if TYPE_CHECKING:
     from tenancy.models import Tenant
@@ -32,3 +38,33 @@ def use_public_schema() -> None:
 
 def use_tenant(tenant: Tenant) -> None:
     _tenant_connection.set_tenant(tenant)
+
+
+def time_zone() -> ZoneInfo:
+    """The time zone of the tenant the connection works in; UTC on the platform."""
+    if schema_name() == get_public_schema_name():
+        return ZoneInfo("UTC")
+    return ZoneInfo(tenant().time_zone)
+
+
+@contextmanager
+def local_time() -> Iterator[None]:
+    """Work in the tenant's time zone: Django's local dates and times (filters, templates,
+    ``timezone.localdate()``) are the tenant's inside, whatever they were before."""
+    with timezone.override(time_zone()):
+        yield
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def in_local_time(function: Callable[P, R]) -> Callable[P, R]:
+    """Run ``function`` (a task of one tenant) in that tenant's time zone."""
+
+    @wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with local_time():
+            return function(*args, **kwargs)
+
+    return run

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -68,3 +70,15 @@ class TenantMiddleware(TenantMainMiddleware):
                 )
             return render(request, "tenancy/suspended.html", {"tenant": tenant}, status=503)
         return None
+
+
+class TenantTimeZoneMiddleware:
+    """Every request of a tenant works in the tenant's time zone (the console, the audit
+    log, date filters, e-mails rendered on the way); the platform console in UTC."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with current.local_time():
+            return self.get_response(request)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from complaints.services.canned import delete_canned_response, save_canned_response
 from complaints.services.clocks import (
+    clocks_on_page,
+    complaint_regulator,
     deadline_for,
     mark_met,
     pause_sla,
@@ -37,7 +39,11 @@ from complaints.services.intake import (
     pick_assignee,
     submit_complaint,
 )
-from complaints.services.letters import send_adr_letter, send_holding_response
+from complaints.services.letters import (
+    send_adr_letter,
+    send_holding_response,
+    send_in_progress_response,
+)
 from complaints.services.resolution import (
     accept_resolution,
     approve_resolution,
@@ -65,6 +71,8 @@ __all__ = [
     "change_priority",
     "change_status",
     "changing",
+    "clocks_on_page",
+    "complaint_regulator",
     "consumer_for_intake",
     "deadline_for",
     "delete_canned_response",
@@ -89,6 +97,7 @@ __all__ = [
     "scan_deadlines",
     "send_adr_letter",
     "send_holding_response",
+    "send_in_progress_response",
     "submit_complaint",
     "update_next_due",
 ]

@@ -8,27 +8,50 @@ writes the ``Deadline`` rows and the complaint's ``next_due_at``, ``sla_paused_s
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
 
-from complaints.models import Complaint
+from complaints.models import Complaint, Status
 from deadlines.calendar import BusinessCalendar
 from deadlines.models import Clock, Deadline, SlaPolicy
-from deadlines.profiles import ClockFacts
-from deadlines.services import SLA_CLOCKS, DueDate, SlaFacts, due_dates, tenant_calendar
-from tenancy import current
+from deadlines.regulation.base import ClockFacts, Letter, Regulator
+from deadlines.services import (
+    SLA_CLOCKS,
+    DueDate,
+    SlaFacts,
+    due_dates,
+    regulatory_days,
+    tenant_calendar,
+    tenant_regulator,
+)
+from outbox.models import Message
+
+
+def complaint_regulator(complaint: Complaint) -> Regulator:
+    """The regulator's rules for ``complaint``: the payment-services variant for a category
+    marked as payment services or e-money."""
+    return tenant_regulator(
+        payment_services=bool(complaint.category and complaint.category.payment_services)
+    )
+
+
+def clock_facts(complaint: Complaint) -> ClockFacts:
+    return ClockFacts(
+        received_at=complaint.received_at,
+        holding_reply_at=complaint.holding_response_sent_at,
+        in_progress_at=complaint.in_progress_at,
+    )
 
 
 def wanted_due_dates(complaint: Complaint, calendar: BusinessCalendar) -> dict[Clock, DueDate]:
     """Every clock that applies to ``complaint`` now, from its facts."""
+    regulator = complaint_regulator(complaint)
     return due_dates(
-        profile=current.tenant().regulatory_profile,
-        facts=ClockFacts(
-            received_at=complaint.received_at,
-            payment_services=bool(complaint.category and complaint.category.payment_services),
-            extended=complaint.holding_response_sent_at is not None,
-        ),
+        regulator=regulator,
+        facts=clock_facts(complaint),
+        days=regulatory_days(regulator),
         calendar=calendar,
         sla=SlaPolicy.objects.filter(priority=complaint.priority).first(),
         sla_facts=SlaFacts(
@@ -57,7 +80,8 @@ def refresh_deadlines(complaint: Complaint, calendar: BusinessCalendar | None = 
         elif deadline.met_at is None and deadline.due_at != due.due_at:
             deadline.due_at = due.due_at
             # A moved deadline is watched afresh, unless it was breached and is still past:
-            # the scan must not report (and escalate) that breach a second time.
+            # the scan must not report (and escalate) that breach a second time. (A holding
+            # reply only moves a clock it reached in time, so it never clears a breach.)
             if deadline.breached_at is None or due.due_at > timezone.now():
                 deadline.at_risk_notified_at = None
                 deadline.breached_at = None
@@ -86,12 +110,25 @@ def update_next_due(complaint: Complaint) -> None:
         Complaint.objects.filter(pk=complaint.pk).update(next_due_at=next_due)
 
 
-def mark_met(complaint: Complaint, clocks: Iterable[Clock], at: datetime | None = None) -> None:
-    """Record that the duties behind ``clocks`` were done at ``at`` (now by default)."""
+def mark_met(
+    complaint: Complaint,
+    clocks: Iterable[Clock],
+    at: datetime | None = None,
+    message: Message | None = None,
+) -> None:
+    """Record that the duties behind ``clocks`` were done at ``at`` (now by default), by
+    the e-mail ``message`` when a communication did them (see ``letter_settled``)."""
     complaint.deadlines.filter(clock__in=list(clocks), met_at__isnull=True).update(
-        met_at=at or timezone.now()
+        met_at=at or timezone.now(), met_by_message=message
     )
     update_next_due(complaint)
+
+
+def meet_clocks(
+    complaint: Complaint, letter: Letter, at: datetime, message: Message | None = None
+) -> None:
+    """Record the clocks the regulator says a communication of kind ``letter`` meets."""
+    mark_met(complaint, complaint_regulator(complaint).clocks_met_by(letter), at, message)
 
 
 def pause_sla(complaint: Complaint) -> None:
@@ -119,14 +156,63 @@ def resume_sla(complaint: Complaint, calendar: BusinessCalendar | None = None) -
     refresh_deadlines(complaint, calendar)
 
 
+def stop_clocks(complaint: Complaint) -> None:
+    """The complaint stopped (withdrawn, merged, closed): its unmet clocks no longer apply.
+
+    Each is marked stopped now with the reason in plain words; it is shown as not
+    applicable and never counted as missed (unless it had already fallen due)."""
+    if complaint.status == Status.WITHDRAWN:
+        reason = "the consumer withdrew the complaint"
+    elif complaint.merged_into is not None:
+        reason = f"closed as a duplicate of {complaint.merged_into.reference}"
+    else:
+        reason = "the complaint was closed"
+    complaint.deadlines.filter(met_at__isnull=True, stopped_at__isnull=True).update(
+        stopped_at=timezone.now(), stopped_reason=reason
+    )
+    update_next_due(complaint)
+
+
 def restart_resolution_clock(complaint: Complaint) -> None:
-    """Work starts again: the resolution clock runs anew from the reopening."""
+    """Work starts again: the resolution clock runs anew from the reopening, and clocks
+    stopped by a closing run again."""
     complaint.deadlines.filter(clock=Clock.RESOLUTION).update(
         met_at=None, at_risk_notified_at=None, breached_at=None
     )
+    complaint.deadlines.exclude(stopped_at=None).update(stopped_at=None, stopped_reason="")
     refresh_deadlines(complaint)
 
 
 def deadline_for(complaint: Complaint, clock: Clock) -> Deadline | None:
     """The complaint's stored deadline for ``clock``, if it has that clock."""
     return next((d for d in complaint.deadlines.all() if d.clock == clock), None)
+
+
+@dataclass(frozen=True)
+class ClockOnPage:
+    """A stored deadline with the reading of the rule behind it, for the complaint page."""
+
+    deadline: Deadline
+    rule: str
+
+
+def clocks_on_page(complaint: Complaint) -> list[ClockOnPage]:
+    """The complaint's deadlines, each with its rule in plain words: the regulator's
+    ("DISP 1.6.2R: ...") or, for the tenant's own targets, the SLA of its priority."""
+    regulator = complaint_regulator(complaint)
+    shown = []
+    for deadline in complaint.deadlines.all():
+        rule = regulator.rule_for(deadline.clock) if deadline.regulatory else None
+        if rule is not None:
+            words = rule.rule
+            if rule.extension is not None and rule.extended(
+                regulatory_days(regulator), clock_facts(complaint)
+            ):
+                words = rule.extension.condition
+        else:
+            words = (
+                f"Own target for {complaint.get_priority_display().lower()} priority, in "
+                "business hours of the working week; paused while awaiting the consumer"
+            )
+        shown.append(ClockOnPage(deadline, words))
+    return shown

@@ -96,7 +96,7 @@ def reply_to_complaint(
                 change.move("first_reply")
             if complaint.first_responded_at is None:
                 change.set(first_responded_at=timezone.now())
-                mark_met(complaint, [Clock.FIRST_RESPONSE, Clock.INITIAL_RESPONSE])
+                mark_met(complaint, [Clock.FIRST_RESPONSE])
         event = change.record(Event.Kind.REPLY, body=body)
         attach_files(change, event, files)
         refresh_search_vector(complaint)

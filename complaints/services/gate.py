@@ -165,6 +165,8 @@ class Change:
             clocks.restart_resolution_clock(complaint)
         else:
             clocks.update_next_due(complaint)
+        if target in (Status.CLOSED, Status.WITHDRAWN):
+            clocks.stop_clocks(complaint)
         return previous
 
     def record(

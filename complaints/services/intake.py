@@ -23,14 +23,13 @@ from complaints.models import (
     Team,
     next_reference,
 )
-from complaints.services.clocks import mark_met, refresh_deadlines
+from complaints.services.clocks import refresh_deadlines
 from complaints.services.correspondence import attach_files, refresh_search_vector
 from complaints.services.gate import Actor, ComplaintError, changing, may
 from complaints.services.letters import send_letter
 from complaints.services.notices import tell_assignee
 from complaints.text import clean_text
 from configuration.models import AssignmentStrategy, TenantSettings
-from deadlines.models import Clock
 
 # The earliest date of receipt a complaint may be logged with. History imported from an
 # earlier system keeps its real dates; a date before this one (1970, year 1) is a typing or
@@ -128,9 +127,9 @@ def submit_complaint(
         ) as change:
             event = change.record(Event.Kind.SUBMITTED, created_at=received, channel=str(channel))
             refresh_deadlines(complaint)
-            send_letter(change, LetterKind.ACKNOWLEDGEMENT, system=True)
-            change.set(acknowledged_at=timezone.now())
-            mark_met(complaint, [Clock.ACKNOWLEDGEMENT], complaint.acknowledged_at)
+            acknowledged_at = timezone.now()
+            send_letter(change, LetterKind.ACKNOWLEDGEMENT, system=True, at=acknowledged_at)
+            change.set(acknowledged_at=acknowledged_at)
             # Files are stored last: storage is not rolled back if a step above refuses.
             attach_files(change, event, files)
             refresh_search_vector(complaint)

@@ -17,12 +17,14 @@ from complaints.models import (
     RootCause,
     Status,
 )
+from complaints.plain_words import promised_deadline
 from complaints.services.clocks import deadline_for, mark_met
 from complaints.services.gate import Actor, Change, ComplaintError, changing, may, person
 from complaints.services.letters import send_adr_letter_if_required, send_letter
-from complaints.services.notices import tell_staff
+from complaints.services.notices import notify, portal_link, tell_staff
 from configuration.models import TenantSettings
 from deadlines.models import Clock
+from tenancy import current
 
 RESOLVED_OUTCOMES = (Outcome.UPHELD, Outcome.PARTLY_UPHELD, Outcome.NOT_UPHELD)
 
@@ -145,13 +147,12 @@ def _resolve(
     summary_clock = deadline_for(complaint, Clock.SUMMARY_RESOLUTION)
     # A summary resolution is for complaints settled at once; once a consumer has
     # rejected a resolution, only a final response will do.
+    # The letter meets the regulator's clocks; the resolution itself the tenant's own.
     if summary_clock is not None and now <= summary_clock.due_at and complaint.reopened_at is None:
         send_letter(change, LetterKind.SUMMARY_RESOLUTION)
-        met = [Clock.SUMMARY_RESOLUTION, Clock.FINAL_RESPONSE]
     else:
         send_letter(change, LetterKind.FINAL_RESPONSE)
-        met = [Clock.FINAL_RESPONSE]
-    mark_met(complaint, [*met, Clock.RESOLUTION, Clock.INITIAL_RESPONSE, Clock.FIRST_RESPONSE], now)
+    mark_met(complaint, [Clock.RESOLUTION, Clock.FIRST_RESPONSE], now)
     if outcome == Outcome.NOT_UPHELD:
         send_adr_letter_if_required(change)
     return event
@@ -270,6 +271,7 @@ def reject_resolution(complaint: Complaint, reason: str, *, actor: Actor) -> Eve
         change.move("reject")
         event = change.record(Event.Kind.RESOLUTION_REJECTED, body=reason)
         send_adr_letter_if_required(change)
+        _tell_the_new_date(complaint, event)
         tell_staff(
             complaint.assignee,
             event,
@@ -277,6 +279,25 @@ def reject_resolution(complaint: Complaint, reason: str, *, actor: Actor) -> Eve
             f"The consumer rejected the resolution of {complaint.reference}.",
         )
         return event
+
+
+def _tell_the_new_date(complaint: Complaint, event: Event) -> None:
+    """A rejection reopened the complaint: tell the consumer by when they will hear from us
+    (the same promise the portal shows), in the tenant's local date."""
+    promised = promised_deadline(complaint.deadlines.all())
+    when = (
+        f"by {promised.due_at.astimezone(current.time_zone()):%-d %B %Y}"
+        if promised is not None
+        else "as soon as we can"
+    )
+    notify(
+        complaint.consumer,
+        f"reopened:{event.pk}",
+        f"We are looking at your complaint {complaint.reference} again",
+        f"Thank you for telling us why our answer did not put things right. We are looking "
+        f"at your complaint {complaint.reference} again and will reply {when}.\n\n"
+        f"{portal_link(complaint)}",
+    )
 
 
 def rate_complaint(complaint: Complaint, score: int, comment: str, *, actor: Actor) -> Event:
@@ -300,9 +321,12 @@ def rate_complaint(complaint: Complaint, score: int, comment: str, *, actor: Act
 
 def auto_close_resolved(now: datetime | None = None) -> int:
     """Close resolutions the consumer has not answered within the tenant's number of days
-    (calendar days from the resolution). Returns how many closed."""
+    (calendar days from the resolution), never before the consumer's time to reject them
+    (``reopen_window_days``) has ended: the portal promises that time. Returns how many
+    closed."""
     now = now or timezone.now()
-    days = TenantSettings.current().auto_close_days
+    policy = TenantSettings.current()
+    days = max(policy.auto_close_days, policy.reopen_window_days)
     due = Complaint.objects.filter(
         status=Status.RESOLVED, resolved_at__lte=now - timedelta(days=days)
     )

@@ -556,7 +556,7 @@ def test_admin_turns_on_manager_approval_of_final_responses(admin_client: Client
             "assignment_strategy": "manual",
             "default_team": "",
             "reopen_window_days": "30",
-            "auto_close_days": "14",
+            "auto_close_days": "30",
             "at_risk_hours": "24",
             "currency": "GBP",
             "max_attachment_mb": "10",

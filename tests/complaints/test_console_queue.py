@@ -510,3 +510,23 @@ def test_polling_costs_the_same_few_queries_changed_or_not(
     # choices and the permission look-up for the menu.
     assert len(unchanged) == 5
     assert len(changed) <= 11
+
+
+def test_date_filters_are_local_dates_of_the_tenant(
+    manager_client: Client,
+    make_complaint: Callable[..., Complaint],
+    front_line: Team,
+    bank: Any,
+) -> None:
+    bank.time_zone = "America/New_York"
+    bank.save(update_fields=["time_zone"])
+    # 02:00 UTC on 18 November is 21:00 on 17 November in New York.
+    evening = make_complaint(received_at=datetime(2026, 11, 18, 2, 0, tzinfo=UTC))
+    evening.team = front_line
+    evening.save(update_fields=["team"])
+
+    on_17th = manager_client.get("/console/?received_from=2026-11-17&received_to=2026-11-17")
+    on_18th = manager_client.get("/console/?received_from=2026-11-18")
+
+    assert references_in(on_17th) == [evening.reference]
+    assert references_in(on_18th) == []

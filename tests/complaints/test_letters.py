@@ -13,7 +13,6 @@ from django.utils import timezone
 from accounts.models import User
 from complaints.letters import (
     DEFAULT_LETTERS,
-    REQUIRED,
     LetterError,
     check_required_content,
     compose,
@@ -33,6 +32,7 @@ from complaints.placeholders import LETTER_PLACEHOLDERS
 from complaints.services import ComplaintError, resolve_complaint
 from configuration.models import TenantSettings
 from deadlines.models import Clock, Deadline, SlaPolicy
+from deadlines.regulation import regulators
 from outbox.models import Message
 from tenancy.models import RegulatoryProfile, Tenant
 from tests.complaints.conftest import as_request_user
@@ -86,6 +86,10 @@ REQUIRED_PARTS: dict[tuple[str, LetterKind], dict[str, str]] = {
         "complaint reference": REFERENCE,
         "steps taken and the outcome": "We refunded the fee. Outcome: upheld.",
     },
+    ("us_cfpb", LetterKind.IN_PROGRESS): {
+        "complaint reference": REFERENCE,
+        "in progress": "Your complaint is in progress.",
+    },
     ("us_dot_airline", ACK): {"complaint reference": REFERENCE},
     ("us_dot_airline", FINAL): {
         "complaint reference": REFERENCE,
@@ -112,9 +116,11 @@ def letter(parts: dict[str, str], without: str | None = None) -> str:
 
 
 def test_the_requirement_table_covers_every_prescribed_letter() -> None:
-    assert {key: len(requirements) for key, requirements in REQUIRED.items()} == {
-        key: len(parts) for key, parts in REQUIRED_PARTS.items()
-    }
+    assert {
+        (code, kind): len(requirements)
+        for code, regulator in regulators().items()
+        for kind, requirements in regulator.required.items()
+    } == {key: len(parts) for key, parts in REQUIRED_PARTS.items()}
 
 
 @pytest.mark.parametrize(("profile", "kind"), list(REQUIRED_PARTS))

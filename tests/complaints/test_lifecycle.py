@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -71,8 +72,8 @@ def london(*args: int) -> datetime:
 # December, so every due time below can be counted by hand on a calendar.
 RECEIVED = london(2025, 9, 1, 10, 0)
 FCA_EIGHT_WEEKS = london(2025, 10, 27, 23, 59, 59)  # end of the 56th calendar day
-FCA_15_BUSINESS_DAYS = london(2025, 9, 22, 17, 0)  # close of business, 15th business day
-FCA_35_BUSINESS_DAYS = london(2025, 10, 20, 17, 0)  # close of business, 35th business day
+FCA_15_BUSINESS_DAYS = london(2025, 9, 22, 23, 59, 59)  # end of the 15th business day
+FCA_35_BUSINESS_DAYS = london(2025, 10, 20, 23, 59, 59)  # end of the 35th business day
 
 # The tenant's SLA targets (first response / resolution, in business hours) and the due
 # times they give for RECEIVED with a 09:00-17:00 Monday-Friday week.
@@ -1249,7 +1250,7 @@ def test_unanswered_resolutions_close_after_the_tenants_number_of_days(
     staff: User,
     root_cause: RootCause,
 ) -> None:
-    set_policy(auto_close_days=14)
+    set_policy(auto_close_days=14, reopen_window_days=10)
     stale, recent, unresolved = (make_complaint() for _ in range(3))
     for made in (stale, recent, unresolved):
         made.team = front_line
@@ -1284,6 +1285,28 @@ def test_unanswered_resolutions_close_after_the_tenants_number_of_days(
     assert [state(recent), state(unresolved)] == untouched
     # A second run finds nothing left to close.
     assert auto_close_resolved() == 0
+
+
+def test_auto_close_never_comes_before_the_consumers_time_to_reject_ends(
+    make_complaint: Callable[..., Complaint], front_line: Team, staff: User, root_cause: RootCause
+) -> None:
+    # A policy saved before the settings page refused it: 14 days to close, 30 to reject.
+    set_policy(auto_close_days=14, reopen_window_days=30)
+    complaint = make_complaint()
+    complaint.team = front_line
+    complaint.save(update_fields=["team"])
+    resolve(complaint, staff, root_cause)
+    Complaint.objects.filter(pk=complaint.pk).update(
+        resolved_at=timezone.now() - timedelta(days=29, hours=23)
+    )
+
+    assert auto_close_resolved() == 0
+
+    Complaint.objects.filter(pk=complaint.pk).update(
+        resolved_at=timezone.now() - timedelta(days=30, minutes=1)
+    )
+    assert auto_close_resolved() == 1
+    assert Complaint.objects.get(pk=complaint.pk).status == Status.CLOSED
 
 
 # --- rating ---------------------------------------------------------------------------------
@@ -1451,15 +1474,17 @@ def test_holding_response_on_a_payment_services_complaint_extends_to_35_business
     payment_complaint: Complaint, staff: User, consumer: User
 ) -> None:
     assert due(payment_complaint, Clock.FINAL_RESPONSE) == FCA_15_BUSINESS_DAYS
-    expected = timezone.localdate() + timedelta(days=14)
+    expected = date(2025, 10, 10)
     before = state(payment_complaint)
 
-    event = send_holding_response(
-        payment_complaint,
-        "  the card scheme has not yet answered our chargeback.  ",
-        expected,
-        actor=staff,
-    )
+    # Sent on the 10th business day, within the 15 (DISP 1.6.2AR).
+    with time_machine.travel(london(2025, 9, 15, 10), tick=False):
+        event = send_holding_response(
+            payment_complaint,
+            "  the card scheme has not yet answered our chargeback.  ",
+            expected,
+            actor=staff,
+        )
 
     payment_complaint.refresh_from_db()
     assert payment_complaint.holding_response_sent_at is not None

@@ -12,12 +12,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, User
 from complaints.models import Attachment, Complaint, Event, Outcome, RootCause, Status, Team
-from complaints.services import add_internal_note, refresh_deadlines, reply_to_complaint
+from complaints.services import (
+    add_internal_note,
+    change_status,
+    refresh_deadlines,
+    reply_to_complaint,
+)
 from configuration.models import TenantSettings
 from deadlines.models import Clock
-from tests.complaints.conftest import snapshot
+from tests.complaints.conftest import as_request_user, snapshot
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -345,3 +350,17 @@ def test_merge_form_finds_no_complaint_the_agent_may_not_see(
     )
     assert Complaint.objects.get(pk=complaint.pk).status == Status.NEW
     assert Complaint.objects.get(pk=hidden.pk).merged_into_id is None
+
+
+def test_the_console_deadline_panel_states_each_rule_and_stopped_clocks(
+    agent_client: Client, complaint: Complaint, consumer: User
+) -> None:
+    page = agent_client.get(f"/console/complaints/{complaint.reference}/").content.decode()
+    assert "DISP 1.6.2R: by the end of 8 weeks after receipt" in page
+    assert "DISP 1.5.1R: resolved by close of business on the third business day" in page
+
+    change_status(complaint, Status.WITHDRAWN, actor=as_request_user(consumer))
+
+    page = agent_client.get(f"/console/complaints/{complaint.reference}/").content.decode()
+    assert "Not applicable: the consumer withdrew the complaint" in page
+    assert "Overdue" not in page and "Due " not in page

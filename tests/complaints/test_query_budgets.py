@@ -51,8 +51,8 @@ BUDGETS: dict[str, int] = {
     "claim": 6,
     "priority": 10,
     "status": 8,
-    "resolve": 17,
-    "accept": 6,
+    "resolve": 18,
+    "accept": 7,
 }
 
 

@@ -200,6 +200,11 @@ CONSOLE_REFUSALS: dict[str, Refusal] = {
         ),
         "The complaint is no longer open.",
     ),
+    "in_progress": Refusal(
+        "manager_client",
+        lambda w: _closed(w, {"steps": "We asked the branch for its records."}),
+        "The complaint is no longer open.",
+    ),
     "merge": Refusal(
         "manager_client",
         lambda w: {"target": w.make_complaint(owner=w.other_consumer).reference},

@@ -23,48 +23,6 @@ def local(zone: ZoneInfo, *args: int) -> datetime:
 
 
 @pytest.mark.parametrize(
-    ("received", "count", "expected"),
-    [
-        # Thursday before Easter: Good Friday and Easter Monday do not count.
-        (local(LONDON, 2026, 4, 2, 10), 3, local(LONDON, 2026, 4, 9, 17)),
-        # Friday afternoon: the weekend does not count.
-        (local(LONDON, 2026, 11, 20, 16), 3, local(LONDON, 2026, 11, 25, 17)),
-        # Received on a Saturday: counting starts from Monday.
-        (local(LONDON, 2026, 11, 21, 11), 1, local(LONDON, 2026, 11, 23, 17)),
-        # Received late on a working day in UTC terms but after midnight in London (BST).
-        (utc(2026, 6, 1, 23, 30), 1, local(LONDON, 2026, 6, 3, 17)),
-        # Christmas: 25, 26 (Sat), 28 (Boxing Day observed) are not business days.
-        (local(LONDON, 2026, 12, 24, 9), 3, local(LONDON, 2026, 12, 31, 17)),
-        # Payment services: 15 business days, across the late-May bank holiday.
-        (local(LONDON, 2026, 5, 15, 12), 15, local(LONDON, 2026, 6, 8, 17)),
-    ],
-)
-def test_close_of_nth_business_day_skips_weekends_and_holidays(
-    received: datetime, count: int, expected: datetime
-) -> None:
-    assert UK.close_of_nth_business_day_after(received, count) == expected
-
-
-@pytest.mark.parametrize(
-    ("calendar", "received", "days", "expected_utc"),
-    [
-        # 8 weeks across the October clock change: the deadline is end of day in GMT.
-        (UK, local(LONDON, 2026, 10, 1, 10), 56, utc(2026, 11, 26, 23, 59, 59)),
-        # 8 weeks across the March clock change: end of day in BST.
-        (UK, local(LONDON, 2026, 3, 2, 10), 56, utc(2026, 4, 27, 22, 59, 59)),
-        # DOT 30 days across the US November change.
-        (US, local(NEW_YORK, 2026, 10, 15, 10), 30, utc(2026, 11, 15, 4, 59, 59)),
-        # Calendar clocks ignore weekends and holidays.
-        (US, local(NEW_YORK, 2026, 12, 20, 10), 15, utc(2027, 1, 5, 4, 59, 59)),
-    ],
-)
-def test_calendar_day_clocks_end_at_local_midnight_whatever_the_offset(
-    calendar: BusinessCalendar, received: datetime, days: int, expected_utc: datetime
-) -> None:
-    assert calendar.end_of_calendar_days_after(received, days) == expected_utc
-
-
-@pytest.mark.parametrize(
     ("start", "hours", "expected"),
     [
         # Inside one day.
@@ -110,18 +68,62 @@ def test_adding_then_measuring_business_time_round_trips() -> None:
     assert UK.business_time_between(start, end) == timedelta(hours=13, minutes=15)
 
 
-def test_tenant_closures_count_as_holidays() -> None:
-    closures = {date(2026, 11, 23)}
-    calendar = BusinessCalendar(LONDON, holidays=closures)
-    assert calendar.close_of_nth_business_day_after(local(LONDON, 2026, 11, 20, 9), 1) == local(
-        LONDON, 2026, 11, 24, 17
-    )
+ROUND_THE_CLOCK = frozenset(range(7)), time(0, 0), time(23, 59)
+PARIS = ZoneInfo("Europe/Paris")
 
 
-def test_six_day_working_week_counts_saturdays() -> None:
-    calendar = BusinessCalendar(LONDON, working_days=frozenset(range(6)))
-    assert calendar.close_of_nth_business_day_after(local(LONDON, 2026, 11, 20, 9), 1) == local(
-        LONDON, 2026, 11, 21, 17
+def round_the_clock(zone: ZoneInfo) -> BusinessCalendar:
+    days, opens, closes = ROUND_THE_CLOCK
+    return BusinessCalendar(zone, working_days=days, opens=opens, closes=closes)
+
+
+@pytest.mark.parametrize(
+    ("zone", "start", "hours", "expected"),
+    [
+        # UK spring change (29 March): the day has 23 hours; 24 h later is 12:00 UTC.
+        (LONDON, local(LONDON, 2026, 3, 28, 12), 24, utc(2026, 3, 29, 12)),
+        # UK autumn change (25 October): the day has 25 hours; 24 h later is 11:00 UTC.
+        (LONDON, local(LONDON, 2026, 10, 24, 12), 24, utc(2026, 10, 25, 11)),
+        # US spring change (8 March): 12:00 EST is 17:00 UTC, and 24 h later 17:00 UTC.
+        (NEW_YORK, local(NEW_YORK, 2026, 3, 7, 12), 24, utc(2026, 3, 8, 17)),
+        # US autumn change (1 November): 12:00 EDT is 16:00 UTC.
+        (NEW_YORK, local(NEW_YORK, 2026, 10, 31, 12), 24, utc(2026, 11, 1, 16)),
+        # EU autumn change (25 October): 12:00 CEST is 10:00 UTC.
+        (PARIS, local(PARIS, 2026, 10, 24, 12), 24, utc(2026, 10, 25, 10)),
+        # EU spring change (29 March), 72 h: 12:00 CET is 11:00 UTC.
+        (PARIS, local(PARIS, 2026, 3, 27, 12), 72, utc(2026, 3, 30, 11)),
+        # Midnight itself is working time: 23:30 + 1 h is 00:30 the next day.
+        (LONDON, local(LONDON, 2026, 11, 23, 23, 30), 1, utc(2026, 11, 24, 0, 30)),
+    ],
+)
+def test_round_the_clock_business_time_is_absolute_time_across_daylight_saving(
+    zone: ZoneInfo, start: datetime, hours: int, expected: datetime
+) -> None:
+    assert round_the_clock(zone).add_business_time(start, timedelta(hours=hours)) == expected
+
+
+@pytest.mark.parametrize(
+    ("zone", "start", "end", "hours"),
+    [
+        # From Saturday midnight to Monday midnight over the spring change: 24 + 23 hours.
+        (LONDON, local(LONDON, 2026, 3, 28), local(LONDON, 2026, 3, 30), 47),
+        # Over the autumn change: 24 + 25 hours.
+        (LONDON, local(LONDON, 2026, 10, 24), local(LONDON, 2026, 10, 26), 49),
+        (NEW_YORK, local(NEW_YORK, 2026, 11, 1), local(NEW_YORK, 2026, 11, 2), 25),
+        (PARIS, local(PARIS, 2026, 3, 29), local(PARIS, 2026, 3, 30), 23),
+    ],
+)
+def test_round_the_clock_elapsed_business_time_counts_real_hours(
+    zone: ZoneInfo, start: datetime, end: datetime, hours: int
+) -> None:
+    assert round_the_clock(zone).business_time_between(start, end) == timedelta(hours=hours)
+
+
+def test_tenant_closures_are_not_business_hours() -> None:
+    calendar = BusinessCalendar(LONDON, holidays={date(2026, 11, 23)})
+    # Friday 16:00 + 2 h: one hour on Friday, Monday closed, one hour on Tuesday.
+    assert calendar.add_business_time(local(LONDON, 2026, 11, 20, 16), timedelta(hours=2)) == (
+        local(LONDON, 2026, 11, 24, 10)
     )
 
 

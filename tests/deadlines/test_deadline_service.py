@@ -12,10 +12,12 @@ from django.utils import timezone
 from accounts.models import User
 from complaints.models import Category, Complaint, Priority, RootCause, Status
 from complaints.services import (
+    ComplaintError,
     change_category,
     change_priority,
     change_status,
     mark_met,
+    merge_complaint,
     pause_sla,
     refresh_deadlines,
     reject_resolution,
@@ -23,6 +25,7 @@ from complaints.services import (
     resolve_complaint,
     resume_sla,
     send_holding_response,
+    send_in_progress_response,
     update_next_due,
 )
 from configuration.models import TenantSettings
@@ -155,25 +158,74 @@ def test_payment_services_category_moves_the_final_response_to_15_business_days(
     change_category(complaint, payment_category, actor=staff)
 
     dues = due_dates_of(complaint)
-    assert dues[FINAL] == london(2026, 4, 27, 17)
+    assert dues[FINAL] == end_of_day(LONDON, 2026, 4, 27)
     assert dues[SUMMARY] == london(2026, 4, 9, 17)
-    assert stored(complaint).next_due_at == london(2026, 4, 27, 17)
+    assert stored(complaint).next_due_at == end_of_day(LONDON, 2026, 4, 27)
 
 
-def test_holding_reply_on_payment_services_extends_the_final_response_to_35_business_days(
-    make_complaint: MakeComplaint, payment_category: Category, staff: User
+def test_holding_reply_within_15_business_days_extends_the_final_response_to_35(
+    make_complaint: MakeComplaint, payment_category: Category, staff: User, frozen: FrozenTime
 ) -> None:
+    frozen.now = london(2026, 4, 2, 10)
     complaint = make_complaint(received_at=london(2026, 4, 2, 10), category=payment_category)
-    assert due_dates_of(complaint)[FINAL] == london(2026, 4, 27, 17)
+    assert due_dates_of(complaint)[FINAL] == end_of_day(LONDON, 2026, 4, 27)
 
+    # 22:00 on the 15th business day: the clock ends at the END of that day (DISP 1.6.2AR).
+    frozen.advance_to(london(2026, 4, 27, 22))
     send_holding_response(
-        complaint,
-        "we are waiting for the card scheme's report",
-        timezone.localdate() + timedelta(days=20),
-        actor=staff,
+        complaint, "we are waiting for the card scheme's report", date(2026, 5, 27), actor=staff
     )
 
-    assert due_dates_of(complaint)[FINAL] == london(2026, 5, 27, 17)
+    # 35 business days: Easter, 4 May and 25 May do not count.
+    final = deadlines_of(complaint)[FINAL]
+    assert final.due_at == end_of_day(LONDON, 2026, 5, 27)
+    assert final.met_at is None
+
+
+def test_late_holding_reply_gives_no_extension_and_keeps_the_breach(
+    make_complaint: MakeComplaint, payment_category: Category, staff: User, frozen: FrozenTime
+) -> None:
+    frozen.now = london(2026, 4, 2, 10)
+    complaint = make_complaint(received_at=london(2026, 4, 2, 10), category=payment_category)
+    breached_at = london(2026, 4, 28, 0, 5)
+    Deadline.objects.filter(complaint=complaint, clock=FINAL).update(breached_at=breached_at)
+
+    frozen.advance_to(london(2026, 4, 28, 9))
+    send_holding_response(
+        complaint, "we are waiting for the card scheme's report", date(2026, 5, 20), actor=staff
+    )
+
+    final = deadlines_of(complaint)[FINAL]
+    assert final.due_at == end_of_day(LONDON, 2026, 4, 27)
+    assert final.breached_at == breached_at
+    assert final.met_at is None
+
+
+def test_a_holding_reply_may_not_promise_a_date_after_35_business_days(
+    make_complaint: MakeComplaint, payment_category: Category, staff: User, frozen: FrozenTime
+) -> None:
+    frozen.now = london(2026, 4, 2, 10)
+    complaint = make_complaint(received_at=london(2026, 4, 2, 10), category=payment_category)
+    frozen.advance_to(london(2026, 4, 20, 10))
+
+    with pytest.raises(ComplaintError, match=r"28 May 2026.*27 May 2026"):
+        send_holding_response(complaint, "we wait for records", date(2026, 5, 28), actor=staff)
+
+    assert stored(complaint).holding_response_sent_at is None
+
+
+def test_an_fca_holding_response_within_8_weeks_meets_the_8_week_duty(
+    make_complaint: MakeComplaint, staff: User, frozen: FrozenTime
+) -> None:
+    frozen.now = london(2026, 4, 2, 10)
+    complaint = make_complaint(received_at=london(2026, 4, 2, 10))
+    frozen.advance_to(london(2026, 5, 28, 16))
+
+    send_holding_response(complaint, "we wait for a valuation", date(2026, 6, 30), actor=staff)
+
+    final = deadlines_of(complaint)[FINAL]
+    assert final.met_at == london(2026, 5, 28, 16)
+    assert stored(complaint).next_due_at is None
 
 
 def test_refresh_recomputes_unmet_deadlines_from_a_corrected_receipt_time(
@@ -240,7 +292,7 @@ def test_deadline_moved_to_another_past_time_stays_breached(
     change_category(complaint, payment_category, actor=staff)
 
     final = deadlines_of(complaint)[FINAL]
-    assert final.due_at == london(2026, 4, 27, 17)
+    assert final.due_at == end_of_day(LONDON, 2026, 4, 27)
     assert final.breached_at == breached_at
     # Kept too, or the next scan would take it for a fresh deadline and breach it again.
     assert final.at_risk_notified_at == london(2026, 5, 28, 1)
@@ -257,7 +309,7 @@ def test_warned_deadline_that_moves_is_watched_afresh(
     change_category(complaint, payment_category, actor=staff)
 
     final = deadlines_of(complaint)[FINAL]
-    assert final.due_at == london(2026, 4, 27, 17)
+    assert final.due_at == end_of_day(LONDON, 2026, 4, 27)
     assert final.at_risk_notified_at is None
     assert final.breached_at is None
 
@@ -287,12 +339,12 @@ def test_changing_the_tenants_profile_swaps_the_regulatory_clocks(
     refresh_deadlines(stored(complaint))
 
     rows = deadlines_of(complaint)
-    # The summary-resolution opportunity disappears; the met acknowledgement is history.
-    assert set(rows) == {ACK, INITIAL, FINAL}
+    # The summary-resolution opportunity disappears; the met acknowledgement is history; the
+    # 60-day clock waits for an in-progress response.
+    assert set(rows) == {ACK, INITIAL}
     assert rows[ACK].met_at is not None
-    # 10:00 in London is 05:00 in New York, still 2 April: 15 and 60 days, New York midnight.
+    # 10:00 in London is 05:00 in New York, still 2 April: 15 days, New York midnight.
     assert rows[INITIAL].due_at == end_of_day(NEW_YORK, 2026, 4, 17)
-    assert rows[FINAL].due_at == end_of_day(NEW_YORK, 2026, 6, 1)
     assert stored(complaint).next_due_at == end_of_day(NEW_YORK, 2026, 4, 17)
 
 
@@ -323,19 +375,23 @@ def test_the_tenants_time_zone_decides_the_local_day_and_closing_time(
     assert dues[FINAL] == end_of_day(NEW_YORK, 2026, 7, 27)
 
 
-def test_the_tenants_country_decides_the_public_holidays(
-    bank: Tenant, make_complaint: MakeComplaint, england: TenantSettings
+def test_the_regulator_not_the_tenants_country_decides_regulatory_holidays(
+    bank: Tenant, make_complaint: MakeComplaint, england: TenantSettings, sla_normal: SlaPolicy
 ) -> None:
-    england.subdivision = ""
-    england.save(update_fields=["subdivision"])
-    # Friday 3 July 2026 is the observed Independence Day in the US, a working day in the UK.
-    complaint = make_complaint(received_at=london(2026, 7, 2, 10))
+    # Friday 3 July 2026 is the observed Independence Day in the US, an FCA business day.
+    complaint = make_complaint(received_at=london(2026, 7, 2, 16))
     assert due_dates_of(complaint)[SUMMARY] == london(2026, 7, 7, 17)
+    # The tenant's own 4-hour first response: 1 hour on Thursday, 3 on Friday.
+    assert due_dates_of(complaint)[FIRST] == london(2026, 7, 3, 12)
 
     change_tenant(bank, country="US")
+    england.subdivision = ""
+    england.save(update_fields=["subdivision"])
     refresh_deadlines(stored(complaint))
 
-    assert due_dates_of(complaint)[SUMMARY] == london(2026, 7, 8, 17)
+    # DISP: Friday is still day 1. The tenant's own target skips its US holiday.
+    assert due_dates_of(complaint)[SUMMARY] == london(2026, 7, 7, 17)
+    assert due_dates_of(complaint)[FIRST] == london(2026, 7, 6, 12)
 
 
 def test_region_of_the_business_hours_decides_regional_holidays(
@@ -361,8 +417,8 @@ def test_an_unknown_region_falls_back_to_the_countrys_national_holidays(
     with caplog.at_level(logging.WARNING, logger="deadlines.services"):
         complaint = make_complaint(received_at=london(2026, 4, 2, 10))
 
-    # Good Friday is a holiday everywhere in the UK; Easter Monday is not in the national set.
-    assert due_dates_of(complaint)[SUMMARY] == london(2026, 4, 8, 17)
+    # The FCA's business days fall back to England and Wales: Easter Monday is not one.
+    assert due_dates_of(complaint)[SUMMARY] == london(2026, 4, 9, 17)
     assert "no region ENGLAND in the holiday calendar of GB" in caplog.text
 
 
@@ -375,22 +431,44 @@ def test_a_country_without_a_holiday_calendar_counts_only_the_working_week(
     with caplog.at_level(logging.WARNING, logger="deadlines.services"):
         refresh_deadlines(stored(complaint))
 
-    # Good Friday and Easter Monday count: Friday, Monday, Tuesday.
-    assert due_dates_of(complaint)[SUMMARY] == london(2026, 4, 7, 17)
+    # The tenant calendar has no holidays, but the FCA's business days are the UK's.
+    assert due_dates_of(complaint)[SUMMARY] == london(2026, 4, 9, 17)
     assert "no public holiday calendar for country ZZ" in caplog.text
 
 
 # --- the tenant's own calendar ----------------------------------------------------------------
 
 
-def test_closure_days_are_not_business_days(make_complaint: MakeComplaint) -> None:
+def test_closure_days_never_move_a_regulatory_clock(make_complaint: MakeComplaint) -> None:
     complaint = make_complaint(received_at=london(2026, 11, 9, 10))
     assert due_dates_of(complaint)[SUMMARY] == london(2026, 11, 12, 17)
 
     Closure.objects.create(day=date(2026, 11, 10), name="Office move")
     refresh_deadlines(stored(complaint))
 
-    assert due_dates_of(complaint)[SUMMARY] == london(2026, 11, 13, 17)
+    # DISP business days are the UK's, whatever the firm closes.
+    assert due_dates_of(complaint)[SUMMARY] == london(2026, 11, 12, 17)
+
+
+def test_a_four_day_week_and_a_christmas_eve_closure_never_move_regulatory_clocks(
+    make_complaint: MakeComplaint,
+    england: TenantSettings,
+    payment_category: Category,
+    frozen: FrozenTime,
+) -> None:
+    england.working_days = [0, 1, 2, 3]
+    england.save(update_fields=["working_days"])
+    Closure.objects.create(day=date(2026, 12, 24), name="Christmas Eve")
+
+    frozen.now = london(2026, 12, 23, 11)
+    ordinary = make_complaint(received_at=london(2026, 12, 23, 10))
+    payments = make_complaint(received_at=london(2026, 11, 19, 10), category=payment_category)
+
+    # Thursday 24 December is an FCA business day (day 1); 25, 28 are bank holidays.
+    assert due_dates_of(ordinary)[ACK] == london(2026, 12, 24, 17)
+    assert due_dates_of(ordinary)[SUMMARY] == london(2026, 12, 30, 17)
+    # 15 business days from Thursday 19 November, Fridays included: 10 December.
+    assert due_dates_of(payments)[FINAL] == end_of_day(LONDON, 2026, 12, 10)
 
 
 def test_closure_days_delay_sla_clocks(
@@ -404,7 +482,7 @@ def test_closure_days_delay_sla_clocks(
     assert due_dates_of(complaint)[FIRST] == london(2026, 11, 11, 11)
 
 
-def test_working_saturdays_and_later_closing_bring_business_day_clocks_forward(
+def test_working_saturdays_and_later_closing_never_move_regulatory_clocks(
     make_complaint: MakeComplaint, england: TenantSettings
 ) -> None:
     complaint = make_complaint(received_at=london(2026, 11, 12, 10))
@@ -415,8 +493,8 @@ def test_working_saturdays_and_later_closing_bring_business_day_clocks_forward(
     england.save(update_fields=["working_days", "closes"])
     refresh_deadlines(stored(complaint))
 
-    # Friday, Saturday, Monday; at the new closing time.
-    assert due_dates_of(complaint)[SUMMARY] == london(2026, 11, 16, 18)
+    # DISP close of business is 17:00 on a Monday-to-Friday business day.
+    assert due_dates_of(complaint)[SUMMARY] == london(2026, 11, 17, 17)
 
 
 def test_business_hours_decide_when_sla_clocks_run(
@@ -621,3 +699,73 @@ def test_regulatory_clocks_run_on_while_paused(
         clock: before[clock] for clock in (ACK, SUMMARY, FINAL)
     }
     assert after[FIRST] > before[FIRST]
+
+
+# --- clocks stop with the complaint -----------------------------------------------------------
+
+
+def test_withdrawing_stops_the_unmet_clocks_with_the_reason(
+    make_complaint: MakeComplaint, owner: User, frozen: FrozenTime
+) -> None:
+    complaint = make_complaint(received_at=london(2026, 11, 16, 9))
+    frozen.advance_to(london(2026, 11, 17, 12))
+
+    change_status(complaint, Status.WITHDRAWN, actor=owner)
+
+    rows = deadlines_of(complaint)
+    assert rows[ACK].met_at is not None and rows[ACK].stopped_at is None
+    assert (rows[FINAL].stopped_at, rows[FINAL].stopped_reason) == (
+        london(2026, 11, 17, 12),
+        "the consumer withdrew the complaint",
+    )
+    assert not Deadline.objects.open().filter(complaint=complaint).exists()
+    assert stored(complaint).next_due_at is None
+
+
+def test_merging_stops_the_duplicates_clocks_naming_the_complaint_kept(
+    make_complaint: MakeComplaint, staff: User, frozen: FrozenTime
+) -> None:
+    kept = make_complaint(received_at=london(2026, 11, 16, 9))
+    duplicate = make_complaint(received_at=london(2026, 11, 16, 9, 10))
+
+    merge_complaint(duplicate, kept, actor=staff)
+
+    assert deadlines_of(duplicate)[FINAL].stopped_reason == (
+        f"closed as a duplicate of {kept.reference}"
+    )
+    assert deadlines_of(kept)[FINAL].stopped_at is None
+
+
+# --- CFPB: the 15-day response and the 60-day final response -----------------------------------
+
+
+def test_cfpb_in_progress_response_meets_15_days_and_starts_the_60_day_clock(
+    bank: Tenant, make_complaint: MakeComplaint, staff: User, frozen: FrozenTime
+) -> None:
+    change_tenant(bank, regulatory_profile="us_cfpb", country="US", time_zone="America/New_York")
+    frozen.now = new_york(2026, 10, 19, 22)
+    complaint = make_complaint(received_at=new_york(2026, 10, 19, 21))
+    assert set(deadlines_of(complaint)) == {INITIAL}
+
+    frozen.advance_to(new_york(2026, 10, 30, 11))
+    event = send_in_progress_response(
+        complaint, "We asked the branch for its records.", actor=staff
+    )
+
+    rows = deadlines_of(complaint)
+    # 19 October + 15 days = 3 November, met on 30 October; + 60 days = 18 December (EST).
+    assert rows[INITIAL].due_at == end_of_day(NEW_YORK, 2026, 11, 3)
+    assert rows[INITIAL].met_at == new_york(2026, 10, 30, 11)
+    assert rows[FINAL].due_at == end_of_day(NEW_YORK, 2026, 12, 18)
+    assert rows[FINAL].met_at is None
+    assert stored(complaint).in_progress_at == new_york(2026, 10, 30, 11)
+    assert "is in progress" in event.body and "asked the branch" in event.body
+
+
+def test_an_in_progress_response_is_refused_where_the_regulator_has_none(
+    make_complaint: MakeComplaint, staff: User
+) -> None:
+    complaint = make_complaint(received_at=london(2026, 11, 16, 9))
+    with pytest.raises(ComplaintError, match="no in-progress response"):
+        send_in_progress_response(complaint, "Looking into it.", actor=staff)
+    assert stored(complaint).in_progress_at is None

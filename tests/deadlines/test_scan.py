@@ -118,7 +118,8 @@ def test_deadline_within_the_at_risk_window_is_flagged_once(
     new = Message.objects.order_by("pk")[messages_before:]
     assert sorted(message.recipient for message in new) == sorted([agent.email, manager.email])
     assert consumer.email not in [message.recipient for message in new]
-    assert all("final response deadline is close" in message.subject for message in new)
+    assert all(message.subject == "Deadline alerts: 1 complaint" for message in new)
+    assert all("final response deadline is close" in message.body for message in new)
     assert stored(complaint).escalation_level == 0
 
     assert scan_deadlines(now + timedelta(minutes=30)) == NOTHING
@@ -346,17 +347,50 @@ def test_due_adr_letter_is_sent_to_the_consumer_and_counts_as_met(
     )
 
 
-def test_adr_letter_is_not_sent_before_it_is_due_and_nobody_is_warned(
+def test_adr_letter_is_sent_before_it_is_due_once_within_the_at_risk_margin(
     telco_consumer: User,
 ) -> None:
     complaint = telco_complaint(telco_consumer, days_ago(50))
     due = deadlines_of(complaint)[Clock.ADR_LETTER].due_at
-
-    assert scan_deadlines(due - timedelta(hours=1)) == NOTHING
-
+    # Two days before: neither within the 24-hour margin nor on the due day.
+    assert scan_deadlines(due - timedelta(days=2)) == NOTHING
     assert stored(complaint).adr_letter_sent_at is None
-    assert not Event.objects.filter(complaint=complaint, data__letter="adr_letter").exists()
-    assert deadlines_of(complaint)[Clock.ADR_LETTER].at_risk_notified_at is None
+
+    with time_machine.travel(due - timedelta(hours=20), tick=False):
+        assert scan_deadlines() == {"at_risk": 0, "breached": 0, "letters": 1}
+
+    adr = deadlines_of(complaint)[Clock.ADR_LETTER]
+    assert adr.met_at is not None and adr.met_at < adr.due_at
+    assert adr.at_risk_notified_at is None
+    assert deadline_events(complaint) == []
+
+
+def test_adr_letter_is_sent_on_its_due_day_even_with_a_short_margin(
+    telco_consumer: User,
+) -> None:
+    policy = TenantSettings.current()
+    policy.at_risk_hours = 1
+    policy.save(update_fields=["at_risk_hours"])
+    complaint = telco_complaint(telco_consumer, days_ago(50))
+    due = deadlines_of(complaint)[Clock.ADR_LETTER].due_at  # 23:59:59 local
+
+    with time_machine.travel(due - timedelta(hours=14), tick=False):
+        assert scan_deadlines()["letters"] == 1
+
+    assert stored(complaint).adr_letter_sent_at == due - timedelta(hours=14)
+
+
+def test_one_digest_per_recipient_per_scan_lists_every_complaint(
+    handled: MakeComplaint, agent: User, manager: User
+) -> None:
+    complaints = [handled(received_at=days_ago(60)) for _ in range(3)]
+    assert scan_deadlines()["breached"] == 3
+
+    digests = Message.objects.filter(subject__startswith="Deadline alerts")
+    assert sorted(message.recipient for message in digests) == sorted([agent.email, manager.email])
+    for message in digests:
+        assert message.subject == "Deadline alerts: 3 complaints"
+        assert all(complaint.reference in message.body for complaint in complaints)
 
 
 def test_adr_letter_of_an_inactive_complaint_is_not_sent(telco_consumer: User) -> None:
@@ -386,7 +420,7 @@ def work_in_both_tenants(
         kwargs = {"consumer": casey, "actor": casey, "subject": "Fees", "description": "Too high"}
         breached = submit_complaint(received_at=days_ago(60), **kwargs)
         unanswered = put_in_status(submit_complaint(**kwargs), Status.RESOLVED)
-        Complaint.objects.filter(pk=unanswered.pk).update(resolved_at=days_ago(15))
+        Complaint.objects.filter(pk=unanswered.pk).update(resolved_at=days_ago(31))
         return breached, unanswered, adr_due
 
     return make
@@ -439,7 +473,7 @@ def test_run_periodic_skips_suspended_tenants(
 def test_periodic_tasks_skip_a_suspended_tenant(bank: Tenant, handled: MakeComplaint) -> None:
     complaint = handled(received_at=days_ago(60))
     unanswered = put_in_status(handled(), Status.RESOLVED)
-    Complaint.objects.filter(pk=unanswered.pk).update(resolved_at=days_ago(15))
+    Complaint.objects.filter(pk=unanswered.pk).update(resolved_at=days_ago(31))
     bank.status = Tenant.Status.SUSPENDED
 
     assert tasks.scan_deadlines.delay().get() == {}

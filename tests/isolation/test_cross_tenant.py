@@ -146,6 +146,7 @@ CONSOLE_DATA: dict[str, Callable[[Victim], dict[str, Any]]] = {
         "reason": "Hijacked",
         "expected": "2099-01-01",
     },
+    "in_progress": lambda v: {"steps": "Hijacked"},
     "merge": lambda v: {"target": v.duplicate.reference},
 }
 PORTAL_DATA: dict[str, Callable[[Victim], dict[str, Any]]] = {

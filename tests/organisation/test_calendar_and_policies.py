@@ -186,7 +186,7 @@ POLICY = {
     "assignment_strategy": "round_robin",
     "default_team": "",
     "reopen_window_days": "20",
-    "auto_close_days": "10",
+    "auto_close_days": "25",
     "at_risk_hours": "12",
     "currency": "eur",
     "max_attachment_mb": "5",
@@ -202,9 +202,19 @@ def test_admin_changes_the_complaint_policy(admin_client: Client, front_line: Te
     policy = TenantSettings.current()
     assert policy.assignment_strategy == AssignmentStrategy.ROUND_ROBIN
     assert Team.default() == front_line
-    assert (policy.reopen_window_days, policy.auto_close_days, policy.at_risk_hours) == (20, 10, 12)
+    assert (policy.reopen_window_days, policy.auto_close_days, policy.at_risk_hours) == (20, 25, 12)
     assert (policy.currency, policy.max_attachment_mb) == ("EUR", 5)
     assert AuditEvent.objects.filter(action=AuditEvent.Action.COMPLAINT_POLICY_CHANGED).exists()
+
+
+def test_an_auto_close_before_the_consumers_time_to_reject_is_refused(
+    admin_client: Client,
+) -> None:
+    response = admin_client.post("/settings/policy/", {**POLICY, "auto_close_days": "19"})
+
+    assert response.status_code == 400
+    assert "Consumers are promised 20 days to reject a resolution" in response.content.decode()
+    assert TenantSettings.current().auto_close_days == 30
 
 
 def test_choosing_another_default_team_moves_the_mark_and_none_clears_it(

@@ -9,7 +9,7 @@ from django.test import Client
 
 from accounts.models import Role
 from complaints.models import Complaint, Status
-from deadlines.models import Clock
+from deadlines.models import Clock, Deadline
 from tenancy.models import Tenant
 from tests.complaints.conftest import put_in_status
 from tests.conftest import create_user, sign_in, tenant_client
@@ -83,7 +83,7 @@ def test_waiting_for_the_consumer_is_said_plainly(
 def test_a_late_reply_is_admitted_not_promised_in_the_past(
     consumer_client: Client, complaint: Complaint
 ) -> None:
-    Complaint.objects.filter(pk=complaint.pk).update(next_due_at="2020-01-01T12:00:00Z")
+    Deadline.objects.filter(complaint=complaint).update(due_at="2020-01-01T12:00:00Z")
     content = consumer_client.get("/complaints/").content.decode()
     assert "Our reply is late." in content
     assert "We will reply by" not in content

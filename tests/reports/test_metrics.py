@@ -135,6 +135,31 @@ def test_sla_compliance_is_the_share_of_deadlines_due_in_the_period_met_in_time(
     assert rows == [("First response", 2, 1, 1, 50.0), ("Resolution", 1, 0, 1, 0.0)]
 
 
+def test_sla_compliance_counts_each_deadline_in_the_period_it_settled(
+    received_at: Callable[..., Complaint],
+) -> None:
+    complaints = [received_at(london(2026, 5, 20, 9)) for _ in range(5)]
+    Deadline.objects.all().delete()
+    early, stopped, stopped_late, before, late_in_may = complaints
+    final = Clock.FINAL_RESPONSE
+
+    def deadline(complaint: Complaint, due_at: object, **extra: object) -> None:
+        Deadline.objects.create(complaint=complaint, clock=final, due_at=due_at, **extra)
+
+    # Due in July, met on 12 June: met in time, settled in June.
+    deadline(early, london(2026, 7, 15, 23, 59), met_at=london(2026, 6, 12, 10))
+    # Withdrawn on 5 June, due 20 June: not applicable, never missed.
+    deadline(stopped, london(2026, 6, 20), stopped_at=london(2026, 6, 5), stopped_reason="w")
+    # Due 3 June, unmet when closed on 8 June: it was missed before it stopped.
+    deadline(stopped_late, london(2026, 6, 3), stopped_at=london(2026, 6, 8), stopped_reason="c")
+    # Met on 31 May, due 2 June: settled in May, not in June.
+    deadline(before, london(2026, 6, 2), met_at=london(2026, 5, 31, 12))
+    # Due 29 May, met late on 2 June: settled (missed) on 29 May, in May.
+    deadline(late_in_may, london(2026, 5, 29), met_at=london(2026, 6, 2))
+
+    assert metrics.sla_compliance(JUNE).rows == [("Final response", 2, 1, 1, 50.0)]
+
+
 def test_satisfaction_average_and_distribution_of_complaints_resolved_in_the_period(
     received_at: Callable[..., Complaint],
 ) -> None:

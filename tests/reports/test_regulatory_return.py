@@ -14,6 +14,7 @@ from accounts.models import Role
 from complaints.models import Category, Complaint, Outcome, Status
 from complaints.services import submit_complaint
 from deadlines.models import Clock, Deadline
+from deadlines.regulation import regulator_for
 from reports import metrics
 from tenancy.models import Tenant
 from tests.conftest import create_user
@@ -166,16 +167,25 @@ def test_generic_return_counts_closures_with_the_profiles_main_deadline_met(
         outcome=Outcome.NOT_UPHELD,
     )
     complaint(london(2026, 6, 29), status=Status.OPEN)
+    # Withdrawn in week 2: its 8-week clock stopped before falling due, so it is not missed.
+    withdrawn = complaint(
+        london(2026, 4, 1), status=Status.WITHDRAWN, closed_at=london(2026, 4, 14)
+    )
+    Deadline.objects.filter(complaint=withdrawn, clock=Clock.ADR_LETTER).update(
+        stopped_at=london(2026, 4, 14), stopped_reason="the consumer withdrew the complaint"
+    )
 
     summary, redress = metrics.generic_return(
-        metrics.Period(date(2026, 1, 1), date(2026, 6, 30), LONDON), telco.regulatory_profile
+        metrics.Period(date(2026, 1, 1), date(2026, 6, 30), LONDON),
+        regulator_for(telco.regulatory_profile),
     )
 
     assert summary.rows == [
-        ("Complaints received", 3),
-        ("Complaints closed", 2),
+        ("Complaints received", 4),
+        ("Complaints closed", 3),
         ("Closed with the ADR letter deadline met", 1),
         ("Closed without the ADR letter deadline met", 1),
+        ("Closed before the ADR letter deadline applied (withdrawn, merged)", 1),
         ("Upheld share (%)", 50.0),
         ("Still open at the end of the period", 1),
     ]

@@ -7,6 +7,7 @@ from django_tenants.utils import schema_context, tenant_context
 
 from complaints.services import auto_close_resolved, scan_deadlines
 from outbox.services import deliver_due
+from tenancy import current
 from tenancy.models import Tenant
 
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         for tenant in Tenant.objects.customers().filter(status=Tenant.Status.ACTIVE):
-            with tenant_context(tenant):
+            with tenant_context(tenant), current.local_time():
                 deadlines = scan_deadlines()
                 closed = auto_close_resolved()
                 sent = deliver_due()

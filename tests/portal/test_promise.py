@@ -1,0 +1,59 @@
+"""The consumer hears one promised date: on the list, on the complaint page, after rejecting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import time_machine
+from django.test import Client
+
+from accounts.models import User
+from complaints.models import Complaint, Outcome, Priority, RootCause, Team
+from complaints.services import reject_resolution, resolve_complaint
+from deadlines.models import SlaPolicy
+from outbox.models import Message
+from tests.complaints.conftest import as_request_user
+
+
+def test_the_list_the_page_and_the_reopening_mail_promise_the_same_date(
+    consumer_client: Client,
+    make_complaint: Callable[..., Complaint],
+    front_line: Team,
+    manager: User,
+    consumer: User,
+) -> None:
+    # The tenant's own 40-hour resolution target runs out long before the FCA's 8 weeks.
+    SlaPolicy.objects.create(priority=Priority.NORMAL, first_response_hours=4, resolution_hours=40)
+    root_cause = RootCause.objects.create(name="Processing error")
+    with time_machine.travel(datetime(2026, 11, 16, 10, tzinfo=UTC), tick=False):
+        complaint = make_complaint(received_at=datetime(2026, 11, 16, 9, tzinfo=UTC))
+        complaint.team = front_line
+        complaint.save(update_fields=["team"])
+        listed = consumer_client.get("/complaints/").content.decode()
+        page = consumer_client.get(f"/complaints/{complaint.reference}/").content.decode()
+
+    # 16 November + 8 weeks = 11 January 2027: both say it, neither says the SLA date.
+    assert "We will reply by <strong>11 January 2027</strong>" in listed
+    assert "our final response by <strong>11 January 2027</strong>" in page
+    assert "DISP 1.6.2R" in page
+
+    with time_machine.travel(datetime(2026, 11, 17, 10, tzinfo=UTC), tick=False):
+        resolve_complaint(
+            complaint,
+            outcome=Outcome.NOT_UPHELD,
+            summary="We found no error.",
+            root_cause=root_cause,
+            actor=as_request_user(manager),
+        )
+    # Rejected on Friday 20 November at 10:00: 40 business hours from then end on
+    # Friday 27 November at 10:00 (five days of eight hours).
+    with time_machine.travel(datetime(2026, 11, 20, 10, tzinfo=UTC), tick=False):
+        reject_resolution(complaint, "You charged me twice.", actor=as_request_user(consumer))
+        listed = consumer_client.get("/complaints/").content.decode()
+        page = consumer_client.get(f"/complaints/{complaint.reference}/").content.decode()
+
+    told = Message.objects.get(key__startswith="reopened:", recipient=consumer.email)
+    assert "will reply by 27 November 2026" in told.body
+    assert "We will reply by <strong>27 November 2026</strong>" in listed
+    assert "We will reply by <strong>27 November 2026</strong>" in page
