@@ -1,0 +1,69 @@
+"""The plans of the queue's page queries: a deep cursor seeks the index, it does not filter.
+
+The tables here are tiny, so sequential scans are switched off for the transaction: the
+question is whether the keyset condition *can* be an index condition, which PostgreSQL
+decides from the shape of the SQL, not from the size of the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from complaints.models import Complaint, Team
+from complaints.pagination import keyset_page
+
+
+def explain_page_after_cursor(queryset: Any, field: str, *, descending: bool) -> list[str]:
+    """The plan of the query that reads the page after the first row's cursor."""
+    first = keyset_page(queryset, field=field, after=None, size=1, descending=descending)
+    assert first.next_cursor is not None
+    with CaptureQueriesContext(connection) as captured:
+        keyset_page(queryset, field=field, after=first.next_cursor, size=1, descending=descending)
+    page_query = captured.captured_queries[0]["sql"]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {page_query}")
+        return [line for (line,) in cursor.fetchall()]
+
+
+def keyset_condition(plan: list[str], field: str) -> tuple[list[str], list[str]]:
+    """The plan's index conditions and filters that mention ``field``."""
+    index_conds = [line for line in plan if "Index Cond" in line and field in line]
+    filters = [line for line in plan if "Filter" in line and field in line]
+    return index_conds, filters
+
+
+@pytest.fixture
+def queue(make_complaint: Callable[..., Complaint], front_line: Team) -> list[Complaint]:
+    made = [make_complaint() for _ in range(3)]
+    Complaint.objects.filter(pk__in=[c.pk for c in made]).update(team=front_line)
+    return made
+
+
+@pytest.mark.parametrize("field", ["received_at", "next_due_at"])
+@pytest.mark.parametrize("role", ["manager", "agent"])
+def test_deep_cursor_in_the_active_queue_is_an_index_condition(
+    request: pytest.FixtureRequest, queue: list[Complaint], field: str, role: str
+) -> None:
+    user: User = request.getfixturevalue(role)
+    queryset = Complaint.objects.visible_to(user).active().for_list()
+    plan = explain_page_after_cursor(queryset, field, descending=False)
+    index_conds, filters = keyset_condition(plan, field)
+    assert any(f"ROW({field}, id) >" in line for line in index_conds), plan
+    assert not filters, plan
+
+
+def test_deep_cursor_in_the_consumers_own_list_is_an_index_condition(
+    queue: list[Complaint], consumer: User
+) -> None:
+    queryset = Complaint.objects.filter(consumer=consumer).for_list()
+    plan = explain_page_after_cursor(queryset, "received_at", descending=True)
+    index_conds, filters = keyset_condition(plan, "received_at")
+    assert any("ROW(received_at, id) <" in line for line in index_conds), plan
+    assert not filters, plan
