@@ -154,6 +154,29 @@ class Channel(models.TextChoices):
     IN_PERSON = "in_person", "In person"
 
 
+# What a row of the queue, the consumer's own list and the API's list shows, and what the
+# queue's change fingerprint reads (``updated_at``).
+LIST_COLUMNS = (
+    "reference",
+    "subject",
+    "status",
+    "priority",
+    "channel",
+    "escalation_level",
+    "received_at",
+    "updated_at",
+    "closed_at",
+    "next_due_at",
+    "consumer__full_name",
+    "consumer__email",
+    "category__name",
+    "category__parent__name",
+    "team__name",
+    "assignee__full_name",
+    "assignee__email",
+)
+
+
 class ComplaintQuerySet(models.QuerySet["Complaint"]):
     def active(self) -> ComplaintQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
@@ -194,8 +217,15 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
         """Complaints whose next running deadline was due at ``now`` or earlier."""
         return self.filter(breached_condition(now, "next_due_at"))
 
-    def for_list(self) -> ComplaintQuerySet:
-        return self.select_related("consumer", "category", "category__parent", "team", "assignee")
+    def for_list(self, *also: str) -> ComplaintQuerySet:
+        """Rows for a list page: the columns a row shows (``LIST_COLUMNS``) and ``also``.
+
+        Never the search vectors or the long texts a row does not show; reading a column
+        left out costs a query per row, which the pages' exact query counts would catch.
+        """
+        return self.select_related(
+            "consumer", "category", "category__parent", "team", "assignee"
+        ).only(*LIST_COLUMNS, *also)
 
     def search(self, text: str, *, actor: Any) -> ComplaintQuerySet:
         """Complaints matching a web-search style query (``"exact words" -excluded or``).

@@ -67,3 +67,20 @@ def test_deep_cursor_in_the_consumers_own_list_is_an_index_condition(
     index_conds, filters = keyset_condition(plan, "received_at")
     assert any("ROW(received_at, id) <" in line for line in index_conds), plan
     assert not filters, plan
+
+
+@pytest.mark.parametrize(
+    ("client_name", "url"),
+    [("manager_client", "/console/"), ("agent_client", "/console/?q=payment")],
+)
+def test_list_rows_select_only_the_columns_they_show(
+    request: pytest.FixtureRequest, queue: list[Complaint], client_name: str, url: str
+) -> None:
+    client = request.getfixturevalue(client_name)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    (rows_query,) = [q["sql"] for q in captured if "complaints_complaint" in q["sql"]]
+    selected = rows_query.split(" FROM ", 1)[0]
+    assert '"complaints_complaint"."subject"' in selected
+    for column in ("search_vector", "internal_search_vector", "description", "password"):
+        assert f'."{column}"' not in selected
