@@ -7,7 +7,8 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.directory import StaffChoiceField
+from accounts.models import Role
 from complaints.attachments import ALLOWED_DESCRIPTION, MAX_FILES_PER_MESSAGE
 from complaints.models import (
     ACTIVE_STATUSES,
@@ -157,16 +158,12 @@ class StatusForm(ComplaintActionForm):
     )
 
 
-def staff_choices(*roles: Role) -> Any:
-    return User.objects.filter(role__in=roles, is_active=True).order_by("full_name", "email")
+# Who complaints can be given to.
+ASSIGNEE_ROLES = (Role.AGENT, Role.MANAGER)
 
 
 class AssignForm(ComplaintActionForm):
-    assignee = forms.ModelChoiceField(
-        queryset=staff_choices(Role.AGENT, Role.MANAGER),
-        required=False,
-        empty_label="Nobody (unassigned)",
-    )
+    assignee = StaffChoiceField(*ASSIGNEE_ROLES, required=False, empty_label="Nobody (unassigned)")
 
 
 class TeamForm(ComplaintActionForm):
@@ -182,7 +179,7 @@ class CategoryForm(ComplaintActionForm):
 
 
 class ReferForm(ComplaintActionForm):
-    specialist = forms.ModelChoiceField(queryset=staff_choices(Role.SPECIALIST), empty_label=None)
+    specialist = StaffChoiceField(Role.SPECIALIST, empty_label=None)
     note = forms.CharField(
         label="What do you need?",
         max_length=TEXT_MAX_LENGTH,
@@ -332,9 +329,7 @@ class QueueFilterForm(forms.Form):
         queryset=Category.objects.select_related("parent"), required=False, empty_label="Any"
     )
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="Any")
-    assignee = forms.ModelChoiceField(
-        queryset=staff_choices(Role.AGENT, Role.MANAGER), required=False, empty_label="Anyone"
-    )
+    assignee = StaffChoiceField(*ASSIGNEE_ROLES, required=False, empty_label="Anyone")
     channel = forms.ChoiceField(required=False, choices=[("", "Any"), *Channel.choices])
     received_from = forms.DateField(
         label="Received from", required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -417,11 +412,8 @@ class BulkActionForm(forms.Form):
 
     action = forms.ChoiceField(label="With selected", choices=BULK_ACTIONS)
     complaints = ReferenceListField()
-    assignee = forms.ModelChoiceField(
-        queryset=staff_choices(Role.AGENT, Role.MANAGER),
-        required=False,
-        empty_label="Choose a person",
-        label="Assignee",
+    assignee = StaffChoiceField(
+        *ASSIGNEE_ROLES, required=False, empty_label="Choose a person", label="Assignee"
     )
     priority = forms.ChoiceField(
         required=False, choices=[("", "Choose a priority"), *Priority.choices]
