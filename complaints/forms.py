@@ -307,6 +307,8 @@ class EmptyForm(ComplaintActionForm):
 # --- Console queue ----------------------------------------------------------------------------
 
 QUEUE_SORTS = {"received": "received_at", "due": "next_due_at"}
+# A search's own order: by rank and recency (``ComplaintQuerySet.best_matches``).
+BEST_MATCH = "best"
 
 
 class QueueFilterForm(forms.Form):
@@ -343,6 +345,7 @@ class QueueFilterForm(forms.Form):
             ("", "Queue default"),
             ("received", "Oldest received first"),
             ("due", "Next deadline first"),
+            (BEST_MATCH, "Best match first (searches)"),
         ],
     )
 
@@ -355,7 +358,17 @@ class QueueFilterForm(forms.Form):
             if value not in (None, "") and name not in self.errors
         }
 
-    def apply(self, queryset: ComplaintQuerySet, *, actor: Any) -> ComplaintQuerySet:
+    def chosen_sort(self, queue_default: str) -> str:
+        """The order chosen: a search is read best match first unless another order is asked."""
+        data = self.valid_data()
+        if "sort" in data and (data["sort"] != BEST_MATCH or data.get("q", "").strip()):
+            return str(data["sort"])
+        return BEST_MATCH if data.get("q", "").strip() else queue_default
+
+    def apply(
+        self, queryset: ComplaintQuerySet, *, actor: Any, now: datetime, sort: str
+    ) -> ComplaintQuerySet:
+        """``queryset`` narrowed by the filters; searched, and ranked if ``sort`` is best match."""
         data = self.valid_data()
         exact = {
             name: data[name]
@@ -372,6 +385,8 @@ class QueueFilterForm(forms.Form):
                 data["received_to"] + timedelta(days=1), time.min, tzinfo=timezone_now
             )
             queryset = queryset.filter(received_at__lt=end)
+        if sort == BEST_MATCH:
+            return queryset.best_matches(data["q"], actor=actor, now=now)
         if data.get("q", "").strip():
             queryset = queryset.search(data["q"], actor=actor)
         return queryset

@@ -128,3 +128,32 @@ def _undated(
     if after_pk is not None:
         undated = undated.filter(**{f"id__{'lt' if descending else 'gt'}": after_pk})
     return undated.order_by(f"{'-' if descending else ''}id")
+
+
+def bounded_page(
+    queryset: models.QuerySet[Row], *, after: str | None, size: int
+) -> KeysetPage[Row]:
+    """One page of a queryset that is already ordered and bounded (a ranked search).
+
+    A rank is not a stable position to seek from, so the cursor is the number of rows read
+    so far; that is safe only because the queryset holds a bounded number of rows (for
+    search, ``SEARCH_CANDIDATES``). An unreadable cursor starts over.
+    """
+    start = _decode_offset(after) if after else 0
+    rows = list(queryset[start : start + size + 1])
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        next_cursor = base64.urlsafe_b64encode(f"{OFFSET_CURSOR}|{start + size}".encode()).decode()
+    return KeysetPage(rows=rows, next_cursor=next_cursor)
+
+
+OFFSET_CURSOR = "rows-read"
+
+
+def _decode_offset(cursor: str) -> int:
+    try:
+        name, start = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return int(start) if name == OFFSET_CURSOR and int(start) >= 0 else 0
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return 0

@@ -7,10 +7,12 @@ decides from the shape of the SQL, not from the size of the table.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.contrib.postgres.search import SearchVector
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -71,7 +73,11 @@ def test_deep_cursor_in_the_consumers_own_list_is_an_index_condition(
 
 @pytest.mark.parametrize(
     ("client_name", "url"),
-    [("manager_client", "/console/"), ("agent_client", "/console/?q=payment")],
+    [
+        ("manager_client", "/console/"),
+        ("agent_client", "/console/?q=payment"),
+        ("agent_client", "/console/?q=payment&sort=received"),
+    ],
 )
 def test_list_rows_select_only_the_columns_they_show(
     request: pytest.FixtureRequest, queue: list[Complaint], client_name: str, url: str
@@ -82,5 +88,36 @@ def test_list_rows_select_only_the_columns_they_show(
     (rows_query,) = [q["sql"] for q in captured if "complaints_complaint" in q["sql"]]
     selected = rows_query.split(" FROM ", 1)[0]
     assert '"complaints_complaint"."subject"' in selected
+    # A ranked search reads the vectors to rank them, but never returns them.
+    selected = re.sub(r'ts_rank\("complaints_complaint"\."\w+"', "ts_rank(", selected)
     for column in ("search_vector", "internal_search_vector", "description", "password"):
         assert f'."{column}"' not in selected
+
+
+def test_search_in_the_active_queue_reads_the_partial_text_index(
+    queue: list[Complaint], agent: User, consumer: User, front_line: Team
+) -> None:
+    # Enough other active complaints for the words to be selective, as in a real queue.
+    Complaint.objects.bulk_create(
+        Complaint(
+            reference=f"P-{number:06d}",
+            consumer=consumer,
+            team=front_line,
+            subject="Branch closed early",
+            description="The doors were locked.",
+        )
+        for number in range(2000)
+    )
+    Complaint.objects.filter(reference__startswith="P-").update(
+        search_vector=SearchVector("subject", "description", config="english")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE complaints_complaint")
+    queryset = Complaint.objects.visible_to(agent).active().search("payment", actor=agent)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "Bitmap Index Scan on complaint_active_search_idx" in plan, plan
+    assert "Bitmap Index Scan on complaint_active_internal_idx" in plan, plan
