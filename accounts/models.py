@@ -10,6 +10,7 @@ import rules
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 
@@ -91,7 +92,10 @@ class User(AbstractBaseUser, PermissionsMixin):
                 fields=["role", "full_name", "email"],
                 condition=~models.Q(role="consumer"),
                 name="user_staff_idx",
-            )
+            ),
+            # Look-ups by address ignore case (``email__iexact`` is ``UPPER(email) = UPPER(%s)``
+            # in PostgreSQL): staff logging a complaint for a consumer name them by e-mail.
+            models.Index(Upper("email"), name="user_email_upper_idx"),
         ]
 
     def __str__(self) -> str:

@@ -121,3 +121,19 @@ def test_search_in_the_active_queue_reads_the_partial_text_index(
         plan = "\n".join(line for (line,) in cursor.fetchall())
     assert "Bitmap Index Scan on complaint_active_search_idx" in plan, plan
     assert "Bitmap Index Scan on complaint_active_internal_idx" in plan, plan
+
+
+@pytest.mark.parametrize("role", [None, "consumer"])
+def test_a_consumer_named_by_e_mail_is_found_through_an_index(
+    consumer: User, role: str | None
+) -> None:
+    people = User.objects.filter(email__iexact=consumer.email.upper())
+    if role:
+        people = people.filter(role=role)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = people.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "user_email_upper_idx" in plan, plan
+    assert list(people) == [consumer]
