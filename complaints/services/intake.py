@@ -22,7 +22,7 @@ from complaints.models import (
     Team,
     next_reference,
 )
-from complaints.services.clocks import mark_met, refresh_deadlines
+from complaints.services.clocks import plan_deadlines, store_deadlines
 from complaints.services.correspondence import attach_files, refresh_search_vector
 from complaints.services.gate import Actor, ComplaintError, changing, may
 from complaints.services.letters import send_letter
@@ -96,7 +96,7 @@ def submit_complaint(
         assignee = None
         if team is not None and policy.assignment_strategy != AssignmentStrategy.MANUAL:
             assignee = pick_assignee(team, policy.assignment_strategy)
-        complaint = Complaint.objects.create(
+        complaint = Complaint(
             reference=next_reference(received),
             consumer=consumer,
             subject=subject,
@@ -108,6 +108,10 @@ def submit_complaint(
             team=team,
             assignee=assignee,
         )
+        # The acknowledgement goes out in this transaction, so its clock is met from the start.
+        acknowledged = timezone.now()
+        deadlines = plan_deadlines(complaint, met={Clock.ACKNOWLEDGEMENT: acknowledged})
+        complaint.save(force_insert=True)
         with changing(
             complaint,
             actor=actor,
@@ -116,10 +120,9 @@ def submit_complaint(
             new=True,
         ) as change:
             event = change.record(Event.Kind.SUBMITTED, created_at=received, channel=str(channel))
-            refresh_deadlines(complaint)
+            store_deadlines(complaint, deadlines)
             send_letter(change, LetterKind.ACKNOWLEDGEMENT, system=True)
-            change.set(acknowledged_at=timezone.now())
-            mark_met(complaint, [Clock.ACKNOWLEDGEMENT], complaint.acknowledged_at)
+            change.set(acknowledged_at=acknowledged)
             # Files are stored last: storage is not rolled back if a step above refuses.
             attach_files(change, event, files)
             refresh_search_vector(complaint)
