@@ -62,7 +62,8 @@ class RowBeyond(Expression):
         return f"({left}) {self.operator} ({right})", tuple(params)
 
 
-def _encode(field: str, moment: datetime | None, pk: int) -> str:
+def cursor_for(field: str, moment: datetime | None, pk: int) -> str:
+    """The cursor of the page that starts after the row (``moment``, ``pk``) in ``field`` order."""
     value = moment.isoformat() if moment is not None else ""
     return base64.urlsafe_b64encode(f"{field}|{value}|{pk}".encode()).decode()
 
@@ -116,7 +117,7 @@ def keyset_page(
     if len(rows) > size:
         rows = rows[:size]
         last = rows[-1]
-        next_cursor = _encode(field, getattr(last, field), last.pk)
+        next_cursor = cursor_for(field, getattr(last, field), last.pk)
     return KeysetPage(rows=rows, next_cursor=next_cursor)
 
 
