@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import importlib.util
 import json
 import os
-import shutil
 import signal
 import statistics
 import subprocess
+import sys
 import time
 from argparse import ArgumentParser
 from collections.abc import Callable, Iterator
@@ -127,7 +128,7 @@ class Command(BaseCommand):
             sessions = {user.email: self.session(user) for user in (agent, manager, consumer)}
             token = issue_tokens(consumer, second_factor=False)["access"]
             count = Complaint.objects.count()
-        use_http = not options["client"] and shutil.which("gunicorn") is not None
+        use_http = not options["client"] and importlib.util.find_spec("gunicorn") is not None
         with self.servers(tenant, options["port"]) if use_http else contextlib.nullcontext():
             fetch = (
                 self.http_fetch(tenant, options["port"], sessions, token)
@@ -292,10 +293,24 @@ class Command(BaseCommand):
     def servers(self, tenant: Tenant, port: int) -> Iterator[None]:
         """The product and the floor under gunicorn (2 sync workers each) while the block runs."""
         env = {**os.environ, "DEBUG": "0", "BENCHMARK_SCHEMA": tenant.schema_name}
-        gunicorn = shutil.which("gunicorn") or "gunicorn"
+        # Served as in production: without debug, static files from their manifest.
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity=0"],
+            env=env,
+            cwd=settings.BASE_DIR,
+            check=True,
+        )
         processes = [
             subprocess.Popen(  # noqa: S603 - fixed arguments, no shell
-                [gunicorn, app, "--workers=2", f"--bind=127.0.0.1:{bound}", "--log-level=warning"],
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    app,
+                    "--workers=2",
+                    f"--bind=127.0.0.1:{bound}",
+                    "--log-level=warning",
+                ],
                 env=env,
                 cwd=settings.BASE_DIR,
                 start_new_session=True,
@@ -377,6 +392,9 @@ class Command(BaseCommand):
         """Status, p50 and p95 (milliseconds) of each target; each round asks every one once."""
         with override_settings(DEBUG=False):
             statuses = {target.label: fetch(target) for target in targets}  # warm-up
+            failed = {label: status for label, status in statuses.items() if status != 200}
+            if failed:
+                raise CommandError(f"Pages did not answer 200: {failed}")
             timings: dict[str, list[float]] = {target.label: [] for target in targets}
             for _ in range(runs):
                 for target in targets:
