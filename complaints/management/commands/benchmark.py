@@ -249,6 +249,9 @@ class Command(BaseCommand):
                 )
                 for number in range(missing)
             )
+            with connection.cursor() as cursor:
+                # As autovacuum would soon: plans for the new rows need fresh statistics.
+                cursor.execute("ANALYZE complaints_event")
         return complaint
 
     def targets(self, agent: User, manager: User, consumer: User) -> list[Target]:
