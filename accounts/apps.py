@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import schema, signals  # noqa: F401
+        from accounts import directory, schema, signals  # noqa: F401

@@ -177,7 +177,10 @@ class ComplaintViewSet(
     pagination_class = ComplaintCursorPagination
 
     def get_queryset(self) -> QuerySet[Complaint]:
-        queryset = Complaint.objects.visible_to(self.request.user).for_list()
+        visible = Complaint.objects.visible_to(self.request.user)
+        if self.action == "list":
+            return visible.for_list("description", "desired_outcome")
+        queryset = visible.select_related("consumer", "category")
         if self.action == "retrieve":
             events = Event.objects.visible_to(self.request.user).select_related(
                 "actor", "complaint"

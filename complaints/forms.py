@@ -8,7 +8,8 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.directory import StaffChoiceField
+from accounts.models import Role
 from complaints.attachments import ALLOWED_DESCRIPTION, MAX_FILES_PER_MESSAGE
 from complaints.models import (
     ACTIVE_STATUSES,
@@ -172,16 +173,12 @@ class StatusForm(ComplaintActionForm):
     )
 
 
-def staff_choices(*roles: Role) -> Any:
-    return User.objects.filter(role__in=roles, is_active=True).order_by("full_name", "email")
+# Who complaints can be given to.
+ASSIGNEE_ROLES = (Role.AGENT, Role.MANAGER)
 
 
 class AssignForm(ComplaintActionForm):
-    assignee = forms.ModelChoiceField(
-        queryset=staff_choices(Role.AGENT, Role.MANAGER),
-        required=False,
-        empty_label="Nobody (unassigned)",
-    )
+    assignee = StaffChoiceField(*ASSIGNEE_ROLES, required=False, empty_label="Nobody (unassigned)")
 
 
 class TeamForm(ComplaintActionForm):
@@ -197,7 +194,7 @@ class CategoryForm(ComplaintActionForm):
 
 
 class ReferForm(ComplaintActionForm):
-    specialist = forms.ModelChoiceField(queryset=staff_choices(Role.SPECIALIST), empty_label=None)
+    specialist = StaffChoiceField(Role.SPECIALIST, empty_label=None)
     note = forms.CharField(
         label="What do you need?",
         max_length=TEXT_MAX_LENGTH,
@@ -340,6 +337,8 @@ class EmptyForm(ComplaintActionForm):
 # --- Console queue ----------------------------------------------------------------------------
 
 QUEUE_SORTS = {"received": "received_at", "due": "next_due_at"}
+# A search's own order: by rank and recency (``ComplaintQuerySet.best_matches``).
+BEST_MATCH = "best"
 
 
 class QueueFilterForm(forms.Form):
@@ -362,9 +361,7 @@ class QueueFilterForm(forms.Form):
         queryset=Category.objects.select_related("parent"), required=False, empty_label="Any"
     )
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="Any")
-    assignee = forms.ModelChoiceField(
-        queryset=staff_choices(Role.AGENT, Role.MANAGER), required=False, empty_label="Anyone"
-    )
+    assignee = StaffChoiceField(*ASSIGNEE_ROLES, required=False, empty_label="Anyone")
     channel = forms.ChoiceField(required=False, choices=[("", "Any"), *Channel.choices])
     received_from = CalendarDateField(
         label="Received from", required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -378,6 +375,7 @@ class QueueFilterForm(forms.Form):
             ("", "Queue default"),
             ("received", "Oldest received first"),
             ("due", "Next deadline first"),
+            (BEST_MATCH, "Best match first (searches)"),
         ],
     )
 
@@ -390,7 +388,17 @@ class QueueFilterForm(forms.Form):
             if value not in (None, "") and name not in self.errors
         }
 
-    def apply(self, queryset: ComplaintQuerySet, *, actor: Any) -> ComplaintQuerySet:
+    def chosen_sort(self, queue_default: str) -> str:
+        """The order chosen: a search is read best match first unless another order is asked."""
+        data = self.valid_data()
+        if "sort" in data and (data["sort"] != BEST_MATCH or data.get("q", "").strip()):
+            return str(data["sort"])
+        return BEST_MATCH if data.get("q", "").strip() else queue_default
+
+    def apply(
+        self, queryset: ComplaintQuerySet, *, actor: Any, now: datetime, sort: str
+    ) -> ComplaintQuerySet:
+        """``queryset`` narrowed by the filters; searched, and ranked if ``sort`` is best match."""
         data = self.valid_data()
         exact = {
             name: data[name]
@@ -407,6 +415,8 @@ class QueueFilterForm(forms.Form):
                 data["received_to"] + timedelta(days=1), time.min, tzinfo=timezone_now
             )
             queryset = queryset.filter(received_at__lt=end)
+        if sort == BEST_MATCH:
+            return queryset.best_matches(data["q"], actor=actor, now=now)
         if data.get("q", "").strip():
             queryset = queryset.search(data["q"], actor=actor)
         return queryset
@@ -449,11 +459,8 @@ class BulkActionForm(forms.Form):
 
     action = forms.ChoiceField(label="With selected", choices=BULK_ACTIONS)
     complaints = ReferenceListField()
-    assignee = forms.ModelChoiceField(
-        queryset=staff_choices(Role.AGENT, Role.MANAGER),
-        required=False,
-        empty_label="Choose a person",
-        label="Assignee",
+    assignee = StaffChoiceField(
+        *ASSIGNEE_ROLES, required=False, empty_label="Choose a person", label="Assignee"
     )
     priority = forms.ChoiceField(
         required=False, choices=[("", "Choose a priority"), *Priority.choices]

@@ -7,10 +7,22 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection, models
-from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Extract
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -166,6 +178,39 @@ PROMISE_CLOCKS = (
 )
 
 
+# What a row of the queue, the consumer's own list and the API's list shows, and what the
+# queue's change fingerprint reads (``updated_at``).
+LIST_COLUMNS = (
+    "reference",
+    "subject",
+    "status",
+    "priority",
+    "channel",
+    "escalation_level",
+    "received_at",
+    "updated_at",
+    "closed_at",
+    "next_due_at",
+    "consumer__full_name",
+    "consumer__email",
+    "category__name",
+    "category__parent__name",
+    "team__name",
+    "assignee__full_name",
+    "assignee__email",
+)
+
+
+# A search ranks at most this many of its most recent matches.
+SEARCH_CANDIDATES = 200
+# How fast a match loses rank with age: at this age it needs twice the text rank.
+SEARCH_HALF_LIFE = timedelta(days=30)
+
+
+def _search_query(text: str) -> SearchQuery:
+    return SearchQuery(text, search_type="websearch", config="english")
+
+
 class ComplaintQuerySet(models.QuerySet["Complaint"]):
     def active(self) -> ComplaintQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
@@ -206,8 +251,15 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
         """Complaints whose next running deadline was due at ``now`` or earlier."""
         return self.filter(breached_condition(now, "next_due_at"))
 
-    def for_list(self) -> ComplaintQuerySet:
-        return self.select_related("consumer", "category", "category__parent", "team", "assignee")
+    def for_list(self, *also: str) -> ComplaintQuerySet:
+        """Rows for a list page: the columns a row shows (``LIST_COLUMNS``) and ``also``.
+
+        Never the search vectors or the long texts a row does not show; reading a column
+        left out costs a query per row, which the pages' exact query counts would catch.
+        """
+        return self.select_related(
+            "consumer", "category", "category__parent", "team", "assignee"
+        ).only(*LIST_COLUMNS, *also)
 
     def with_promise(self) -> ComplaintQuerySet:
         """Annotate ``promised_at``: the due time of the deadline the consumer is promised
@@ -230,11 +282,38 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
 
         Internal notes are searched only for those who may read them (``sees_internal``).
         """
-        query = SearchQuery(text, search_type="websearch", config="english")
+        query = _search_query(text)
         match = Q(search_vector=query)
         if sees_internal(actor):
             match |= Q(internal_search_vector=query)
         return self.filter(match)
+
+    def best_matches(self, text: str, *, actor: Any, now: datetime) -> ComplaintQuerySet:
+        """The matches of ``text`` among these complaints, best first, for a list page.
+
+        The candidates are the ``SEARCH_CANDIDATES`` most recently received matches (so the
+        cost stays bounded however common the words are); they are ordered by text rank
+        (``ts_rank``, subject above description above replies, internal notes for those who
+        may read them) divided by ``1 + age / SEARCH_HALF_LIFE``, so a match received a
+        month ago needs twice the rank of one received now. ``now`` is an aware datetime.
+        """
+        candidates = (
+            self.search(text, actor=actor)
+            .order_by("-received_at", "-id")
+            .values("pk")[:SEARCH_CANDIDATES]
+        )
+        query = _search_query(text)
+        rank: Any = Coalesce(SearchRank(F("search_vector"), query), Value(0.0))
+        if sees_internal(actor):
+            rank = rank + Coalesce(SearchRank(F("internal_search_vector"), query), Value(0.0))
+        age = ExpressionWrapper(Value(now) - F("received_at"), output_field=DurationField())
+        recency = 1.0 + Extract(age, "epoch") / SEARCH_HALF_LIFE.total_seconds()
+        score = ExpressionWrapper(rank / recency, output_field=FloatField())
+        return (
+            self.filter(pk__in=candidates)
+            .annotate(score=score)
+            .order_by("-score", "-received_at", "-id")
+        )
 
 
 class Complaint(models.Model):
@@ -356,8 +435,18 @@ class Complaint(models.Model):
                 condition=Q(status__in=ACTIVE_STATUSES, assignee__isnull=True),
                 name="complaint_unassigned_due_idx",
             ),
-            GinIndex(fields=["search_vector"], name="complaint_search_idx"),
-            GinIndex(fields=["internal_search_vector"], name="complaint_internal_search_idx"),
+            # Search runs in the active queue: its words are indexed for active complaints
+            # only, so a search reads neither the closed backlog nor a status bitmap.
+            GinIndex(
+                fields=["search_vector"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="complaint_active_search_idx",
+            ),
+            GinIndex(
+                fields=["internal_search_vector"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="complaint_active_internal_idx",
+            ),
             # Reports: complaints received, resolved or closed in a date range.
             models.Index(fields=["received_at"], name="complaint_received_idx"),
             models.Index(

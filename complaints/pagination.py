@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db import models
-from django.db.models import F, OrderBy, Q
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BooleanField, Expression, F, OrderBy, Value
+from django.db.models.sql.compiler import SQLCompiler
 
 Row = TypeVar("Row", bound=models.Model)
 
@@ -20,7 +23,47 @@ class KeysetPage(Generic[Row]):
     next_cursor: str | None
 
 
-def _encode(field: str, moment: datetime | None, pk: int) -> str:
+class RowBeyond(Expression):
+    """``(a, b) > (x, y)`` (or ``<``): the rows after a position in one row comparison.
+
+    Written as one row comparison rather than ``a > x OR (a = x AND b > y)`` so that
+    PostgreSQL seeks a B-tree index on ``(a, b)`` to the position (an *Index Cond*) instead
+    of reading from the start and filtering.
+    """
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, columns: list[str], values: list[Any], *, descending: bool) -> None:
+        super().__init__()
+        self.columns: list[Any] = [F(column) for column in columns]
+        self.values: list[Any] = [Value(value) for value in values]
+        self.operator = "<" if descending else ">"
+
+    def get_source_expressions(self) -> list[Any]:
+        return [*self.columns, *self.values]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        half = len(exprs) // 2
+        self.columns, self.values = list(exprs[:half]), list(exprs[half:])
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, tuple[Any, ...]]:
+        parts: list[list[str]] = [[], []]
+        params: list[Any] = []
+        sides: tuple[list[Any], list[Any]] = (self.columns, self.values)
+        for side, expressions in enumerate(sides):
+            for expression in expressions:
+                sql, expression_params = compiler.compile(expression)
+                parts[side].append(sql)
+                params.extend(expression_params)
+        left, right = (", ".join(side) for side in parts)
+        return f"({left}) {self.operator} ({right})", tuple(params)
+
+
+def cursor_for(field: str, moment: datetime | None, pk: int) -> str:
+    """The cursor of the page that starts after the row (``moment``, ``pk``) in ``field`` order."""
     value = moment.isoformat() if moment is not None else ""
     return base64.urlsafe_b64encode(f"{field}|{value}|{pk}".encode()).decode()
 
@@ -46,31 +89,72 @@ def keyset_page(
 ) -> KeysetPage[Row]:
     """One page of ``queryset`` ordered by (``field``, id); an unreadable cursor starts over.
 
-    When ``field`` is nullable, rows without a value come after all the others (in id
-    order), whichever the direction, so a queue sorted by deadline ends with the complaints
-    that have none.
+    A page after a cursor is one row comparison ``(field, id) > (value, id)`` that an index
+    on ``(field, id)`` seeks to. When ``field`` is nullable, rows without a value come after
+    all the others (in id order), whichever the direction, so a queue sorted by deadline ends
+    with the complaints that have none: the page that runs out of dated rows reads the
+    undated ones with a second query (``field IS NULL``, seekable by id in the same index).
     """
     nullable = bool(getattr(queryset.model._meta.get_field(field), "null", False))
     direction = "-" if descending else ""
-    beyond = "lt" if descending else "gt"
     primary: str | OrderBy = f"{direction}{field}"
     if nullable:
         primary = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
-    queryset = queryset.order_by(primary, f"{direction}id")
+    ordered = queryset.order_by(primary, f"{direction}id")
     position = _decode(after, field) if after else None
-    if position is not None:
+    if position is None:
+        rows = list(ordered[: size + 1])
+    else:
         moment, pk = position
         if moment is None:
-            queryset = queryset.filter(**{f"{field}__isnull": True, f"id__{beyond}": pk})
+            rows = list(_undated(queryset, field, pk, descending)[: size + 1])
         else:
-            later = Q(**{f"{field}__{beyond}": moment}) | Q(**{field: moment, f"id__{beyond}": pk})
-            if nullable:
-                later |= Q(**{f"{field}__isnull": True})
-            queryset = queryset.filter(later)
-    rows = list(queryset[: size + 1])
+            beyond = RowBeyond([field, "id"], [moment, pk], descending=descending)
+            rows = list(ordered.filter(beyond)[: size + 1])
+            if nullable and len(rows) <= size:
+                rows += _undated(queryset, field, None, descending)[: size + 1 - len(rows)]
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
         last = rows[-1]
-        next_cursor = _encode(field, getattr(last, field), last.pk)
+        next_cursor = cursor_for(field, getattr(last, field), last.pk)
     return KeysetPage(rows=rows, next_cursor=next_cursor)
+
+
+def _undated(
+    queryset: models.QuerySet[Row], field: str, after_pk: int | None, descending: bool
+) -> models.QuerySet[Row]:
+    """The rows without a value for ``field``, in id order, after ``after_pk`` if given."""
+    undated = queryset.filter(**{f"{field}__isnull": True})
+    if after_pk is not None:
+        undated = undated.filter(**{f"id__{'lt' if descending else 'gt'}": after_pk})
+    return undated.order_by(f"{'-' if descending else ''}id")
+
+
+def bounded_page(
+    queryset: models.QuerySet[Row], *, after: str | None, size: int
+) -> KeysetPage[Row]:
+    """One page of a queryset that is already ordered and bounded (a ranked search).
+
+    A rank is not a stable position to seek from, so the cursor is the number of rows read
+    so far; that is safe only because the queryset holds a bounded number of rows (for
+    search, ``SEARCH_CANDIDATES``). An unreadable cursor starts over.
+    """
+    start = _decode_offset(after) if after else 0
+    rows = list(queryset[start : start + size + 1])
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        next_cursor = base64.urlsafe_b64encode(f"{OFFSET_CURSOR}|{start + size}".encode()).decode()
+    return KeysetPage(rows=rows, next_cursor=next_cursor)
+
+
+OFFSET_CURSOR = "rows-read"
+
+
+def _decode_offset(cursor: str) -> int:
+    try:
+        name, start = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return int(start) if name == OFFSET_CURSOR and int(start) >= 0 else 0
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return 0

@@ -25,6 +25,7 @@ from accounts.middleware import full_page_redirect
 from accounts.models import Role, User
 from complaints import services
 from complaints.forms import (
+    BEST_MATCH,
     QUEUE_SORTS,
     AssignForm,
     BulkActionForm,
@@ -59,7 +60,7 @@ from complaints.models import (
     Event,
     LetterKind,
 )
-from complaints.pagination import KeysetPage, keyset_page
+from complaints.pagination import KeysetPage, bounded_page, keyset_page
 from complaints.plain_words import promised_deadline, promises
 from complaints.portal_forms import GuidedComplaintForm
 from complaints.presence import others_present, record_presence
@@ -542,15 +543,16 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
     queryset, default_sort = _queue_view(
         Complaint.objects.visible_to(user).active().for_list(), current, user, now
     )
-    queryset = filters.apply(queryset, actor=user)
+    sort = filters.chosen_sort(default_sort)
+    queryset = filters.apply(queryset, actor=user, now=now, sort=sort)
     params = {"view": current, **filters.query_params()}
-    page = keyset_page(
-        queryset,
-        field=QUEUE_SORTS[params.get("sort", default_sort)],
-        after=request.GET.get("after"),
-        size=PAGE_SIZE,
-        descending=False,
-    )
+    after = request.GET.get("after")
+    if sort == BEST_MATCH:
+        page = bounded_page(queryset, after=after, size=PAGE_SIZE)
+    else:
+        page = keyset_page(
+            queryset, field=QUEUE_SORTS[sort], after=after, size=PAGE_SIZE, descending=False
+        )
     if request.GET.get("after"):
         params["after"] = request.GET["after"]
     htmx = request.htmx  # type: ignore[attr-defined]

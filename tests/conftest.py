@@ -22,6 +22,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import schema_context
 
+from accounts.directory import forget_rendered_options
 from accounts.models import Role, User
 from complaints.models import Category, Complaint, Team
 from complaints.services import submit_complaint
@@ -63,6 +64,7 @@ def _fresh_cache_and_schema() -> Iterator[None]:
     cache.clear()
     # Each test's changes to the settings row roll back; so must the copy read in the test.
     forget_current_settings()
+    forget_rendered_options()
     yield
     connection.set_schema_to_public()
 

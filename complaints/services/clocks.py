@@ -7,7 +7,7 @@ writes the ``Deadline`` rows and the complaint's ``next_due_at``, ``sla_paused_s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -95,6 +95,36 @@ def refresh_deadlines(complaint: Complaint, calendar: BusinessCalendar | None = 
     if stale:
         complaint.deadlines.filter(clock__in=stale).delete()
     update_next_due(complaint)
+
+
+def plan_deadlines(complaint: Complaint, *, met: Mapping[Clock, datetime]) -> list[Deadline]:
+    """The deadlines of a complaint about to be created, unsaved, and its ``next_due_at``.
+
+    Nothing is read but the SLA policy and the calendar: a complaint not yet saved has no
+    deadlines to compare with. Clocks in ``met`` start met at the time given (the
+    acknowledgement sent with the receipt). Save them with ``store_deadlines``.
+    """
+    wanted = wanted_due_dates(complaint, tenant_calendar())
+    deadlines = [
+        Deadline(
+            clock=clock,
+            due_at=due.due_at,
+            regulatory=due.regulatory,
+            enforced=due.enforced,
+            met_at=met.get(clock),
+        )
+        for clock, due in wanted.items()
+    ]
+    running = [d.due_at for d in deadlines if d.enforced and d.met_at is None]
+    complaint.next_due_at = min(running, default=None) if complaint.is_active else None
+    return deadlines
+
+
+def store_deadlines(complaint: Complaint, deadlines: list[Deadline]) -> None:
+    """Save the planned deadlines of a newly created ``complaint`` in one statement."""
+    for deadline in deadlines:
+        deadline.complaint = complaint
+    Deadline.objects.bulk_create(deadlines)
 
 
 def update_next_due(complaint: Complaint) -> None:

@@ -23,7 +23,7 @@ from complaints.models import (
     Team,
     next_reference,
 )
-from complaints.services.clocks import refresh_deadlines
+from complaints.services.clocks import plan_deadlines, store_deadlines
 from complaints.services.correspondence import attach_files, refresh_search_vector
 from complaints.services.gate import Actor, ComplaintError, changing, may
 from complaints.services.letters import send_letter
@@ -106,7 +106,7 @@ def submit_complaint(
         assignee = None
         if team is not None and policy.assignment_strategy != AssignmentStrategy.MANUAL:
             assignee = pick_assignee(team, policy.assignment_strategy)
-        complaint = Complaint.objects.create(
+        complaint = Complaint(
             reference=next_reference(received),
             consumer=consumer,
             subject=subject,
@@ -118,6 +118,9 @@ def submit_complaint(
             team=team,
             assignee=assignee,
         )
+        acknowledged = timezone.now()
+        deadlines = plan_deadlines(complaint, met={})
+        complaint.save(force_insert=True)
         with changing(
             complaint,
             actor=actor,
@@ -126,10 +129,10 @@ def submit_complaint(
             new=True,
         ) as change:
             event = change.record(Event.Kind.SUBMITTED, created_at=received, channel=str(channel))
-            refresh_deadlines(complaint)
-            acknowledged_at = timezone.now()
-            send_letter(change, LetterKind.ACKNOWLEDGEMENT, system=True, at=acknowledged_at)
-            change.set(acknowledged_at=acknowledged_at)
+            store_deadlines(complaint, deadlines)
+            # The acknowledgement meets its clock once its e-mail is delivered.
+            send_letter(change, LetterKind.ACKNOWLEDGEMENT, system=True, at=acknowledged)
+            change.set(acknowledged_at=acknowledged)
             # Files are stored last: storage is not rolled back if a step above refuses.
             attach_files(change, event, files)
             refresh_search_vector(complaint)

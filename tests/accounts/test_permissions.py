@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from accounts.models import Role, User
 
@@ -45,3 +47,22 @@ def test_new_accounts_are_stored_with_a_lower_case_address(bank) -> None:
     user = User.objects.create_user("Mixed.Case@Example.COM", "x")
 
     assert user.email == "mixed.case@example.com"
+
+
+def test_a_refused_permission_is_answered_by_the_rules_without_a_query(
+    agent: User, django_assert_num_queries: Callable[..., Any]
+) -> None:
+    with django_assert_num_queries(0):
+        assert not agent.has_perm("reports.view_dashboard")
+        assert not agent.has_perms(["complaints.use_console", "reports.view_dashboard"])
+        assert not agent.has_module_perms("complaints")
+
+
+def test_django_model_permissions_grant_nothing(agent: User) -> None:
+    agent.is_superuser = True
+    agent.save(update_fields=["is_superuser"])
+    agent.user_permissions.add(Permission.objects.get(codename="delete_complaint"))
+    fresh = User.objects.get(pk=agent.pk)
+    assert not fresh.has_perm("reports.view_dashboard")
+    assert not fresh.has_perm("complaints.delete_complaint")
+    assert fresh.has_perm("complaints.use_console")

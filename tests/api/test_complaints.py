@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -560,3 +561,26 @@ def test_create_without_a_token_is_a_401(anonymous_api: Client, consumer: User) 
 
     assert response.status_code == 401
     assert not Complaint.objects.exists()
+
+
+# Authentication, the category, the consumer named by e-mail (staff only), the complaint,
+# its event, its deadlines in one statement, the acknowledgement (template, deadlines read
+# for the letter, event, outbox), the search words, the columns the change set, the
+# transaction's savepoints, then the answer: the complaint and its timeline.
+API_CREATE_QUERIES = {"consumer_api": 26, "manager_api": 27}
+
+
+@pytest.mark.parametrize("client_name", list(API_CREATE_QUERIES))
+def test_creating_through_the_api_costs_a_fixed_number_of_queries(
+    request: pytest.FixtureRequest,
+    client_name: str,
+    consumer: User,
+    category: Category,
+    django_assert_num_queries: Callable[..., Any],
+) -> None:
+    client: Client = request.getfixturevalue(client_name)
+    staff = {} if client_name == "consumer_api" else {"consumer_email": consumer.email.upper()}
+    body = {**NEW_COMPLAINT, "category_id": category.pk, **staff}
+    assert post_json(client, COMPLAINTS_URL, body).status_code == 201  # warm caches
+    with django_assert_num_queries(API_CREATE_QUERIES[client_name]):
+        assert post_json(client, COMPLAINTS_URL, body).status_code == 201

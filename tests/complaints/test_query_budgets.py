@@ -44,7 +44,7 @@ def resolved(complaint: Complaint, manager: User, root_cause: RootCause) -> Comp
 
 
 BUDGETS: dict[str, int] = {
-    "submit": 28,
+    "submit": 20,
     "reply_by_staff": 15,
     "reply_by_consumer": 7,
     "note": 7,

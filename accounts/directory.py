@@ -1,0 +1,169 @@
+"""Staff pickers: the tenant's active staff, listed from a cache and rendered once per request.
+
+A queue page carries several pickers of the same people (the assignee filter, the bulk
+action's assignee) and a complaint page several more (assign, refer). Rendering hundreds of
+``<option>``s through Django's template widgets for each of them, from a query each, costs
+more than the page's own query. Here the staff list is read once into the cache (keys are
+tenant-scoped by the cache's key function), invalidated whenever a staff account is saved or
+deleted, and each role set's options are rendered to HTML at most once per request.
+Validation never trusts the cache: a chosen person is read from the database.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.core.cache import cache
+from django.core.signals import request_started
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from accounts.models import Role, User
+from tenancy import current
+
+CACHE_KEY = "staff-directory"
+# A safety net only: every change to a staff account drops the entry at once.
+CACHE_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class StaffOptions:
+    """The ``<option>`` elements of one set of roles, in name order, and how many there are."""
+
+    html: SafeString
+    count: int
+
+    def marked(self, value: Any) -> SafeString:
+        """The options with ``value`` (a user id) selected, if it is one of them."""
+        if value in (None, ""):
+            return self.html
+        option = f'<option value="{int(value)}">' if str(value).isdigit() else None
+        if option is None or option not in self.html:
+            return self.html
+        selected = option.replace(">", " selected>", 1)
+        return mark_safe(self.html.replace(option, selected, 1))  # noqa: S308 - built escaped
+
+
+# Options rendered in this request, per (schema, roles). Dropped when a request starts and
+# when a staff account changes.
+_rendered: ContextVar[dict[tuple[str, tuple[str, ...]], StaffOptions] | None] = ContextVar(
+    "staff_options", default=None
+)
+
+
+def forget_rendered_options() -> None:
+    """Drop this request's rendered options, so the next picker reads the directory again."""
+    _rendered.set(None)
+
+
+def _directory() -> list[tuple[int, str, str]]:
+    """(id, name shown, role) of every active staff member, by name: from the cache or read."""
+    staff: list[tuple[int, str, str]] | None = cache.get(CACHE_KEY)
+    if staff is None:
+        rows = (
+            User.objects.filter(role__in=[role.value for role in Role if role != Role.CONSUMER])
+            .filter(is_active=True)
+            .order_by("full_name", "email")
+            .values_list("pk", "full_name", "email", "role")
+        )
+        staff = [(pk, name or email, role) for pk, name, email, role in rows]
+        cache.set(CACHE_KEY, staff, CACHE_SECONDS)
+    return staff
+
+
+def staff_options(roles: tuple[str, ...]) -> StaffOptions:
+    """The active staff with one of ``roles`` as ``<option>``s, rendered once per request."""
+    key = (current.schema_name(), roles)
+    rendered = _rendered.get()
+    if rendered is None:
+        rendered = {}
+        _rendered.set(rendered)
+    if key not in rendered:
+        people = [(pk, name) for pk, name, role in _directory() if role in roles]
+        html = "".join(
+            format_html('<option value="{}">{}</option>', pk, name) for pk, name in people
+        )
+        rendered[key] = StaffOptions(html=mark_safe(html), count=len(people))  # noqa: S308
+    return rendered[key]
+
+
+def forget_directory() -> None:
+    """Drop the cached staff list now and again after commit (a reader may refill it meanwhile)."""
+    forget_rendered_options()
+    cache.delete(CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+
+
+@receiver(post_save, sender=User, dispatch_uid="accounts.directory.saved")
+@receiver(post_delete, sender=User, dispatch_uid="accounts.directory.deleted")
+def staff_changed(sender: type[User], instance: User, **kwargs: Any) -> None:
+    # Consumers are most accounts and never appear in a picker; a staff sign-in (last_login)
+    # drops the list too, which is cheap.
+    if instance.role != Role.CONSUMER:
+        forget_directory()
+
+
+@receiver(request_started, dispatch_uid="accounts.directory.per_request")
+def forget_per_request(**kwargs: Any) -> None:
+    forget_rendered_options()
+
+
+class StaffSelect(forms.Select):
+    """A ``<select>`` of staff written from the request's rendered options, not per option."""
+
+    def __init__(self, roles: tuple[str, ...], empty_label: str | None) -> None:
+        super().__init__()
+        self.roles = roles
+        self.empty_label = empty_label
+
+    def use_required_attribute(self, initial: Any) -> bool:
+        # Without an empty choice the browser always has a value to send.
+        return self.empty_label is not None and not self.is_hidden
+
+    def subwidgets(self, name: str, value: Any, attrs: dict[str, Any] | None = None) -> Any:
+        # One widget, as for any input: the options are not widgets of their own here (and a
+        # form's ``{% if form.field %}`` stays true).
+        yield {"name": name, "value": value, "attrs": self.build_attrs(self.attrs, attrs)}
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        final = {"name": name, **self.build_attrs(self.attrs, attrs)}
+        empty = (
+            format_html('<option value="">{}</option>', self.empty_label)
+            if self.empty_label is not None
+            else ""
+        )
+        options = staff_options(self.roles).marked(value)
+        return format_html("<select{}>{}{}</select>", flatatt(final), empty, options)
+
+
+class StaffChoiceField(forms.Field):
+    """One active staff member with one of ``roles``; cleans to the ``User``, read afresh."""
+
+    default_error_messages = {"invalid_choice": "Choose someone from the list."}
+
+    def __init__(self, *roles: Role, empty_label: str | None = "---------", **kwargs: Any) -> None:
+        self.roles = tuple(role.value for role in roles)
+        kwargs.setdefault("widget", StaffSelect(self.roles, empty_label))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> User | None:
+        if value in self.empty_values:
+            return None
+        if not str(value).isdigit():
+            raise forms.ValidationError(self.error_messages["invalid_choice"], "invalid_choice")
+        person = User.objects.filter(pk=int(value), role__in=self.roles, is_active=True).first()
+        if person is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], "invalid_choice")
+        return person
+
+    def prepare_value(self, value: Any) -> Any:
+        return value.pk if isinstance(value, User) else value

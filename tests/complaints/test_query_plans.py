@@ -1,0 +1,146 @@
+"""The plans of the queue's page queries: a deep cursor seeks the index, it does not filter.
+
+The tables here are tiny, so sequential scans are switched off for the transaction: the
+question is whether the keyset condition *can* be an index condition, which PostgreSQL
+decides from the shape of the SQL, not from the size of the table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.postgres.search import SearchVector
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from complaints.models import Complaint, Team
+from complaints.pagination import keyset_page
+
+
+def explain_page_after_cursor(queryset: Any, field: str, *, descending: bool) -> list[str]:
+    """The plan of the query that reads the page after the first row's cursor."""
+    first = keyset_page(queryset, field=field, after=None, size=1, descending=descending)
+    assert first.next_cursor is not None
+    with CaptureQueriesContext(connection) as captured:
+        keyset_page(queryset, field=field, after=first.next_cursor, size=1, descending=descending)
+    page_query = captured.captured_queries[0]["sql"]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {page_query}")
+        return [line for (line,) in cursor.fetchall()]
+
+
+def keyset_condition(plan: list[str], field: str) -> tuple[list[str], list[str]]:
+    """The plan's index conditions and filters that mention ``field``."""
+    index_conds = [line for line in plan if "Index Cond" in line and field in line]
+    filters = [line for line in plan if "Filter" in line and field in line]
+    return index_conds, filters
+
+
+@pytest.fixture
+def queue(make_complaint: Callable[..., Complaint], front_line: Team) -> list[Complaint]:
+    made = [make_complaint() for _ in range(3)]
+    Complaint.objects.filter(pk__in=[c.pk for c in made]).update(team=front_line)
+    return made
+
+
+@pytest.mark.parametrize("field", ["received_at", "next_due_at"])
+@pytest.mark.parametrize("role", ["manager", "agent"])
+def test_deep_cursor_in_the_active_queue_is_an_index_condition(
+    request: pytest.FixtureRequest, queue: list[Complaint], field: str, role: str
+) -> None:
+    user: User = request.getfixturevalue(role)
+    queryset = Complaint.objects.visible_to(user).active().for_list()
+    plan = explain_page_after_cursor(queryset, field, descending=False)
+    index_conds, filters = keyset_condition(plan, field)
+    assert any(f"ROW({field}, id) >" in line for line in index_conds), plan
+    assert not filters, plan
+
+
+def test_deep_cursor_in_the_consumers_own_list_is_an_index_condition(
+    queue: list[Complaint], consumer: User
+) -> None:
+    queryset = Complaint.objects.filter(consumer=consumer).for_list()
+    plan = explain_page_after_cursor(queryset, "received_at", descending=True)
+    index_conds, filters = keyset_condition(plan, "received_at")
+    assert any("ROW(received_at, id) <" in line for line in index_conds), plan
+    assert not filters, plan
+
+
+@pytest.mark.parametrize(
+    ("client_name", "url"),
+    [
+        ("manager_client", "/console/"),
+        ("agent_client", "/console/?q=payment"),
+        ("agent_client", "/console/?q=payment&sort=received"),
+    ],
+)
+def test_list_rows_select_only_the_columns_they_show(
+    request: pytest.FixtureRequest, queue: list[Complaint], client_name: str, url: str
+) -> None:
+    client = request.getfixturevalue(client_name)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    (rows_query,) = [q["sql"] for q in captured if "complaints_complaint" in q["sql"]]
+    selected = rows_query.split(" FROM ", 1)[0]
+    assert '"complaints_complaint"."subject"' in selected
+    # A ranked search reads the vectors to rank them, but never returns them.
+    selected = re.sub(r'ts_rank\("complaints_complaint"\."\w+"', "ts_rank(", selected)
+    for column in ("search_vector", "internal_search_vector", "description", "password"):
+        assert f'."{column}"' not in selected
+
+
+def test_search_in_the_active_queue_reads_the_partial_text_index(
+    queue: list[Complaint], agent: User, consumer: User, front_line: Team
+) -> None:
+    # Enough other active complaints for the words to be selective, as in a real queue.
+    Complaint.objects.bulk_create(
+        Complaint(
+            reference=f"P-{number:06d}",
+            consumer=consumer,
+            team=front_line,
+            subject="Branch closed early",
+            description="The doors were locked.",
+        )
+        for number in range(2000)
+    )
+    Complaint.objects.filter(reference__startswith="P-").update(
+        search_vector=SearchVector("subject", "description", config="english")
+    )
+    with connection.cursor() as cursor:
+        # Steady state, as autovacuum keeps it: the text indexes' pending lists merged (the
+        # suite's rolled-back inserts leave them long) and statistics fresh.
+        for index in ("complaint_active_search_idx", "complaint_active_internal_idx"):
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
+        cursor.execute("ANALYZE complaints_complaint")
+    # The matching condition on its own: which index finds the matches.
+    queryset = (
+        Complaint.objects.visible_to(agent).active().search("payment", actor=agent).order_by()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "Bitmap Index Scan on complaint_active_search_idx" in plan, plan
+    assert "Bitmap Index Scan on complaint_active_internal_idx" in plan, plan
+
+
+@pytest.mark.parametrize("role", [None, "consumer"])
+def test_a_consumer_named_by_e_mail_is_found_through_an_index(
+    consumer: User, role: str | None
+) -> None:
+    people = User.objects.filter(email__iexact=consumer.email.upper())
+    if role:
+        people = people.filter(role=role)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = people.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "user_email_upper_idx" in plan, plan
+    assert list(people) == [consumer]
