@@ -44,7 +44,7 @@ def resolved(complaint: Complaint, manager: User, root_cause: RootCause) -> Comp
 
 
 BUDGETS: dict[str, int] = {
-    "submit": 20,
+    "submit": 23,
     "reply_by_staff": 15,
     "reply_by_consumer": 7,
     "note": 7,
