@@ -26,7 +26,7 @@ from complaints.models import (
     Event,
 )
 from complaints.predicates import sees_internal
-from complaints.services import ComplaintError, submit_complaint
+from complaints.services import ComplaintError, log_complaint_on_behalf, submit_complaint
 from tenancy import current
 
 
@@ -126,12 +126,13 @@ class ComplaintCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"consumer_email": "Staff must say which consumer the complaint is for."}
             )
-        consumer = User.objects.filter(email__iexact=email, role=Role.CONSUMER).first()
-        if consumer is None:
+        if not User.objects.filter(email__iexact=email, role=Role.CONSUMER).exists():
             raise serializers.ValidationError(
                 {"consumer_email": "No consumer account has this e-mail address."}
             )
-        attrs["consumer"] = consumer
+        # The account itself is found by staff intake (``consumer_for_intake``), which never
+        # adopts an address nobody has proven, as the console does.
+        attrs["consumer_email"] = email
         attrs.setdefault("channel", Channel.API)
         return attrs
 
@@ -213,8 +214,15 @@ class ComplaintViewSet(
             raise PermissionDenied("You may not log complaints.")
         serializer = ComplaintCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
+        details = dict(serializer.validated_data)
+        email = details.pop("consumer_email", None)
         try:
-            complaint = submit_complaint(actor=cast(User, user), **serializer.validated_data)
+            if email is None:
+                complaint = submit_complaint(actor=cast(User, user), **details)
+            else:
+                complaint = log_complaint_on_behalf(
+                    consumer_email=email, actor=cast(User, user), **details
+                )
         except ComplaintError as error:
             raise serializers.ValidationError({"non_field_errors": [str(error)]}) from error
         self.kwargs["reference"] = complaint.reference

@@ -149,10 +149,18 @@ def consumer_for_intake(email: str, full_name: str = "", *, actor: Actor) -> Use
     never proven is never adopted as it is: it is taken back from whoever created it
     (``accounts.services.take_back_unproven_account``), so nothing staff log becomes
     readable by anyone who has not proven they own the address. Raises ``ComplaintError``
-    when the address belongs to a staff account.
+    when the address belongs to a staff account or a closed one, or is a reserved address
+    that takes no mail (``.invalid``, which closed accounts are given).
     """
     email = email.strip().lower()
+    if email.endswith(".invalid"):
+        raise ComplaintError(f"{email} is not an address that receives mail.")
     user = User.objects.filter(email__iexact=email).first()
+    if user is not None and not user.is_active:
+        raise ComplaintError(
+            f"The account of {email} is closed or deactivated; log the complaint under the "
+            "consumer's current address."
+        )
     if user is None:
         user = User.objects.create_user(
             email, None, full_name=full_name.strip(), role=Role.CONSUMER

@@ -3,6 +3,7 @@ complaint logged by staff is only ever readable by whoever proved they own the a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,7 +16,7 @@ from complaints.services import log_complaint_on_behalf
 from tenancy.models import Tenant
 from tests.accounts.conftest import LINK, mailed_path
 from tests.api.conftest import COMPLAINTS_URL, bearer_client, request_tokens
-from tests.conftest import deliver_outbox
+from tests.conftest import current_code, deliver_outbox
 
 VICTIM = "victim@example.com"
 ATTACKER_PASSWORD = "attacker-chose-this-1"
@@ -71,11 +72,40 @@ def test_sign_in_never_redirects_to_another_host(bank: Tenant, consumer: User, t
     assert urlsplit(response["Location"]).netloc == ""
 
 
+def log_by_service(bank: Tenant, agent: User) -> Complaint:
+    return log_complaint_on_behalf(
+        consumer_email=VICTIM,
+        actor=agent,
+        subject="Card cancelled without notice",
+        description="Told us by phone.",
+        channel=Channel.PHONE,
+    )
+
+
+def log_by_api(bank: Tenant, agent: User) -> Complaint:
+    tokens = request_tokens(bank, agent.email, otp=current_code()).json()
+    created = bearer_client(bank, tokens["access"]).post(
+        COMPLAINTS_URL,
+        {
+            "consumer_email": VICTIM,
+            "channel": "phone",
+            "subject": "Card cancelled without notice",
+            "description": "Told us by phone.",
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    connection.set_tenant(bank)
+    return Complaint.objects.get(reference=created.json()["reference"])
+
+
+@pytest.mark.parametrize("log", [log_by_service, log_by_api], ids=["console", "api"])
 def test_an_unconfirmed_self_registration_never_gets_a_staff_logged_complaint(
-    bank: Tenant, agent: User
+    bank: Tenant, agent: User, log: Callable[[Tenant, User], Complaint]
 ) -> None:
     """The attack: someone registers the victim's address without confirming it; staff later
-    log the victim's phone complaint; the registrant must not be able to read it."""
+    log the victim's phone complaint, in the console or through the API; the registrant must
+    not be able to read it."""
     attacker = Client(HTTP_HOST=bank.host)
     signed_up = attacker.post(
         "/accounts/signup/",
@@ -86,13 +116,7 @@ def test_an_unconfirmed_self_registration_never_gets_a_staff_logged_complaint(
     connection.set_tenant(bank)
     (confirmation,) = deliver_outbox(bank)  # went to the victim, not the attacker
 
-    complaint = log_complaint_on_behalf(
-        consumer_email=VICTIM,
-        actor=agent,
-        subject="Card cancelled without notice",
-        description="Told us by phone.",
-        channel=Channel.PHONE,
-    )
+    complaint = log(bank, agent)
 
     # The attacker's password no longer opens anything, in the API or the browser.
     assert request_tokens(bank, VICTIM, ATTACKER_PASSWORD).status_code == 401
@@ -140,3 +164,27 @@ def test_a_verified_consumer_is_adopted_as_they_are(
     assert complaint.consumer == consumer
     assert consumer.has_usable_password()
     assert not [m for m in deliver_outbox(bank) if "set a password" in m.body]
+
+
+@pytest.mark.parametrize("address", ["closed", "reserved"])
+def test_staff_intake_refuses_a_closed_account_and_reserved_addresses(
+    bank: Tenant, agent: User, consumer: User, address: str
+) -> None:
+    from complaints.services import ComplaintError
+
+    if address == "closed":
+        User.objects.filter(pk=consumer.pk).update(is_active=False)
+        email = consumer.email
+    else:
+        email = "closed-6@closed.invalid"
+
+    with pytest.raises(ComplaintError):
+        log_complaint_on_behalf(
+            consumer_email=email,
+            actor=agent,
+            subject="Phone complaint",
+            description="Logged by staff.",
+            channel=Channel.PHONE,
+        )
+    assert not Complaint.objects.exists()
+    assert not User.objects.filter(email=email, is_active=True).exists()
