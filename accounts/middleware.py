@@ -9,6 +9,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
 from django_otp import user_has_device
 
@@ -72,4 +73,21 @@ class HtmxLoginRedirectMiddleware:
             location = response.get("Location", "")
             if location.startswith(resolve_url(settings.LOGIN_URL)):
                 return HttpResponseClientRedirect(location)
+        return response
+
+
+class PrivatePagesMiddleware:
+    """A page shown to a signed-in person is never stored by the browser or a proxy: Back and
+    Forward fetch it anew, so nobody acts on a complaint as it was before a colleague's note
+    or their own last change. Responses that set their own caching (downloads, the queue's
+    conditional refresh) keep it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
         return response

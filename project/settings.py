@@ -138,6 +138,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.HtmxLoginRedirectMiddleware",
     "accounts.middleware.SessionCredentialMiddleware",
+    "accounts.middleware.PrivatePagesMiddleware",
     "project.middleware.ApiNotFoundMiddleware",
 ]
 

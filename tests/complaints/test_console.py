@@ -652,3 +652,15 @@ def test_note_added_in_the_console_never_reaches_the_consumer(
     ):
         assert response.status_code == 200
         assert b"Suspected chargeback abuse." not in response.content
+
+
+def test_signed_in_pages_are_never_stored_so_back_shows_the_current_complaint(
+    agent_client: Client, consumer_client: Client, complaint: Complaint
+) -> None:
+    console = agent_client.get(f"/console/complaints/{complaint.reference}/")
+    portal = consumer_client.get(f"/complaints/{complaint.reference}/")
+    queue = agent_client.get("/console/")
+
+    assert "no-store" in console["Cache-Control"] and "private" in console["Cache-Control"]
+    assert "no-store" in portal["Cache-Control"]
+    assert "private" in queue["Cache-Control"]
