@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from django.utils import timezone
@@ -70,6 +71,20 @@ def send_letter(
     return event
 
 
+@contextmanager
+def writing_to_consumer(complaint: Complaint, *, actor: Actor) -> Iterator[Change]:
+    """The gate for a letter a handler writes while the complaint is still being worked."""
+    with changing(
+        complaint,
+        actor=actor,
+        permission="complaints.resolve_complaint",
+        refusal="You may not write to this consumer.",
+    ) as change:
+        if not complaint.is_active:
+            raise ComplaintError("The complaint is no longer open.")
+        yield change
+
+
 def send_holding_response(
     complaint: Complaint, reason: str, expected: date, *, actor: Actor
 ) -> Event:
@@ -86,14 +101,7 @@ def send_holding_response(
         raise ComplaintError("Explain why the final response is not possible yet.")
     if expected <= timezone.localdate():
         raise ComplaintError("The expected date must be in the future.")
-    with changing(
-        complaint,
-        actor=actor,
-        permission="complaints.resolve_complaint",
-        refusal="You may not write to this consumer.",
-    ) as change:
-        if not complaint.is_active:
-            raise ComplaintError("The complaint is no longer open.")
+    with writing_to_consumer(complaint, actor=actor) as change:
         latest = latest_promised_date(complaint)
         if latest is not None and expected > latest:
             raise ComplaintError(
@@ -118,14 +126,7 @@ def send_in_progress_response(complaint: Complaint, steps: str, *, actor: Actor)
     steps = steps.strip()
     if not steps:
         raise ComplaintError("Say what has been done so far.")
-    with changing(
-        complaint,
-        actor=actor,
-        permission="complaints.resolve_complaint",
-        refusal="You may not write to this consumer.",
-    ) as change:
-        if not complaint.is_active:
-            raise ComplaintError("The complaint is no longer open.")
+    with writing_to_consumer(complaint, actor=actor) as change:
         if not complaint_regulator(complaint).clocks_met_by(LetterKind.IN_PROGRESS):
             raise ComplaintError("Your regulator has no in-progress response.")
         if complaint.in_progress_at is not None:
