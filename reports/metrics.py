@@ -183,12 +183,28 @@ def _workload(scope: Scope, key: str, title: str, group: str, label: str) -> Tab
     ]
     headers = ["Team" if group == "team" else "Agent", "Open"]
     headers += ["Assigned"] if "assigned" in counts else []
+    whose = (
+        "by the team whose queue holds them (No team: not routed); Assigned: those with an assignee"
+        if group == "team"
+        else "by their assignee (complaints nobody holds are not counted here)"
+    )
     return Table(
         key=key,
         title=title,
         headers=[*headers, "At risk", "Breached"],
         rows=rows,
         chart=bar_chart(f"{title}: open complaints", [(row[0], row[1]) for row in rows]),
+        note=f"Now, whatever the period: complaints still being worked (new, open, awaiting "
+        f"the consumer, reopened), {whose}. {_due_words(scope)}",
+    )
+
+
+def _due_words(scope: Scope) -> str:
+    """What "at risk" and "breached" mean on the dashboard, with the tenant's margin."""
+    margin = hours(scope.at_risk_margin)
+    return (
+        f"At risk: the next running deadline is after now and at most {margin:g} hours away "
+        "(the tenant's at-risk margin). Breached: the next running deadline is now or past."
     )
 
 
@@ -228,6 +244,9 @@ def backlog_by_age(scope: Scope) -> Table:
         headers=["Days since receipt", "Open complaints"],
         rows=rows,
         chart=bar_chart(f"{title}: open complaints by days since receipt", rows),
+        note="Now, whatever the period: complaints still being worked, by whole calendar "
+        "days (24-hour spans) from receipt to now; a complaint received exactly 3 days ago is "
+        "in 3-7 days.",
     )
 
 
@@ -257,7 +276,8 @@ def _due_list(scope: Scope, key: str, title: str, condition: Q) -> Table:
         title=title,
         headers=["Reference", "Subject", "Status", "Team", "Assignee", "Next deadline"],
         rows=rows,
-        note=f"The {LIST_LENGTH} with the earliest deadline.",
+        note=f"Now, whatever the period: the {LIST_LENGTH} complaints still being worked "
+        f"with the earliest next deadline, in the tenant's local time. {_due_words(scope)}",
     )
 
 
@@ -307,7 +327,12 @@ def response_times(scope: Scope) -> Table:
                 hours(resolution["average"]),
             ),
         ],
-        note="Elapsed calendar time from receipt.",
+        note="First response: complaints received in the period that have had a first "
+        "reply from staff, from receipt to that reply. Resolution: complaints resolved in the "
+        "period (the latest resolution if one was rejected), from receipt to resolution. "
+        "Elapsed calendar hours, nights, weekends and time awaiting the consumer included; "
+        "the median is the middle value. A period runs from 00:00 on its first day to 00:00 "
+        "after its last, in the tenant's time zone.",
     )
 
 
@@ -388,7 +413,8 @@ def satisfaction(scope: Scope) -> Table:
         chart=bar_chart(
             f"{title}: ratings of complaints resolved in the period", [row[:2] for row in rows]
         ),
-        note=f"{figures['ratings']} ratings of complaints resolved in the period.",
+        note=f"{figures['ratings']} ratings (1 to 5, given by the consumer) of complaints "
+        "resolved in the period; each score's share of those ratings, and their average.",
     )
 
 
@@ -406,6 +432,8 @@ def root_causes(scope: Scope) -> Table:
         headers=["Root cause", "Complaints"],
         rows=rows,
         chart=bar_chart(f"{title} of complaints resolved in the period", rows),
+        note="Complaints resolved in the period, by the root cause recorded with the "
+        "resolution, most common first.",
     )
 
 

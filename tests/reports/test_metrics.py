@@ -207,3 +207,18 @@ def test_a_manager_is_counted_as_an_agent_when_complaints_are_assigned_to_them(
     received_at(NOW - timedelta(days=1), assignee=boss)
     update(received_at(NOW - timedelta(days=1)), assignee=boss, status=Status.AWAITING_CONSUMER)
     assert metrics.workload_by_agent(JUNE).rows == [("boss@example.com", 2, 0, 0)]
+
+
+def test_every_dashboard_figure_says_what_it_counts(bank: Tenant) -> None:
+    settings_row = TenantSettings.editable()
+    settings_row.at_risk_hours = 3
+    settings_row.save()
+    chosen = scope(date(2026, 11, 1), date(2026, 11, 30), now=london(2026, 11, 16, 9))
+
+    notes = {key: table(chosen).note for key, table in metrics.DASHBOARD_TABLES.items()}
+
+    assert all(notes.values()), [key for key, note in notes.items() if not note]
+    for key in ("workload-teams", "workload-agents", "at-risk", "breached"):
+        assert "at most 3 hours away" in notes[key]
+    assert "complaints received in the period" in notes["response-times"]
+    assert "resolved in the period" in notes["satisfaction"]
