@@ -24,57 +24,56 @@ class LetterError(Exception):
 
 SIGN_OFF = "\n\nYours sincerely,\nThe complaints team, {organisation}"
 
+# The product's plain wording of every communication, used where the tenant's regulator has
+# no wording of its own (``Regulator.letters`` in ``deadlines/regulation/``); bodies end
+# before the sign-off.
 DEFAULT_LETTERS: dict[LetterKind, tuple[str, str]] = {
     LetterKind.ACKNOWLEDGEMENT: (
         "We have received your complaint {reference}",
         "Dear {consumer_name},\n\nThank you for your complaint “{subject}”, which we received "
         "on {received_date}. Your reference is {reference}.\n\nWe will investigate and send you "
-        "our final response {response_promise}." + SIGN_OFF,
+        "our final response {response_promise}.",
     ),
     LetterKind.SUMMARY_RESOLUTION: (
         "Your complaint {reference} is resolved",
         "Dear {consumer_name},\n\nThank you for bringing “{subject}” to our attention. We "
-        "believe we have resolved your complaint {reference} to your satisfaction, and we now "
-        "treat it as resolved.\n\n{resolution_summary}\n\nIf you later become dissatisfied, you "
-        "may refer your complaint to the Financial Ombudsman Service, free of charge: "
-        "{fos_website}, 0800 023 4567." + SIGN_OFF,
+        "believe we have resolved your complaint {reference} to your satisfaction.\n\n"
+        "{resolution_summary}",
     ),
     LetterKind.HOLDING_RESPONSE: (
         "An update on your complaint {reference}",
         "Dear {consumer_name},\n\nWe are not yet able to give you our final response to your "
         "complaint {reference} because {holding_reason}. We expect to send it by "
-        "{expected_date}.\n\nYou may already refer your complaint to the Financial Ombudsman "
-        "Service, free of charge: {fos_website}." + SIGN_OFF,
+        "{expected_date}.",
     ),
     LetterKind.FINAL_RESPONSE: (
         "Our final response to your complaint {reference}",
         "Dear {consumer_name},\n\nThis is our final response to your complaint {reference} "
-        "about “{subject}”.\n\nOutcome: {outcome}.\nRedress: {redress}.\n\n{resolution_summary}"
-        + SIGN_OFF,
+        "about “{subject}”.\n\nOutcome: {outcome}.\nRedress: {redress}.\n\n{resolution_summary}",
     ),
     LetterKind.IN_PROGRESS: (
         "Your complaint {reference} is in progress",
         "Dear {consumer_name},\n\nYour complaint {reference} about “{subject}” is in progress. "
-        "So far: {progress_steps}\n\nWe will send you our final response "
-        "{response_promise}." + SIGN_OFF,
+        "So far: {progress_steps}\n\nWe will send you our final response {response_promise}.",
     ),
     LetterKind.ADR_LETTER: (
         "Your right to take complaint {reference} further",
         "Dear {consumer_name},\n\nWe have not been able to settle your complaint {reference} to "
-        "your satisfaction. You have the right to take it to our approved alternative dispute "
-        "resolution (ADR) scheme, {adr_scheme}. The service is free of charge for you." + SIGN_OFF,
+        "your satisfaction. You may take it to an independent dispute resolution scheme, "
+        "{adr_scheme}, free of charge for you.",
     ),
 }
 
 
 def default_letter(profile: str, kind: LetterKind) -> tuple[str, str]:
-    """The default wording of ``kind``, with the profile's closing paragraph on a final
-    response (the referral rights its regulator requires)."""
-    subject, body = DEFAULT_LETTERS[kind]
-    rights = regulator_for(profile).final_response_rights
-    if kind == LetterKind.FINAL_RESPONSE and rights:
-        body = body.replace(SIGN_OFF, rights + SIGN_OFF)
-    return subject, body
+    """The default wording of ``kind`` under ``profile``: the regulator's own wording when it
+    has one, else the product's plain one; a final response ends with the referral rights
+    the regulator requires; every letter ends with the sign-off."""
+    regulator = regulator_for(profile)
+    subject, body = regulator.letters.get(kind) or DEFAULT_LETTERS[kind]
+    if kind == LetterKind.FINAL_RESPONSE:
+        body += regulator.final_response_rights
+    return subject, body + SIGN_OFF
 
 
 def letter_wording(profile: str, kind: LetterKind) -> tuple[str, str]:

@@ -202,8 +202,10 @@ class Regulator:
     ``code``: the profile (``tenancy.RegulatoryProfile``), or a variant such as
     ``uk_fca_payment_services``; ``holidays``: the regulator's non-business days for the
     firm's region (``TenantSettings.subdivision``); ``required``: what each communication
-    must say; ``final_response_rights``: the closing paragraph of the default final
-    response; ``main_clock``: the clock whose being met the generic return counts;
+    must say; ``letters``: the default wording (subject, body before the sign-off) of the
+    communications this regulator defines, in place of the product's plain defaults;
+    ``final_response_rights``: the closing paragraph of the default final response;
+    ``main_clock``: the clock whose being met the generic return counts;
     ``fca_return``: whether the FCA's return layout applies; ``automatic``: letters the
     product sends by itself when the clock they meet is about to run out."""
 
@@ -211,6 +213,7 @@ class Regulator:
     name: str
     clocks: tuple[ClockRule, ...]
     required: Mapping[Letter, tuple[Requirement, ...]] = field(default_factory=dict)
+    letters: Mapping[Letter, tuple[str, str]] = field(default_factory=dict)
     final_response_rights: str = ""
     main_clock: Clock = Clock.RESOLUTION
     holidays: Callable[[str], Container[date]] = no_holidays

@@ -107,6 +107,25 @@ REQUIRED = {
     ),
 }
 
+# The FCA's own communications, in the product's default wording.
+LETTERS = {
+    Letter.SUMMARY_RESOLUTION: (
+        "Your complaint {reference} is resolved",
+        "Dear {consumer_name},\n\nThank you for bringing “{subject}” to our attention. We "
+        "believe we have resolved your complaint {reference} to your satisfaction, and we now "
+        "treat it as resolved.\n\n{resolution_summary}\n\nIf you later become dissatisfied, you "
+        "may refer your complaint to the Financial Ombudsman Service, free of charge: "
+        "{fos_website}, 0800 023 4567.",
+    ),
+    Letter.HOLDING_RESPONSE: (
+        "An update on your complaint {reference}",
+        "Dear {consumer_name},\n\nWe are not yet able to give you our final response to your "
+        "complaint {reference} because {holding_reason}. We expect to send it by "
+        "{expected_date}.\n\nYou may already refer your complaint to the Financial Ombudsman "
+        "Service, free of charge: {fos_website}.",
+    ),
+}
+
 FINAL_RESPONSE_RIGHTS = (
     "\n\nIf you are not happy with our response, you may refer your complaint to the "
     "Financial Ombudsman Service, free of charge, within six months of the date of this "
@@ -137,6 +156,7 @@ PAYMENT_SERVICES = Regulator(
         ),
     ),
     required=REQUIRED,
+    letters=LETTERS,
     final_response_rights=FINAL_RESPONSE_RIGHTS,
     main_clock=Clock.FINAL_RESPONSE,
     holidays=UkBusinessHolidays,
@@ -161,6 +181,7 @@ REGULATOR = Regulator(
         ),
     ),
     required=REQUIRED,
+    letters=LETTERS,
     final_response_rights=FINAL_RESPONSE_RIGHTS,
     main_clock=Clock.FINAL_RESPONSE,
     holidays=UkBusinessHolidays,

@@ -44,6 +44,15 @@ REGULATOR = Regulator(
             Requirement("that ADR is free for the consumer", r"free of charge|free"),
         ),
     },
+    letters={
+        Letter.ADR_LETTER: (
+            "Your right to take complaint {reference} further",
+            "Dear {consumer_name},\n\nWe have not been able to settle your complaint "
+            "{reference} to your satisfaction. You have the right to take it to our approved "
+            "alternative dispute resolution (ADR) scheme, {adr_scheme}. The service is free of "
+            "charge for you.",
+        ),
+    },
     final_response_rights=(
         "\n\nIf you are not happy with our response, you may take your complaint to our "
         "approved alternative dispute resolution (ADR) scheme, {adr_scheme}, free of charge."

@@ -58,5 +58,13 @@ REGULATOR = Regulator(
             Requirement("that the complaint is in progress", r"in progress"),
         ),
     },
+    letters={
+        Letter.IN_PROGRESS: (
+            "Your complaint {reference} is in progress",
+            "Dear {consumer_name},\n\nYour complaint {reference} about “{subject}” is in "
+            "progress. So far: {progress_steps}\n\nWe will send you our final response "
+            "{response_promise}.",
+        ),
+    },
     main_clock=Clock.INITIAL_RESPONSE,
 )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from complaints.letters import (
     DEFAULT_LETTERS,
+    SIGN_OFF,
     LetterError,
     check_required_content,
     compose,
@@ -405,3 +406,30 @@ def test_default_wording_lets_the_same_resolution_through(
     assert "Outcome: not upheld." in final.body
     assert "within six months" in final.body
     assert "www.financial-ombudsman.org.uk" in final.body
+
+
+@pytest.mark.parametrize(
+    ("profile", "names_the_ombudsman"),
+    [("uk_fca", True), ("us_cfpb", False), ("uk_ofcom", False), ("generic", False)],
+)
+def test_a_holding_response_names_the_financial_ombudsman_only_under_the_fca(
+    profile: str, names_the_ombudsman: bool
+) -> None:
+    _, body = default_letter(profile, LetterKind.HOLDING_RESPONSE)
+
+    assert ("Financial Ombudsman Service" in body) is names_the_ombudsman
+    assert body.endswith(SIGN_OFF)
+
+
+def test_each_regulator_module_holds_its_own_letters() -> None:
+    from deadlines.regulation import uk_fca, uk_ofcom, us_cfpb
+
+    assert set(uk_fca.REGULATOR.letters) == {
+        LetterKind.SUMMARY_RESOLUTION,
+        LetterKind.HOLDING_RESPONSE,
+    }
+    assert set(uk_ofcom.REGULATOR.letters) == {LetterKind.ADR_LETTER}
+    assert set(us_cfpb.REGULATOR.letters) == {LetterKind.IN_PROGRESS}
+    assert default_letter("uk_ofcom", LetterKind.ADR_LETTER)[1].startswith(
+        uk_ofcom.REGULATOR.letters[LetterKind.ADR_LETTER][1]
+    )
