@@ -67,10 +67,15 @@ class Category(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["parent", "name"], name="category_unique_name_per_parent"
+                fields=["parent", "name"],
+                name="category_unique_name_per_parent",
+                violation_error_message="This product already has a cause with this name.",
             ),
             models.UniqueConstraint(
-                fields=["name"], condition=Q(parent=None), name="category_unique_product_name"
+                fields=["name"],
+                condition=Q(parent=None),
+                name="category_unique_product_name",
+                violation_error_message="A product with this name already exists.",
             ),
         ]
 

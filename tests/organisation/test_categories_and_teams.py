@@ -41,14 +41,18 @@ def test_admin_adds_a_cause_under_a_product_with_routing_and_audit(
     ("data", "message"),
     [
         ({"name": ""}, "This field is required"),
-        ({"name": "Fees and charges", "parent": "{product}"}, "already exists"),
+        ({"name": "Fees and charges", "parent": "{product}"}, "already has a cause with this"),
+        ({"name": "{product_name}"}, "A product with this name already exists."),
         ({"name": "Deep", "parent": "{cause}"}, "Select a valid choice"),
     ],
 )
 def test_bad_categories_are_refused_and_nothing_is_saved(
     admin_client: Client, product: Category, cause: Category, data: dict[str, str], message: str
 ) -> None:
-    data = {key: value.format(product=product.pk, cause=cause.pk) for key, value in data.items()}
+    data = {
+        key: value.format(product=product.pk, cause=cause.pk, product_name=product.name)
+        for key, value in data.items()
+    }
     before = Category.objects.count()
 
     response = admin_client.post("/settings/categories/new/", data)
