@@ -56,3 +56,5 @@ rules.add_perm("complaints.manage_canned_responses", is_manager | is_tenant_admi
 # What only the product does by itself: deadline alerts and closing unanswered resolutions.
 rules.add_perm("complaints.watch_deadlines", is_system)
 rules.add_perm("complaints.close_automatically", is_system)
+# A deactivated person's open complaints go back to the queue (``deactivate_staff_member``).
+rules.add_perm("complaints.return_work", is_system)

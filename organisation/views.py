@@ -43,6 +43,7 @@ from complaints.models import (
 )
 from complaints.pagination import keyset_page
 from complaints.placeholders import LETTER_PLACEHOLDERS
+from complaints.services import deactivate_staff_member
 from complaints.spreadsheets import csv_download
 from complaints.text import clean_text
 from configuration.models import TenantSettings
@@ -546,12 +547,18 @@ def staff_set_active(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     member = get_object_or_404(staff_members(), pk=pk)
     active = request.POST.get("active") == "1"
     try:
-        account_services.set_staff_active(member, active, actor=request.user)
+        if active:
+            account_services.set_staff_active(member, True, actor=request.user)
+            messages.success(request, f"{member.display_name} can sign in again.")
+        else:
+            returned = deactivate_staff_member(member, actor=request.user)
+            messages.success(
+                request,
+                f"{member.display_name} can no longer sign in; {returned} open "
+                f"complaint{'' if returned == 1 else 's'} went back to the queue.",
+            )
     except AccountError as error:
         messages.error(request, str(error))
-    else:
-        state = "can sign in again" if active else "can no longer sign in"
-        messages.success(request, f"{member.display_name} {state}.")
     return redirect("settings_staff_member", pk=member.pk)
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts.models import Role, User
+from django.db import transaction
+from django.db.models import Q
+
+from accounts.models import SYSTEM, Role, User
 from complaints.models import Category, Complaint, Event, Priority, Status, Team
 from complaints.services.clocks import refresh_deadlines
 from complaints.services.gate import (
@@ -16,6 +19,7 @@ from complaints.services.gate import (
     manual_moves,
     manual_moves_from,
     may,
+    person,
 )
 from complaints.services.notices import tell_assignee, tell_staff
 
@@ -289,3 +293,49 @@ def merge_complaint(duplicate: Complaint, target: Complaint, *, actor: Actor) ->
             body=f"Closed as a duplicate of {target.reference}.",
             into=target.reference,
         )
+
+
+def deactivate_staff_member(member: User, *, actor: Actor) -> int:
+    """Deactivate ``member`` and hand their open work back, in one transaction.
+
+    Each active complaint assigned to them returns to its team's queue (unassigned), and each
+    complaint referred to them returns to the first line; each change is one timeline event
+    through the gate, and each team's manager is told. Returns how many complaints went back.
+    Raises ``accounts.services.AccountError`` when the account may not be deactivated.
+    """
+    from accounts.services import set_staff_active
+
+    with transaction.atomic():
+        set_staff_active(member, False, actor=person(actor))
+        held = Complaint.objects.active().filter(Q(assignee=member) | Q(specialist=member))
+        returned = 0
+        for pk in held.values_list("pk", flat=True):
+            complaint = Complaint(pk=pk)
+            with changing(
+                complaint,
+                actor=SYSTEM,
+                permission="complaints.return_work",
+                refusal="Only the system hands back a deactivated person's work.",
+            ) as change:
+                was_assigned = complaint.assignee_id == member.pk
+                if was_assigned:
+                    change.set(assignee=None)
+                if complaint.specialist_id == member.pk:
+                    change.set(specialist=None)
+                event = change.record(
+                    Event.Kind.ASSIGNED,
+                    internal=True,
+                    body=f"{member.display_name} was deactivated; the complaint went back to "
+                    + ("the team queue." if was_assigned else "the first line."),
+                    assignee="",
+                    previous_assignee=member.display_name if was_assigned else "",
+                )
+                tell_staff(
+                    complaint.team.manager if complaint.team else None,
+                    event,
+                    f"{complaint.reference} is back in the queue",
+                    f"{member.display_name} was deactivated; {complaint.reference} needs a new "
+                    "owner.",
+                )
+            returned += 1
+    return returned

@@ -10,6 +10,8 @@ from django.test import Client
 
 from accounts.models import Invitation, Role, User
 from audit.models import AuditEvent
+from complaints.models import Complaint, Event, Status, Team
+from outbox.models import Message
 from tenancy.models import Tenant
 from tests.accounts.conftest import mailed_host, mailed_path
 from tests.conftest import PASSWORD, sign_in, tenant_client
@@ -174,3 +176,34 @@ def test_a_deactivated_staff_member_is_signed_out_and_cannot_sign_in_again(
     admin_client.post(f"/settings/staff/{agent.pk}/active/", {"active": "1"})
     agent.refresh_from_db()
     assert agent.is_active
+
+
+def test_deactivating_an_agent_returns_their_open_work_and_tells_the_manager(
+    admin_client: Client,
+    agent: User,
+    manager: User,
+    make_complaint: Callable[..., Complaint],
+    front_line: Team,
+) -> None:
+    front_line.manager = manager
+    front_line.save(update_fields=["manager"])
+    held = make_complaint(subject="Held by the agent")
+    referred = make_complaint(subject="With the specialist")
+    closed = make_complaint(subject="Already closed")
+    Complaint.objects.filter(pk__in=[held.pk, closed.pk]).update(team=front_line, assignee=agent)
+    Complaint.objects.filter(pk=closed.pk).update(status=Status.CLOSED)
+    Complaint.objects.filter(pk=referred.pk).update(team=front_line, specialist=agent)
+
+    response = admin_client.post(
+        f"/settings/staff/{agent.pk}/active/", {"active": "0"}, follow=True
+    )
+
+    assert "2 open complaints went back to the queue" in response.content.decode()
+    assert Complaint.objects.get(pk=held.pk).assignee_id is None
+    assert Complaint.objects.get(pk=referred.pk).specialist_id is None
+    assert Complaint.objects.get(pk=closed.pk).assignee_id == agent.pk  # a record, untouched
+    for complaint in (held, referred):
+        (event,) = complaint.events.filter(kind=Event.Kind.ASSIGNED)
+        assert event.is_internal and "was deactivated" in event.body
+    told = Message.objects.filter(recipient=manager.email, subject__contains="back in the queue")
+    assert told.count() == 2
