@@ -19,7 +19,15 @@ from complaints.models import (
 )
 from complaints.plain_words import promised_deadline
 from complaints.services.clocks import deadline_for, mark_met
-from complaints.services.gate import Actor, Change, ComplaintError, changing, may, person
+from complaints.services.gate import (
+    RESOLVABLE,
+    Actor,
+    Change,
+    ComplaintError,
+    changing,
+    may,
+    person,
+)
 from complaints.services.letters import send_adr_letter_if_required, send_letter
 from complaints.services.notices import notify, portal_link, tell_staff
 from configuration.models import TenantSettings
@@ -46,8 +54,6 @@ def _checked_resolution(
 
 
 def _require_resolvable(complaint: Complaint) -> None:
-    from complaints.services.gate import RESOLVABLE
-
     if complaint.status not in RESOLVABLE:
         raise ComplaintError(
             f"A complaint that is {complaint.get_status_display().lower()} cannot be resolved."
