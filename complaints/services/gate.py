@@ -10,7 +10,7 @@ a change that wrote no event, or more than one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -227,6 +227,24 @@ def lock(complaint: Complaint) -> Complaint:
     return complaint
 
 
+#: Called inside the gate's transaction, after each change is saved, with the ``Change`` (its
+#: complaint, actor, event and previous status). Apps above the complaint domain (webhooks,
+#: staff notifications, report rollups) register theirs from ``AppConfig.ready`` with
+#: ``observe_changes``; what they write commits or rolls back with the change itself.
+CHANGE_OBSERVERS: list[Callable[[Change], None]] = []
+
+
+def observe_changes(observer: Callable[[Change], None]) -> Callable[[Change], None]:
+    """Register ``observer`` to run after every committed-with-the-change complaint change.
+
+    An observer must not raise for an ordinary change: an exception rolls the change back.
+    Registering the same callable twice is a no-op.
+    """
+    if observer not in CHANGE_OBSERVERS:
+        CHANGE_OBSERVERS.append(observer)
+    return observer
+
+
 @contextmanager
 def changing(
     complaint: Complaint,
@@ -262,3 +280,5 @@ def changing(
         if change.event is None:
             raise RuntimeError("A complaint change writes exactly one timeline event.")
         change.save()
+        for observer in CHANGE_OBSERVERS:
+            observer(change)
