@@ -3,27 +3,33 @@
 from django.db import migrations, models
 
 # The audit log is append-only at the database level: any UPDATE, DELETE or TRUNCATE is refused,
-# whoever issues it. Runs in every schema that has the table (public and each tenant).
-APPEND_ONLY = """
+# whoever issues it. Runs in every schema that has the table (public and each tenant). One
+# statement per step, as distributed databases (Citus) propagate DDL statement by statement.
+APPEND_ONLY = [
+    """
 CREATE OR REPLACE FUNCTION audit_event_is_append_only() RETURNS trigger AS $$
 BEGIN
     RAISE EXCEPTION 'the audit log is append-only: % is not allowed', TG_OP
         USING ERRCODE = 'insufficient_privilege';
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql
+    """,
+    """
+    CREATE TRIGGER audit_event_no_change
+        BEFORE UPDATE OR DELETE ON audit_auditevent
+        FOR EACH ROW EXECUTE FUNCTION audit_event_is_append_only()
+    """,
+    """
+    CREATE TRIGGER audit_event_no_truncate
+        BEFORE TRUNCATE ON audit_auditevent
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_event_is_append_only()
+    """,
+]
 
-CREATE TRIGGER audit_event_no_change
-    BEFORE UPDATE OR DELETE ON audit_auditevent
-    FOR EACH ROW EXECUTE FUNCTION audit_event_is_append_only();
-CREATE TRIGGER audit_event_no_truncate
-    BEFORE TRUNCATE ON audit_auditevent
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_event_is_append_only();
-"""
-
-REMOVE = """
-DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_auditevent;
-DROP TRIGGER IF EXISTS audit_event_no_change ON audit_auditevent;
-"""
+REMOVE = [
+    "DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_auditevent",
+    "DROP TRIGGER IF EXISTS audit_event_no_change ON audit_auditevent",
+]
 
 
 class Migration(migrations.Migration):
