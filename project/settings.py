@@ -117,6 +117,13 @@ TENANT_DOMAIN_MODEL = "tenancy.Domain"
 PUBLIC_SCHEMA_URLCONF = "project.urls_public"
 ROOT_URLCONF = "project.urls"
 TENANT_LIMIT_SET_CALLS = True
+# New tenants are cloned from a migrated template schema (tenancy/template.py) instead of
+# replaying every migration; migrate_schemas keeps the template migrated.
+TENANT_TEMPLATE_SCHEMA = "tenant_template"
+GET_EXECUTOR_FUNCTION = "tenancy.template.get_executor"
+# migrate_schemas --executor=multiprocessing migrates this many schemas at once.
+TENANT_MULTIPROCESSING_MAX_PROCESSES = env_int("MIGRATE_PROCESSES", 2)
+TENANT_MULTIPROCESSING_CHUNKS = env_int("MIGRATE_CHUNK", 10)
 
 MIDDLEWARE = [
     "project.middleware.HealthCheckMiddleware",
