@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import tenant_context
+from django_tenants.utils import schema_context, tenant_context
 
 from accounts.models import Role, User
 from accounts.services import invite_staff
 from audit.models import AuditEvent
 from audit.services import record_event
+from operations.models import ProvisioningJob
 from organisation.services import SettingsError, validate_profile
 from tenancy.models import Domain, Industry, Tenant
+
+logger = logging.getLogger(__name__)
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
 RESERVED_SLUGS = frozenset(
@@ -97,8 +102,9 @@ def schema_name_for(slug: str) -> str:
     return "t_" + slug.replace("-", "_")
 
 
-def provision_tenant(request: TenantRequest, *, actor: User | None) -> tuple[Tenant, str]:
-    """Create a tenant (schema, domain) and invite its first admin; returns the invitation token."""
+def validate_request(request: TenantRequest) -> TenantRequest:
+    """``request`` with its slug, name and country normalised; raises ``ProvisioningError``
+    naming the field at fault. Checks everything that can be checked before any work."""
     slug = validate_slug(request.slug)
     name = request.name.strip()
     if not name:
@@ -114,18 +120,34 @@ def provision_tenant(request: TenantRequest, *, actor: User | None) -> tuple[Ten
         raise ProvisioningError(str(error), field=error.field) from error
     # Checked before the schema exists: a value the invitation table refuses would otherwise
     # fail after the slow part, halfway through provisioning.
-    if not is_email_address(request.admin_email.strip()):
+    admin_email = request.admin_email.strip()
+    if not is_email_address(admin_email):
         raise ProvisioningError("Give the first administrator's e-mail.", field="admin_email")
+    return replace(request, slug=slug, name=name, country=country, admin_email=admin_email)
 
-    # Creating the schema runs every tenant migration; if anything after it fails the schema
-    # is dropped again so a retry starts clean.
+
+def provision_tenant(
+    request: TenantRequest,
+    *,
+    actor: User | None,
+    progress: Callable[[ProvisioningJob.Step], None] | None = None,
+) -> tuple[Tenant, str]:
+    """Create a tenant (schema, domain) and invite its first admin; returns the invitation token.
+
+    ``progress`` is told each step as it starts. Raises ``ProvisioningError`` for refused input.
+    """
+    request = validate_request(request)
+    report = progress or (lambda step: None)
+    report(ProvisioningJob.Step.SCHEMA)
+    # The schema is a copy of the template schema (tenancy/template.py); if anything after it
+    # fails the schema is dropped again so a retry starts clean.
     tenant = Tenant(
-        schema_name=schema_name_for(slug),
-        name=name,
-        slug=slug,
+        schema_name=schema_name_for(request.slug),
+        name=request.name,
+        slug=request.slug,
         industry=request.industry,
         regulatory_profile=request.regulatory_profile,
-        country=country,
+        country=request.country,
         time_zone=request.time_zone,
     )
     tenant.save(verbosity=0)
@@ -135,10 +157,11 @@ def provision_tenant(request: TenantRequest, *, actor: User | None) -> tuple[Ten
             record_event(
                 AuditEvent.Action.TENANT_PROVISIONED,
                 actor=actor,
-                target=slug,
-                name=name,
+                target=request.slug,
+                name=request.name,
                 profile=request.regulatory_profile,
             )
+        report(ProvisioningJob.Step.INVITATION)
         with tenant_context(tenant):
             _, token = invite_staff(request.admin_email, Role.ADMIN, actor=None)
     except Exception:
@@ -146,6 +169,69 @@ def provision_tenant(request: TenantRequest, *, actor: User | None) -> tuple[Ten
         tenant.delete(force_drop=True)
         raise
     return tenant, token
+
+
+def queue_provisioning(request: TenantRequest, *, actor: User | None) -> ProvisioningJob:
+    """Check ``request`` and queue its provisioning for a worker (run inline when there is no
+    broker, or when the broker cannot be reached); returns the job whose progress the console
+    shows. Raises ``ProvisioningError`` for refused input, before anything is queued."""
+    request = validate_request(request)
+    job = ProvisioningJob.objects.create(request=asdict(request), actor=actor)
+    transaction.on_commit(lambda: _publish(job))
+    return job
+
+
+def _publish(job: ProvisioningJob) -> None:
+    from operations.tasks import provision_tenant_job
+
+    try:
+        provision_tenant_job.apply_async((str(job.pk),), headers={"_schema_name": "public"})
+    except Exception as error:
+        logger.warning(
+            "could not publish provisioning job %s (%s); running it now",
+            job.pk,
+            type(error).__name__,
+        )
+        run_provisioning_job(str(job.pk))
+
+
+def run_provisioning_job(job_id: str) -> str:
+    """Provision the tenant of a queued job, recording each step on the job; returns the step
+    it ended on (done or failed). A job that has already started is left alone."""
+    with schema_context("public"):
+        started = ProvisioningJob.objects.filter(
+            pk=job_id, step=ProvisioningJob.Step.QUEUED
+        ).update(step=ProvisioningJob.Step.SCHEMA)
+        if not started:
+            return str(ProvisioningJob.objects.values_list("step", flat=True).get(pk=job_id))
+        job = ProvisioningJob.objects.select_related("actor").get(pk=job_id)
+
+        def progress(step: ProvisioningJob.Step) -> None:
+            ProvisioningJob.objects.filter(pk=job.pk).update(step=step)
+
+        try:
+            tenant, _ = provision_tenant(
+                TenantRequest(**job.request), actor=job.actor, progress=progress
+            )
+        except ProvisioningError as error:
+            _finish(job, ProvisioningJob.Step.FAILED, error=str(error))
+        except Exception:
+            logger.exception("provisioning job %s failed", job.pk)
+            _finish(job, ProvisioningJob.Step.FAILED, error="Something went wrong; try again.")
+        else:
+            _finish(job, ProvisioningJob.Step.DONE, tenant=tenant)
+        return str(job.step)
+
+
+def _finish(
+    job: ProvisioningJob,
+    step: ProvisioningJob.Step,
+    *,
+    error: str = "",
+    tenant: Tenant | None = None,
+) -> None:
+    job.step, job.error, job.tenant, job.finished_at = step, error, tenant, timezone.now()
+    job.save(update_fields=["step", "error", "tenant", "finished_at"])
 
 
 def set_tenant_status(tenant: Tenant, status: Tenant.Status, *, actor: User | None) -> Tenant:

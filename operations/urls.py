@@ -9,6 +9,7 @@ from operations import views
 urlpatterns = [
     path("", views.tenant_list, name="tenant_list"),
     path("tenants/new/", views.tenant_create, name="tenant_create"),
+    path("tenants/new/<uuid:job_id>/", views.provisioning_job, name="provisioning_job"),
     path(
         "tenants/<slug:slug>/suspend/",
         views.tenant_set_status,

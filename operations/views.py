@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import AuthenticatedRequest, permission_required
 from operations.forms import TenantForm
+from operations.models import ProvisioningJob
 from operations.services import (
     ProvisioningError,
     TenantRequest,
-    provision_tenant,
+    queue_provisioning,
     set_tenant_status,
 )
 from operations.stats import RECENT_DAYS, STATS_CACHE_SECONDS, tenant_stats
@@ -43,20 +47,24 @@ def tenant_create(request: AuthenticatedRequest) -> HttpResponse:
     form = TenantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            tenant, _ = provision_tenant(
-                TenantRequest(**form.cleaned_data),
-                actor=request.user,
-            )
+            job = queue_provisioning(TenantRequest(**form.cleaned_data), actor=request.user)
         except ProvisioningError as error:
             form.add_error(error.field, str(error))
         else:
-            messages.success(
-                request,
-                f"{tenant.name} is live at {tenant.base_url}. "
-                f"An invitation was sent to {form.cleaned_data['admin_email']}.",
-            )
-            return redirect("tenant_list")
+            return redirect("provisioning_job", job_id=job.pk)
     return render(request, "operations/tenant_form.html", {"form": form})
+
+
+@require_GET
+@permission_required("operations.manage_tenants")
+@vary_on_headers("HX-Request")
+def provisioning_job(request: AuthenticatedRequest, job_id: UUID) -> HttpResponse:
+    """How far a tenant's provisioning has got; the page polls itself until it is finished."""
+    job = get_object_or_404(ProvisioningJob.objects.select_related("tenant"), pk=job_id)
+    template = "operations/provisioning_job.html"
+    if request.htmx:  # type: ignore[attr-defined]
+        template += "#progress"
+    return render(request, template, {"job": job})
 
 
 @require_POST

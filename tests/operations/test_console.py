@@ -12,6 +12,7 @@ from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
 from accounts.models import Role, User
 from audit.models import AuditEvent
 from configuration.models import TenantSettings
+from operations.models import ProvisioningJob
 from tenancy.models import Domain, Tenant
 from tests.conftest import PASSWORD, create_user
 from tests.operations.conftest import (
@@ -83,9 +84,11 @@ def test_operator_creates_a_tenant_with_schema_domain_invitation_and_audit_row(
     with django_capture_on_commit_callbacks(execute=True):
         response = operator_client.post("/tenants/new/", new_tenant_data())
 
+    # The work is queued (and run inline here, with no broker); the operator is shown its progress.
     assert response.status_code == 302
-    assert response["Location"] == "/"
     connection.set_schema_to_public()
+    job = ProvisioningJob.objects.get()
+    assert response["Location"] == f"/tenants/new/{job.pk}/"
     tenant = Tenant.objects.get(slug="fabrikam")
     assert tenant.schema_name == "t_fabrikam"
     assert "t_fabrikam" in tenant_schemas()
@@ -119,8 +122,12 @@ def test_operator_creates_a_tenant_with_schema_domain_invitation_and_audit_row(
     assert invitation_mail.to == ["ada@fabrikam.example"]
     assert "Fabrikam Air" in invitation_mail.subject
 
+    progress = operator_client.get(response["Location"])
+    assert b"Fabrikam Air is live at" in progress.content
+    assert b'href="http://fabrikam.localhost:8000"' in progress.content
+    assert b"hx-trigger" not in progress.content
+    assert (job.step, job.tenant, job.actor) == (ProvisioningJob.Step.DONE, tenant, operator)
     listing = operator_client.get("/")
-    assert b"Fabrikam Air is live at http://fabrikam.localhost:8000" in listing.content
     assert "fabrikam" in [listed.slug for listed in listing.context["tenants"]]
 
 
@@ -238,6 +245,7 @@ CONSOLE_REQUESTS = [
     ("get", "/"),
     ("get", "/tenants/new/"),
     ("post", "/tenants/new/"),
+    ("get", "/tenants/new/6f1c1f70-0000-4000-8000-000000000000/"),
     ("post", "/tenants/bank/suspend/"),
 ]
 
