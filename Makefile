@@ -16,11 +16,14 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-## Set everything up (venv, database, migrations, demo data) and serve on port 8000.
+## Set everything up (venv, database, migrations, demo data) and serve on port 8000; the demo's
+## addresses and accounts are printed last, once the server listens.
+run: export PUBLIC_PORT ?= $(PORT)
 run: install
+	@echo "Preparing the database and the demo data..."
 	$(BIN)/python manage.py migrate_schemas --noinput -v 0
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py seed_demo --no-summary
+	$(BIN)/python manage.py serve_demo $(HOST):$(PORT)
 
 ## Production mode on this machine: gunicorn (deploy/gunicorn.conf.py) against DATABASE_URL and
 ## REDIS_URL, static files collected and served by whitenoise. Needs the production variables

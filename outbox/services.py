@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from email.utils import formataddr
 
@@ -44,6 +47,24 @@ message_settled = Signal()
 # Messages one worker claims at a time; with EMAIL_TIMEOUT this bounds how long a claim is
 # needed, which Message.LEASE must exceed.
 DELIVERY_BATCH = 10
+
+
+# Inside deliveries_held(), queued messages wait for deliver_due() instead of a task each.
+_deliveries_held: ContextVar[bool] = ContextVar("outbox_deliveries_held", default=False)
+
+
+@contextmanager
+def deliveries_held() -> Iterator[None]:
+    """Queue e-mails without asking a worker to deliver each one after commit.
+
+    For bulk work (the demo data): the caller then delivers the lot in batches with
+    ``deliver_due()``, or leaves them to the periodic sweep.
+    """
+    token = _deliveries_held.set(True)
+    try:
+        yield
+    finally:
+        _deliveries_held.reset(token)
 
 
 @dataclass(frozen=True)
@@ -89,7 +110,7 @@ def enqueue_email(*, key: str, recipient: str, subject: str, body: str) -> Messa
             "html_body": render_to_string("outbox/email.html", context),
         },
     )
-    if created:
+    if created and not _deliveries_held.get():
         schema = current.schema_name()
         transaction.on_commit(lambda: publish_delivery(message.pk, schema=schema))
     return message

@@ -478,6 +478,8 @@ LOGGING = {
         "django.server": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
+        # The development server says it watches files itself; the log would say it again.
+        "django.utils.autoreload": {"level": "WARNING"},
         # Scanners send foreign Host headers all day; the 400 answer is enough.
         "django.security.DisallowedHost": {"level": "CRITICAL"},
     },

@@ -21,7 +21,14 @@ from complaints.models import Complaint, Event, LetterKind
 from complaints.services import add_internal_note, reply_to_complaint, send_holding_response
 from configuration.models import TenantSettings
 from outbox.models import Message
-from outbox.services import claim_messages, deliver, deliver_due, enqueue_email, send_claimed
+from outbox.services import (
+    claim_messages,
+    deliver,
+    deliver_due,
+    deliveries_held,
+    enqueue_email,
+    send_claimed,
+)
 from outbox.tasks import deliver_due_messages, deliver_message
 from tenancy.models import Tenant
 from tests.complaints.conftest import as_request_user
@@ -553,3 +560,22 @@ def test_delivery_follows_the_schema_that_queued_the_message(
     assert [sent.to for sent in mail.outbox] == [["robin@example.com"]]
     activate(bank)
     assert stored(message).status == Message.Status.SENT
+
+
+def test_mail_queued_while_deliveries_are_held_waits_for_one_batched_delivery(
+    bank: Tenant, django_capture_on_commit_callbacks: CaptureCallbacks
+) -> None:
+    with django_capture_on_commit_callbacks() as callbacks, deliveries_held():
+        for number in range(3):
+            enqueue_email(key=f"bulk-{number}", recipient="a@example.com", subject="S", body="B")
+    assert callbacks == []
+    assert mail.outbox == []
+
+    assert deliver_due() == 3
+    assert sorted(message.subject for message in mail.outbox) == ["S", "S", "S"]
+    assert not Message.objects.filter(status=Message.Status.PENDING).exists()
+
+    # Outside the block every message asks for its own delivery again.
+    with django_capture_on_commit_callbacks() as callbacks:
+        enqueue_email(key="single", recipient="a@example.com", subject="S", body="B")
+    assert len(callbacks) == 1
