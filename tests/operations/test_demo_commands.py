@@ -1,16 +1,22 @@
-"""Demo data and demo two-factor codes never exist in production."""
+"""Demo data and demo two-factor codes never exist in production; demo accounts are quick to make."""
 
 from __future__ import annotations
 
 from io import StringIO
 
 import pytest
+from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django_tenants.utils import schema_context
 from pytest_django import Settings
 
-from accounts.models import User
-from operations.management.commands.seed_demo import OPERATOR_EMAIL, current_demo_code
+from accounts.models import Role, User
+from operations.management.commands.seed_demo import (
+    DEMO_PASSWORD,
+    OPERATOR_EMAIL,
+    current_demo_code,
+    ensure_user,
+)
 from tenancy.models import Tenant
 from tests.operations.conftest import creates_nothing
 from tests.project.conftest import run_project, secure_production_env
@@ -61,3 +67,12 @@ def test_demo_code_prints_the_current_six_digit_code_in_development() -> None:
     assert len(code) == 6
     assert code.isdigit()
     assert code in {current_demo_code(), f"{int(current_demo_code()):06d}"}
+
+
+def test_demo_accounts_share_one_hash_of_the_demo_password(bank: Tenant) -> None:
+    first = ensure_user("first@bank.example", Role.AGENT, "First", with_second_factor=False)
+    second = ensure_user("second@bank.example", Role.CONSUMER, "Second", with_second_factor=False)
+
+    assert first.password == second.password
+    assert User.objects.get(pk=first.pk).check_password(DEMO_PASSWORD)
+    assert authenticate(email="second@bank.example", password=DEMO_PASSWORD) == second

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import random
 from argparse import ArgumentParser
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
@@ -164,10 +166,18 @@ STAFF = [
 EXTRA_CONSUMERS = [("jordan", "Jordan Lee"), ("priya", "Priya Shah"), ("chris", "Chris Novak")]
 
 
+@functools.cache
+def demo_password_hash() -> str:
+    """The demo password hashed once: hashing it for each account took most of the seed."""
+    return make_password(DEMO_PASSWORD)
+
+
 def ensure_user(email: str, role: Role, full_name: str, *, with_second_factor: bool) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(email, DEMO_PASSWORD, role=role, full_name=full_name)
+        user = User.objects.create_user(email, None, role=role, full_name=full_name)
+        user.password = demo_password_hash()
+        user.save(update_fields=["password"])
     EmailAddress.objects.get_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
