@@ -32,7 +32,7 @@ serve: install
 	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "make serve needs DATABASE_URL and REDIS_URL"; exit 1; }
 	DJANGO_ENV=production $(BIN)/python manage.py check --deploy --fail-level ERROR
 	DJANGO_ENV=production $(BIN)/python manage.py collectstatic --noinput -v 0
-	DJANGO_ENV=production $(BIN)/python manage.py migrate_schemas --noinput -v 0
+	DJANGO_ENV=production $(BIN)/python manage.py migrate_schemas --noinput -v 0 --executor=multiprocessing
 	DJANGO_ENV=production WEB_BIND=$${WEB_BIND:-$(HOST):$(PORT)} $(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
 ## Run the whole test suite (DATABASE_URL when set, else the embedded PostgreSQL).
