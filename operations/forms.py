@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from operations.starters import STARTER_CHOICES
 from organisation.forms import TenantProfileForm
 from tenancy.models import Industry
 
@@ -16,6 +17,13 @@ class TenantForm(TenantProfileForm):
         help_text="Lower-case letters, digits and hyphens; the site is served at <slug>.<domain>.",
     )
     industry = forms.ChoiceField(choices=Industry.choices)
+    starter = forms.ChoiceField(
+        label="Industry starter",
+        choices=[*STARTER_CHOICES, ("", "None: start empty")],
+        required=False,
+        help_text="Categories, root causes, teams, SLA targets, canned responses and the "
+        "regulator's letter wording to start from; the administrator can change all of it.",
+    )
     admin_email = forms.EmailField(
         label="First administrator's e-mail",
         help_text="They receive an invitation link to set a password and a second factor.",
@@ -28,5 +36,6 @@ class TenantForm(TenantProfileForm):
         "regulatory_profile",
         "country",
         "time_zone",
+        "starter",
         "admin_email",
     ]

@@ -16,6 +16,7 @@ from accounts.models import Role, User
 from accounts.services import invite_staff
 from audit.models import AuditEvent
 from audit.services import record_event
+from operations.starters import STARTERS, apply_starter
 from organisation.services import SettingsError, validate_profile
 from tenancy.models import Domain, Industry, Tenant
 
@@ -64,6 +65,8 @@ class TenantRequest:
     country: str
     time_zone: str
     admin_email: str
+    # An industry starter (``operations.starters.STARTERS``) or "" to start empty.
+    starter: str = ""
 
 
 def validate_slug(slug: str) -> str:
@@ -98,7 +101,9 @@ def schema_name_for(slug: str) -> str:
 
 
 def provision_tenant(request: TenantRequest, *, actor: User | None) -> tuple[Tenant, str]:
-    """Create a tenant (schema, domain) and invite its first admin; returns the invitation token."""
+    """Create a tenant (schema, domain), apply its industry starter and invite its first
+    admin; returns the invitation token. Raises ProvisioningError for refused input, before
+    anything is created."""
     slug = validate_slug(request.slug)
     name = request.name.strip()
     if not name:
@@ -108,6 +113,8 @@ def provision_tenant(request: TenantRequest, *, actor: User | None) -> tuple[Ten
         raise ProvisioningError(f"Keep the name to {name_length} characters.", field="name")
     if request.industry not in Industry.values:
         raise ProvisioningError("Choose a known industry.", field="industry")
+    if request.starter and request.starter not in STARTERS:
+        raise ProvisioningError("Choose a known starter, or none.", field="starter")
     try:
         country = validate_profile(request.regulatory_profile, request.country, request.time_zone)
     except SettingsError as error:
@@ -138,7 +145,10 @@ def provision_tenant(request: TenantRequest, *, actor: User | None) -> tuple[Ten
                 target=slug,
                 name=name,
                 profile=request.regulatory_profile,
+                starter=request.starter or None,
             )
+        # A step of its own after the schema exists, so it holds however the schema was made.
+        start_tenant(tenant, request.starter)
         with tenant_context(tenant):
             _, token = invite_staff(request.admin_email, Role.ADMIN, actor=None)
     except Exception:
@@ -146,6 +156,18 @@ def provision_tenant(request: TenantRequest, *, actor: User | None) -> tuple[Ten
         tenant.delete(force_drop=True)
         raise
     return tenant, token
+
+
+def start_tenant(tenant: Tenant, starter: str) -> None:
+    """Give ``tenant`` the rows of the industry starter named ``starter`` ("" adds nothing).
+
+    Idempotent: rows the tenant already has are kept as they are. Raises KeyError for a
+    starter that does not exist (``provision_tenant`` refuses one before creating anything).
+    """
+    if not starter:
+        return
+    with tenant_context(tenant):
+        apply_starter(STARTERS[starter], profile=tenant.regulatory_profile)
 
 
 def set_tenant_status(tenant: Tenant, status: Tenant.Status, *, actor: User | None) -> Tenant:
