@@ -21,6 +21,7 @@ from complaints.models import (
 )
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS
 from deadlines.models import SlaPolicy
+from operations.forms import TenantForm
 from operations.services import ProvisioningError, TenantRequest, provision_tenant, start_tenant
 from operations.starters import AIRLINE, BANKING, STARTERS, TELECOMS, Starter, apply_starter
 from organisation.services import sample_letter_values
@@ -198,6 +199,35 @@ def test_the_operator_chooses_a_starter_on_the_new_tenant_form(operator_client: 
     page = operator_client.get("/tenants/new/").content.decode()
 
     assert 'name="starter"' in page
+    assert '<option value="industry" selected>' in page
     for starter in STARTERS.values():
         assert starter.label in page
     assert "None: start empty" in page
+
+
+@pytest.mark.parametrize(
+    ("industry", "choice", "expected"),
+    [
+        ("telecoms", "industry", "telecoms"),
+        ("other", "industry", ""),
+        ("airline", "banking", "banking"),
+        ("banking", "", ""),
+    ],
+)
+def test_the_form_gives_the_industrys_own_starter_unless_another_is_chosen(
+    public_tenant: Tenant, industry: str, choice: str, expected: str
+) -> None:
+    form = TenantForm(new_tenant_data(industry=industry, starter=choice))
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["starter"] == expected
+
+
+def test_creating_a_tenant_on_the_console_applies_the_industrys_starter(
+    operator_client: Client,
+) -> None:
+    response = operator_client.post("/tenants/new/", new_tenant_data(starter="industry"))
+
+    assert response.status_code == 302
+    with tenant_context(Tenant.objects.get(slug="fabrikam")):
+        assert Team.objects.filter(name="Baggage").exists()
