@@ -149,7 +149,12 @@ def setup_checklist(profile: str) -> list[ChecklistItem]:
             settings.frontline_two_factor_required or saved(Action.SECURITY_POLICY_CHANGED),
             "Agents and specialists must use a second factor."
             if settings.frontline_two_factor_required
-            else "Agents and specialists sign in with a password alone, as decided.",
+            else (
+                "Agents and specialists sign in with a password alone, as decided."
+                if saved(Action.SECURITY_POLICY_CHANGED)
+                else "Agents and specialists sign in with a password alone: decide whether "
+                "they must use a second factor."
+            ),
             reverse("settings_security"),
         ),
         ChecklistItem(

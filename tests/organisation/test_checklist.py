@@ -136,6 +136,7 @@ def test_turning_two_factor_off_is_done_only_as_a_persons_decision(
     services.update_security_policy(policy, actor=tenant_admin if by_a_person else None)
 
     assert done(bank)["Two-factor policy"] is expected
+    assert ("as decided" in steps(bank)["Two-factor policy"].detail) is expected
 
 
 def test_the_settings_home_shows_the_checklist_with_links(
