@@ -76,6 +76,14 @@ def default_letter(profile: str, kind: LetterKind) -> tuple[str, str]:
     return subject, body + SIGN_OFF
 
 
+def regulated_letters(profile: str) -> list[LetterKind]:
+    """The letters ``profile``'s regulator requires content of or words itself, in
+    ``LetterKind`` order: those a tenant's administrator should review."""
+    regulator = regulator_for(profile)
+    wanted = set(regulator.required) | set(regulator.letters)
+    return [kind for kind in LetterKind if kind in wanted]
+
+
 def letter_wording(profile: str, kind: LetterKind) -> tuple[str, str]:
     """The tenant's own wording when it has one, else the profile's default."""
     template = LetterTemplate.objects.filter(kind=kind).first()

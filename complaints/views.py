@@ -61,11 +61,13 @@ from complaints.models import (
     LetterKind,
 )
 from complaints.pagination import KeysetPage, bounded_page, keyset_page
+from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS, PlaceholderError
 from complaints.plain_words import promised_deadline, promises
 from complaints.portal_forms import GuidedComplaintForm
 from complaints.presence import others_present, record_presence
 from complaints.services import ComplaintError
 from configuration.models import TenantSettings
+from tenancy import current as current_tenancy
 
 PAGE_SIZE = 25
 OTHER_COMPLAINTS_SHOWN = 5
@@ -682,45 +684,76 @@ def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-@require_http_methods(["GET", "POST"])
-@permission_required("complaints.manage_canned_responses")
-def canned_responses(request: AuthenticatedRequest) -> HttpResponse:
-    """The tenant's canned responses, and a form to add one."""
-    form = CannedResponseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+CANNED_SAMPLE_VALUES = {
+    "consumer_name": "Jane Example",
+    "reference": "C-2026-000123",
+    "agent_name": "Alex Agent",
+}
+
+
+def _canned_page(
+    request: AuthenticatedRequest,
+    form: CannedResponseForm,
+    page: str,
+    context: dict[str, Any],
+    saved_message: Callable[[CannedResponse], str],
+) -> HttpResponse:
+    """Save a posted canned response, or (with ``preview``) show it formatted and filled in
+    with a sample complaint without saving; the preview alone for htmx."""
+    canned: CannedResponse | None = context.get("canned")
+    previewing = "preview" in request.POST
+    if request.method == "POST" and not previewing and form.is_valid():
         try:
-            canned = services.save_canned_response(None, actor=request.user, **form.cleaned_data)
+            canned = services.save_canned_response(canned, actor=request.user, **form.cleaned_data)
         except ComplaintError as error:
             form.add_error("body", str(error))
         else:
-            messages.success(request, f"Canned response “{canned.title}” added.")
+            messages.success(request, saved_message(canned))
             return redirect("canned_responses")
-    return render(
+    body = (
+        request.POST.get("body", "") if request.method == "POST" else canned.body if canned else ""
+    )
+    values = {**CANNED_SAMPLE_VALUES, "organisation": current_tenancy.tenant().name}
+    try:
+        sample = CANNED_RESPONSE_PLACEHOLDERS.fill(body, values)
+    except PlaceholderError:
+        sample = body
+    context = {**context, "form": form, "preview": sample}
+    if request.htmx and previewing:  # type: ignore[attr-defined]
+        return render(request, "complaints/_canned_preview.html", context)
+    return render(request, page, context)
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@permission_required("complaints.manage_canned_responses")
+def canned_responses(request: AuthenticatedRequest) -> HttpResponse:
+    """The tenant's canned responses, and a form to add one (with a formatted preview)."""
+    return _canned_page(
         request,
+        CannedResponseForm(request.POST or None),
         "complaints/console_canned_responses.html",
-        {"form": form, "canned_responses": CannedResponse.objects.all()},
+        {"canned_responses": CannedResponse.objects.all()},
+        lambda canned: f"Canned response “{canned.title}” added.",
     )
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 @permission_required("complaints.manage_canned_responses")
 def canned_response_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """One canned response: change it (with a formatted preview) or delete it."""
     canned = get_object_or_404(CannedResponse, pk=pk)
     if request.method == "POST" and "delete" in request.POST:
         services.delete_canned_response(canned, actor=request.user)
         messages.success(request, f"Canned response “{canned.title}” deleted.")
         return redirect("canned_responses")
-    form = CannedResponseForm(request.POST or None, instance=canned)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_canned_response(canned, actor=request.user, **form.cleaned_data)
-        except ComplaintError as error:
-            form.add_error("body", str(error))
-        else:
-            messages.success(request, f"Canned response “{canned.title}” saved.")
-            return redirect("canned_responses")
-    return render(
-        request, "complaints/console_canned_response.html", {"form": form, "canned": canned}
+    return _canned_page(
+        request,
+        CannedResponseForm(request.POST or None, instance=canned),
+        "complaints/console_canned_response.html",
+        {"canned": canned},
+        lambda canned: f"Canned response “{canned.title}” saved.",
     )
 
 

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
+from operations.starters import STARTER_CHOICES, STARTERS
 from organisation.forms import TenantProfileForm
 from tenancy.models import Industry
+
+SAME_AS_INDUSTRY = "industry"
 
 
 class TenantForm(TenantProfileForm):
@@ -16,10 +21,30 @@ class TenantForm(TenantProfileForm):
         help_text="Lower-case letters, digits and hyphens; the site is served at <slug>.<domain>.",
     )
     industry = forms.ChoiceField(choices=Industry.choices)
+    starter = forms.ChoiceField(
+        label="Industry starter",
+        choices=[
+            (SAME_AS_INDUSTRY, "The starter of the industry chosen above"),
+            *STARTER_CHOICES,
+            ("", "None: start empty"),
+        ],
+        initial=SAME_AS_INDUSTRY,
+        required=False,
+        help_text="Categories, root causes, teams, SLA targets, canned responses and the "
+        "regulator's letter wording to start from; the administrator can change all of it.",
+    )
     admin_email = forms.EmailField(
         label="First administrator's e-mail",
         help_text="They receive an invitation link to set a password and a second factor.",
     )
+
+    def clean(self) -> dict[str, Any]:
+        """Resolve "the industry's starter" to a starter's name, or "" for "other"."""
+        cleaned = super().clean() or {}
+        if cleaned.get("starter") == SAME_AS_INDUSTRY:
+            industry = cleaned.get("industry", "")
+            cleaned["starter"] = industry if industry in STARTERS else ""
+        return cleaned
 
     field_order = [
         "name",
@@ -28,5 +53,6 @@ class TenantForm(TenantProfileForm):
         "regulatory_profile",
         "country",
         "time_zone",
+        "starter",
         "admin_email",
     ]

@@ -19,6 +19,7 @@ from accounts.services import invite_staff
 from audit.models import AuditEvent
 from audit.services import record_event
 from operations.models import ProvisioningJob
+from operations.starters import STARTERS, apply_starter
 from organisation.services import SettingsError, validate_profile
 from tenancy.models import Domain, Industry, Tenant
 
@@ -69,6 +70,8 @@ class TenantRequest:
     country: str
     time_zone: str
     admin_email: str
+    # An industry starter (``operations.starters.STARTERS``) or "" to start empty.
+    starter: str = ""
 
 
 def validate_slug(slug: str) -> str:
@@ -114,6 +117,8 @@ def validate_request(request: TenantRequest) -> TenantRequest:
         raise ProvisioningError(f"Keep the name to {name_length} characters.", field="name")
     if request.industry not in Industry.values:
         raise ProvisioningError("Choose a known industry.", field="industry")
+    if request.starter and request.starter not in STARTERS:
+        raise ProvisioningError("Choose a known starter, or none.", field="starter")
     try:
         country = validate_profile(request.regulatory_profile, request.country, request.time_zone)
     except SettingsError as error:
@@ -132,7 +137,8 @@ def provision_tenant(
     actor: User | None,
     progress: Callable[[ProvisioningJob.Step], None] | None = None,
 ) -> tuple[Tenant, str]:
-    """Create a tenant (schema, domain) and invite its first admin; returns the invitation token.
+    """Create a tenant (schema, domain), apply its industry starter and invite its first admin;
+    returns the invitation token.
 
     ``progress`` is told each step as it starts. Raises ``ProvisioningError`` for refused input.
     """
@@ -160,7 +166,10 @@ def provision_tenant(
                 target=request.slug,
                 name=request.name,
                 profile=request.regulatory_profile,
+                starter=request.starter or None,
             )
+        # A step of its own after the schema exists, so it holds however the schema was made.
+        start_tenant(tenant, request.starter)
         report(ProvisioningJob.Step.INVITATION)
         with tenant_context(tenant):
             _, token = invite_staff(request.admin_email, Role.ADMIN, actor=None)
@@ -232,6 +241,18 @@ def _finish(
 ) -> None:
     job.step, job.error, job.tenant, job.finished_at = step, error, tenant, timezone.now()
     job.save(update_fields=["step", "error", "tenant", "finished_at"])
+
+
+def start_tenant(tenant: Tenant, starter: str) -> None:
+    """Give ``tenant`` the rows of the industry starter named ``starter`` ("" adds nothing).
+
+    Idempotent: rows the tenant already has are kept as they are. Raises KeyError for a
+    starter that does not exist (``provision_tenant`` refuses one before creating anything).
+    """
+    if not starter:
+        return
+    with tenant_context(tenant):
+        apply_starter(STARTERS[starter], profile=tenant.regulatory_profile)
 
 
 def set_tenant_status(tenant: Tenant, status: Tenant.Status, *, actor: User | None) -> Tenant:

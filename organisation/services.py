@@ -197,7 +197,8 @@ def save_category(category: Category, *, actor: User | None) -> Category:
             raise SettingsError(
                 "This product has causes under it, so it cannot become a cause itself.", "parent"
             )
-    _save_and_record(category, AuditEvent.Action.CATEGORY_SAVED, actor=actor)
+    # Recorded even when nothing changed: saving a category as it stands is reviewing it.
+    _save_and_record(category, AuditEvent.Action.CATEGORY_SAVED, actor=actor, reviewed=True)
     return category
 
 
@@ -318,6 +319,8 @@ def update_business_hours(
         AuditEvent.Action.BUSINESS_HOURS_CHANGED,
         actor=actor,
         target=f"{hours.opens:%H:%M}-{hours.closes:%H:%M}",
+        # Recorded even when nothing changed: saving the hours as they stand confirms them.
+        reviewed=True,
     )
     return hours
 
@@ -491,7 +494,8 @@ def save_letter_template(
     render_letter(tenant, kind, subject, body)
     template = LetterTemplate.objects.filter(kind=kind).first() or LetterTemplate(kind=kind)
     template.subject, template.body = subject, body
-    _save_and_record(template, AuditEvent.Action.LETTER_TEMPLATE_SAVED, actor=actor)
+    # Recorded even when nothing changed: saving the wording as it stands is reviewing it.
+    _save_and_record(template, AuditEvent.Action.LETTER_TEMPLATE_SAVED, actor=actor, reviewed=True)
     return template
 
 

@@ -50,6 +50,7 @@ from configuration.models import TenantSettings
 from deadlines.models import Closure, SlaPolicy
 from deadlines.regulation import regulator_for
 from organisation import services
+from organisation.checklist import setup_checklist
 from organisation.forms import (
     AuditFilterForm,
     BrandingForm,
@@ -116,7 +117,12 @@ def form_page(
 @require_GET
 @manage_settings
 def settings_home(request: AuthenticatedRequest) -> HttpResponse:
-    return render(request, "organisation/home.html")
+    """The settings sections, led by what remains to set up."""
+    checklist = setup_checklist(current.tenant().regulatory_profile)
+    remaining = sum(not item.done for item in checklist)
+    return render(
+        request, "organisation/home.html", {"checklist": checklist, "remaining": remaining}
+    )
 
 
 # --- Branding ---------------------------------------------------------------------------------

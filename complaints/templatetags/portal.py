@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.safestring import SafeString
 
+from complaints.formatting import render_markdown
 from complaints.plain_words import consumer_status
 
 register = template.Library()
@@ -30,3 +32,9 @@ def readable_on(colour: str) -> str:
     on_white = 1.05 / (luminance + 0.05)
     on_ink = (luminance + 0.05) / 0.0611  # #111827
     return "#ffffff" if on_white >= on_ink else "#111827"
+
+
+@register.filter
+def markdown(text: str) -> SafeString:
+    """Markdown as sanitised HTML (``complaints.formatting.render_markdown``)."""
+    return render_markdown(text)

@@ -105,7 +105,7 @@ def test_manager_queue_shows_every_team(
     expect(manager.get_by_role("link", name="All teams")).to_be_visible()
     main = manager.locator("main")
     expect(main).to_contain_text("Front line")
-    expect(main).to_contain_text("Complex cases")
+    expect(main).to_contain_text("Lending")
     pages.check(manager, "manager-queue")
 
 

@@ -116,7 +116,7 @@ def test_operator_creates_a_tenant_with_schema_domain_invitation_and_audit_row(
         operator.pk,
         operator.email,
     )
-    assert event.detail == {"name": "Fabrikam Air", "profile": "us_dot_airline"}
+    assert event.detail == {"name": "Fabrikam Air", "profile": "us_dot_airline", "starter": None}
 
     (invitation_mail,) = mail.outbox
     assert invitation_mail.to == ["ada@fabrikam.example"]

@@ -11,6 +11,7 @@ from operations.services import (
     provision_tenant,
     set_tenant_status,
 )
+from operations.starters import STARTERS
 from tenancy.models import Industry, RegulatoryProfile, Tenant
 
 
@@ -28,6 +29,12 @@ class Command(BaseCommand):
             "--profile", choices=RegulatoryProfile.values, default=RegulatoryProfile.GENERIC
         )
         create.add_argument("--industry", choices=Industry.values, default=Industry.OTHER)
+        create.add_argument(
+            "--starter",
+            choices=list(STARTERS),
+            default="",
+            help="Industry starter: categories, teams, SLA targets, canned responses, letters.",
+        )
         create.add_argument("--country", default="GB")
         create.add_argument("--time-zone", default="Europe/London")
         for action in ("suspend", "resume"):
@@ -54,6 +61,7 @@ class Command(BaseCommand):
                         country=options["country"],
                         time_zone=options["time_zone"],
                         admin_email=options["admin_email"],
+                        starter=options["starter"],
                     ),
                     actor=None,
                 )
