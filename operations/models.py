@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class ProvisioningJob(models.Model):
@@ -20,6 +22,10 @@ class ProvisioningJob(models.Model):
         INVITATION = "invitation", "Inviting the first administrator"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+
+    # A job still unfinished after this long lost its worker (a task is not run twice).
+    STALLED_MINUTES = 10
+    STALLED_AFTER = timedelta(minutes=STALLED_MINUTES)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     request = models.JSONField()
@@ -43,6 +49,11 @@ class ProvisioningJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.step in {self.Step.DONE, self.Step.FAILED}
+
+    @property
+    def is_stalled(self) -> bool:
+        """Unfinished ``STALLED_AFTER`` after it was queued: the console stops waiting."""
+        return not self.is_finished and self.created_at < timezone.now() - self.STALLED_AFTER
 
     def progress(self) -> list[tuple[str, str]]:
         """Each step of the work with its state: ``done``, ``current`` or ``waiting`` (none

@@ -1,7 +1,9 @@
 """Shared fixtures: tenants created once per test session, users and clients per role.
 
 Every test runs inside a transaction that is rolled back, so users and complaints made by
-the fixtures below vanish after each test while the tenant schemas stay.
+the fixtures below vanish after each test while the tenant schemas stay. Creating the test
+database migrates the template schema (tenancy/template.py); the test tenants are copies of
+it, as in production.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Provisioning inside a test's transaction is rolled back with it, the new schema included
 (PostgreSQL's DDL is transactional), so tests that create tenants need no clean-up. Each
-creation runs the tenant migrations (about a second), so few tests create one.
+creation copies the template schema (under a second on a quiet machine), so few tests create
+one.
 """
 
 from __future__ import annotations

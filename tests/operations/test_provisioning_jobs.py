@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from pytest_django import DjangoCaptureOnCommitCallbacks
@@ -109,3 +111,24 @@ def test_a_job_is_not_served_on_a_tenant_host(
     response = Client(HTTP_HOST="bank.localhost").get(f"/tenants/new/{job.pk}/")
 
     assert response.status_code == 404
+
+
+def test_a_job_that_lost_its_worker_stops_polling_and_says_so(
+    operator_client: Client,
+    operator: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), tick=False) as clock:
+        job = queued(operator, django_capture_on_commit_callbacks)
+        ProvisioningJob.objects.filter(pk=job.pk).update(step=ProvisioningJob.Step.SCHEMA)
+
+        clock.move_to(datetime(2026, 12, 1, 9, 9, tzinfo=UTC))
+        assert b"hx-trigger" in operator_client.get(f"/tenants/new/{job.pk}/").content
+
+        clock.move_to(datetime(2026, 12, 1, 9, 11, tzinfo=UTC))
+        page = operator_client.get(f"/tenants/new/{job.pk}/")
+
+    assert b"Fabrikam Air has not finished after 10 minutes." in page.content
+    assert "It stopped at “creating the database schema”".encode() in page.content
+    assert b"hx-trigger" not in page.content
+    assert b"http-equiv" not in page.content
