@@ -26,7 +26,9 @@ from complaints.models import (
     Status,
     Team,
 )
+from complaints.money import AmountField, amount_example, tenant_locale
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS
+from configuration.models import TenantSettings
 
 
 class CalendarDateField(forms.DateField):
@@ -221,8 +223,10 @@ class ResolveForm(ComplaintActionForm):
     root_cause = forms.ModelChoiceField(
         queryset=RootCause.objects.filter(is_active=True), label="Root cause"
     )
-    redress_amount = forms.DecimalField(
-        label="Redress", required=False, min_value=0, max_digits=12, decimal_places=2
+    redress_amount = AmountField(
+        label="Redress",
+        required=False,
+        help_text="The amount as you would write it, for example 1,234.56 or £50.",
     )
     redress_currency = forms.CharField(
         label="Currency", max_length=3, required=False, help_text="ISO code, e.g. GBP."
@@ -232,6 +236,16 @@ class ResolveForm(ComplaintActionForm):
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read the amount with the symbol of the currency it will be paid in.
+        amount = self.fields["redress_amount"]
+        assert isinstance(amount, AmountField)
+        amount.currency = self.data.get("redress_currency") or TenantSettings.current().currency
+        amount.help_text = (
+            f"The amount as you would write it, for example {amount_example(tenant_locale())}."
+        )
 
 
 class ProposalDecisionForm(ComplaintActionForm):
