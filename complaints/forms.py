@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from accounts.directory import StaffChoiceField
+from accounts.forms import PersonNameField
 from accounts.models import Role
 from complaints.attachments import ALLOWED_DESCRIPTION, MAX_FILES_PER_MESSAGE
 from complaints.models import (
@@ -113,7 +114,11 @@ class IntakeForm(ComplaintForm):
     """A complaint received by phone, letter, e-mail or social media, logged by staff."""
 
     consumer_email = forms.EmailField(label="Consumer's e-mail")
-    consumer_name = forms.CharField(label="Consumer's name", max_length=150, required=False)
+    consumer_name = PersonNameField(
+        label="Consumer's name",
+        help_text="As they gave it: letters and replies address them by it.",
+        error_messages={"required": "Ask the consumer's name: letters address them by it."},
+    )
     channel = forms.ChoiceField(
         choices=[
             (value, label)

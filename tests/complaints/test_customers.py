@@ -182,3 +182,27 @@ def test_letters_greet_a_named_consumer_by_name(bank: Tenant, complaint: Complai
     _, body = compose(complaint, bank, LetterKind.ACKNOWLEDGEMENT)
 
     assert body.startswith("Dear Casey Consumer,")
+
+
+def test_staff_intake_asks_the_consumers_name_and_names_a_nameless_account(
+    agent: User, make_user: Callable[..., User]
+) -> None:
+    from complaints.forms import IntakeForm
+    from complaints.services import log_complaint_on_behalf
+
+    nameless = make_user(Role.CONSUMER, "newbie@example.org")
+    form = IntakeForm({"consumer_email": "newbie@example.org", "consumer_name": " "})
+    form.is_valid()
+    assert form.errors["consumer_name"] == ["Ask the consumer's name: letters address them by it."]
+
+    log_complaint_on_behalf(
+        consumer_email="newbie@example.org",
+        consumer_name="Nell  Newbie",
+        actor=as_request_user(agent),
+        subject="Phoned in",
+        description="By phone.",
+        channel="phone",
+    )
+
+    nameless.refresh_from_db()
+    assert nameless.full_name == "Nell Newbie"
