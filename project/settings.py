@@ -108,6 +108,7 @@ TENANT_APPS = [
     "deadlines",
     "organisation",
     "reports",
+    "notifications",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -154,6 +155,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tenancy.context_processors.tenant",
                 "organisation.context_processors.branding",
+                "notifications.context_processors.unread",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
