@@ -266,3 +266,73 @@ def test_a_second_agent_sees_only_their_own(
 
     assert complaint.reference not in page
     assert "Nothing unread." in page
+
+
+# --- e-mail digests -------------------------------------------------------------------------
+
+
+def test_bulk_assignment_sends_one_digest_and_one_notification_per_complaint(
+    manager_client: Client,
+    make_complaint: Callable[..., Complaint],
+    front_line: Team,
+    agent: User,
+    colleague: User,
+) -> None:
+    from outbox.models import Message
+
+    made = []
+    for _ in range(3):
+        complaint = make_complaint()
+        Complaint.objects.filter(pk=complaint.pk).update(team=front_line)
+        made.append(complaint)
+    Message.objects.all().delete()  # the acknowledgements
+
+    response = manager_client.post(
+        "/console/bulk/",
+        {"action": "assign", "assignee": agent.pk, "complaints": [c.reference for c in made]},
+    )
+
+    assert response.status_code == 302
+    assert told(Kind.ASSIGNED) == [(agent.email, Kind.ASSIGNED)] * 3
+    (mail,) = Message.objects.filter(recipient=agent.email)
+    assert mail.subject == "3 updates on your complaints"
+    assert all(c.reference in mail.body for c in made)
+    assert not Message.objects.exclude(recipient=agent.email).exists()
+
+
+def test_a_single_assignment_mails_as_before(
+    complaint: Complaint, agent: User, manager: User
+) -> None:
+    from outbox.models import Message
+
+    Message.objects.all().delete()
+    assigned_to(complaint, agent, manager)
+
+    (mail,) = Message.objects.all()
+    assert mail.subject == f"{complaint.reference} is assigned to you"
+
+
+def test_a_scan_that_escalates_several_complaints_sends_the_manager_one_escalation_digest(
+    make_complaint: Callable[..., Complaint], front_line: Team, manager: User, team_run_by: Team
+) -> None:
+    from outbox.models import Message
+
+    made = []
+    for _ in range(2):
+        complaint = make_complaint()
+        Complaint.objects.filter(pk=complaint.pk).update(team=front_line)
+        made.append(complaint)
+    due = max(
+        Deadline.objects.filter(complaint__in=made, clock=Clock.FINAL_RESPONSE).values_list(
+            "due_at", flat=True
+        )
+    )
+    Message.objects.all().delete()
+
+    scan_deadlines(due + timedelta(minutes=1))
+
+    subjects = sorted(
+        Message.objects.filter(recipient=manager.email).values_list("subject", flat=True)
+    )
+    assert subjects == ["2 updates on your complaints", "Deadline alerts: 2 complaints"]
+    assert told(Kind.BREACHED) == [(manager.email, Kind.BREACHED)] * 2
