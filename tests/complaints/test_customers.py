@@ -206,3 +206,22 @@ def test_staff_intake_asks_the_consumers_name_and_names_a_nameless_account(
 
     nameless.refresh_from_db()
     assert nameless.full_name == "Nell Newbie"
+
+
+def test_closing_the_account_forgets_the_contact_details(consumer: User) -> None:
+    from complaints.account_closure import close_consumer_account
+
+    User.objects.filter(pk=consumer.pk).update(
+        phone="020 7946 0000", postal_address="1 High Street", accessibility_needs="Braille."
+    )
+    person = as_request_user(consumer)
+
+    close_consumer_account(person, actor=person)
+
+    person.refresh_from_db()
+    assert (person.full_name, person.phone, person.postal_address, person.accessibility_needs) == (
+        "",
+        "",
+        "",
+        "",
+    )
