@@ -39,7 +39,8 @@ class StaffDigest:
         self.people[recipient.pk] = recipient
         self.mails.setdefault(recipient.pk, []).append((key, subject, body))
 
-    def send(self) -> None:
+    def queue(self) -> None:
+        """Queue each person's e-mail (or digest) in the outbox."""
         for pk, mails in self.mails.items():
             if len(mails) == 1:
                 _enqueue(self.people[pk], *mails[0])
@@ -71,7 +72,7 @@ def staff_digest() -> Iterator[StaffDigest]:
         yield digest
     finally:
         _digest.reset(token)
-        digest.send()
+        digest.queue()
 
 
 def _enqueue(recipient: Any, key: str, subject: str, body: str) -> None:
