@@ -40,6 +40,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
         user = super().save_user(request, user, form, commit=False)
         user.role = Role.CONSUMER
+        user.full_name = form.cleaned_data.get("full_name", "")
         if commit:
             user.save()
         return user

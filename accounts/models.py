@@ -29,6 +29,14 @@ STAFF_ROLES = frozenset({Role.AGENT, Role.SPECIALIST, Role.MANAGER, Role.ADMIN, 
 TENANT_STAFF_ROLES = (Role.AGENT, Role.SPECIALIST, Role.MANAGER, Role.ADMIN)
 
 
+class ContactChannel(models.TextChoices):
+    """How a consumer prefers us to contact them."""
+
+    EMAIL = "email", "E-mail"
+    PHONE = "phone", "Phone"
+    LETTER = "letter", "Letter by post"
+
+
 class SystemActor:
     """The product itself as the actor of a change nobody asked for at that moment.
 
@@ -72,6 +80,17 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=150, blank=True)
+    # How to reach a consumer besides the e-mail address, and what they need from us.
+    phone = models.CharField(max_length=40, blank=True)
+    postal_address = models.TextField(max_length=500, blank=True)
+    preferred_channel = models.CharField(
+        max_length=10, choices=ContactChannel.choices, default=ContactChannel.EMAIL
+    )
+    accessibility_needs = models.TextField(
+        max_length=1000,
+        blank=True,
+        help_text="Anything we should do differently when we contact or help this person.",
+    )
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.CONSUMER)
     is_active = models.BooleanField(default=True)
     is_available = models.BooleanField(

@@ -289,11 +289,59 @@ def close_account(
             raise AccountError("This account is already closed.")
         kept = keep_records(locked) if keep_records is not None else {}
         user.email = f"closed-{user.pk}@closed.invalid"
-        user.full_name = ""
+        user.full_name = user.phone = user.postal_address = user.accessibility_needs = ""
         user.is_active = False
         user.set_unusable_password()
-        user.save(update_fields=["email", "full_name", "is_active", "password"])
+        user.save(
+            update_fields=[
+                "email",
+                "full_name",
+                "phone",
+                "postal_address",
+                "accessibility_needs",
+                "is_active",
+                "password",
+            ]
+        )
         EmailAddress.objects.filter(user=user).delete()
         revoke_all_credentials(user)
         record_event(AuditEvent.Action.ACCOUNT_CLOSED, actor=user, target=f"user:{user.pk}", **kept)
     return user
+
+
+CONTACT_FIELDS = (
+    "full_name",
+    "phone",
+    "postal_address",
+    "preferred_channel",
+    "accessibility_needs",
+)
+
+
+def update_contact_details(person: User, *, actor: User, **details: str) -> list[str]:
+    """Change a consumer's name and contact details (``CONTACT_FIELDS``); returns the names of
+    the fields that changed, which the audit log records (never their values).
+
+    The consumer changes their own; staff change them for the consumers whose complaints they
+    may see (the view checks that). Raises ``AccountError`` for a field outside
+    ``CONTACT_FIELDS`` or a person who is not a consumer.
+    """
+    unknown = set(details) - set(CONTACT_FIELDS)
+    if unknown:
+        raise AccountError(f"These are not contact details: {', '.join(sorted(unknown))}.")
+    if person.role != Role.CONSUMER:
+        raise AccountError("Only a consumer's contact details are kept here.")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=person.pk)
+        changed = [name for name, value in details.items() if getattr(locked, name) != value]
+        if changed:
+            for name in changed:
+                setattr(person, name, details[name])
+            person.save(update_fields=changed)
+            record_event(
+                AuditEvent.Action.CONTACT_DETAILS_CHANGED,
+                actor=actor,
+                target=f"user:{person.pk}",
+                fields=changed,
+            )
+    return changed

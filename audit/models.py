@@ -51,6 +51,8 @@ class AuditEvent(models.Model):
         CREDENTIAL_REVOKED = "credential_revoked", "Session or token revoked"
         REFRESH_TOKEN_REUSED = "refresh_token_reused", "Used refresh token presented again"
         INTAKE_ACCOUNT_RECLAIMED = "intake_account_reclaimed", "Unconfirmed sign-up replaced"
+        CONTACT_DETAILS_CHANGED = "contact_details_changed", "Contact details changed"
+        CUSTOMER_NOTE_ADDED = "customer_note_added", "Note about a customer added"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=32, choices=Action.choices)

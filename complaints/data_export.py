@@ -43,6 +43,10 @@ def consumer_data(user: User, tenant: Tenant) -> dict[str, Any]:
         "account": {
             "email": user.email,
             "full_name": user.full_name,
+            "phone": user.phone,
+            "postal_address": user.postal_address,
+            "preferred_channel": user.preferred_channel,
+            "accessibility_needs": user.accessibility_needs,
             "joined_at": _when(user.date_joined),
             "last_sign_in_at": _when(user.last_login),
             "email_addresses": [

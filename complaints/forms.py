@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from accounts.directory import StaffChoiceField
+from accounts.forms import PersonNameField
 from accounts.models import Role
 from complaints.attachments import ALLOWED_DESCRIPTION, MAX_FILES_PER_MESSAGE
 from complaints.models import (
@@ -26,7 +27,9 @@ from complaints.models import (
     Status,
     Team,
 )
+from complaints.money import AmountField, amount_example, tenant_locale
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS
+from configuration.models import TenantSettings
 
 
 class CalendarDateField(forms.DateField):
@@ -111,7 +114,11 @@ class IntakeForm(ComplaintForm):
     """A complaint received by phone, letter, e-mail or social media, logged by staff."""
 
     consumer_email = forms.EmailField(label="Consumer's e-mail")
-    consumer_name = forms.CharField(label="Consumer's name", max_length=150, required=False)
+    consumer_name = PersonNameField(
+        label="Consumer's name",
+        help_text="As they gave it: letters and replies address them by it.",
+        error_messages={"required": "Ask the consumer's name: letters address them by it."},
+    )
     channel = forms.ChoiceField(
         choices=[
             (value, label)
@@ -221,8 +228,10 @@ class ResolveForm(ComplaintActionForm):
     root_cause = forms.ModelChoiceField(
         queryset=RootCause.objects.filter(is_active=True), label="Root cause"
     )
-    redress_amount = forms.DecimalField(
-        label="Redress", required=False, min_value=0, max_digits=12, decimal_places=2
+    redress_amount = AmountField(
+        label="Redress",
+        required=False,
+        help_text="The amount as you would write it, for example 1,234.56 or £50.",
     )
     redress_currency = forms.CharField(
         label="Currency", max_length=3, required=False, help_text="ISO code, e.g. GBP."
@@ -232,6 +241,16 @@ class ResolveForm(ComplaintActionForm):
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read the amount with the symbol of the currency it will be paid in.
+        amount = self.fields["redress_amount"]
+        assert isinstance(amount, AmountField)
+        amount.currency = self.data.get("redress_currency") or TenantSettings.current().currency
+        amount.help_text = (
+            f"The amount as you would write it, for example {amount_example(tenant_locale())}."
+        )
 
 
 class ProposalDecisionForm(ComplaintActionForm):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from complaints.models import LetterKind, LetterTemplate
-from complaints.placeholders import LETTER_PLACEHOLDERS, PlaceholderError
+from complaints.placeholders import LETTER_PLACEHOLDERS, PlaceholderError, consumer_name
 from deadlines.regulation import regulator_for
 from deadlines.regulation.uk_fca import FOS_WEBSITE
 from deadlines.regulation.uk_ofcom import DEFAULT_ADR_SCHEME
@@ -132,7 +132,7 @@ def letter_values(complaint: Complaint, tenant: Tenant, **extra: str) -> dict[st
         else "none"
     )
     values = {
-        "consumer_name": complaint.consumer.display_name,
+        "consumer_name": consumer_name(complaint.consumer, tenant.regulatory_profile),
         "reference": complaint.reference,
         "subject": complaint.subject,
         "organisation": tenant.name,

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from accounts.models import Role, SystemActor
-from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS
+from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS, consumer_name
 from complaints.predicates import sees_internal
 from deadlines.models import Clock, Deadline, at_risk_condition, breached_condition
 from deadlines.regulation.base import Letter
@@ -731,7 +731,7 @@ class CannedResponse(models.Model):
         from tenancy import current
 
         values = {
-            "consumer_name": complaint.consumer.display_name,
+            "consumer_name": consumer_name(complaint.consumer, current.tenant().regulatory_profile),
             "reference": complaint.reference,
             "agent_name": agent.display_name,
             "organisation": current.tenant().name,
@@ -762,3 +762,27 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.key}"
+
+
+class CustomerNote(models.Model):
+    """What staff keep in mind about a consumer across their complaints (staff only).
+
+    Never shown in the portal, the consumer's data export or any consumer message; adding one
+    is written to the audit log (``complaints.services.customers.add_customer_note``).
+    """
+
+    consumer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer_notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["consumer", "-created_at"], name="customer_note_idx")]
+
+    def __str__(self) -> str:
+        return f"Note about user {self.consumer_id}"

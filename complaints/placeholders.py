@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 # Any {word}, so a misspelt name ({Reference}, {name2}) is refused instead of sent as text.
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -61,7 +62,7 @@ class Placeholders:
 
 LETTER_PLACEHOLDERS = Placeholders(
     {
-        "consumer_name": "the consumer's name",
+        "consumer_name": "the consumer's name (“customer” when we do not have it)",
         "reference": "the complaint reference",
         "subject": "the complaint summary",
         "organisation": "your organisation's name",
@@ -81,9 +82,22 @@ LETTER_PLACEHOLDERS = Placeholders(
 
 CANNED_RESPONSE_PLACEHOLDERS = Placeholders(
     {
-        "consumer_name": "the consumer's name",
+        "consumer_name": "the consumer's name (“customer” when we do not have it)",
         "reference": "the complaint reference",
         "agent_name": "the name of the agent replying",
         "organisation": "your organisation's name",
     }
 )
+
+
+def consumer_name(consumer: Any, regulatory_profile: str) -> str:
+    """The consumer as letters and replies address them: their name, or, when we do not have
+    one, the neutral word of the tenant's regulator ("customer", "passenger"); never their
+    e-mail address.
+    """
+    name = " ".join((consumer.full_name or "").split())
+    if name:
+        return name
+    from deadlines.regulation import regulator_for
+
+    return regulator_for(regulatory_profile).addressee

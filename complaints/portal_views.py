@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import AuthenticatedRequest, permission_required
-from accounts.services import AccountError
+from accounts.forms import ContactDetailsForm
+from accounts.services import AccountError, update_contact_details
 from audit.models import AuditEvent
 from audit.services import record_event
 from complaints.account_closure import close_consumer_account
@@ -24,10 +25,18 @@ from complaints.portal_forms import CloseAccountForm
 OWN_ACCOUNT = "accounts.manage_own_account"
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @permission_required(OWN_ACCOUNT)
 def account(request: AuthenticatedRequest) -> HttpResponse:
-    return render(request, "complaints/account.html")
+    """The consumer's account: their name and contact details, which they may change."""
+    form = ContactDetailsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        changed = update_contact_details(request.user, actor=request.user, **form.cleaned_data)
+        messages.success(
+            request, "Your details are saved." if changed else "Nothing changed in your details."
+        )
+        return redirect("portal_account")
+    return render(request, "complaints/account.html", {"form": form})
 
 
 @require_GET

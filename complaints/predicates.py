@@ -66,3 +66,18 @@ works_in_console = is_console_staff
 # Who reads internal notes and internal files: staff in the console and the system itself.
 # ``Event.objects.visible_to`` and ``Attachment.objects.visible_to`` apply it; nothing else does.
 sees_internal = is_console_staff | is_system
+
+
+@rules.predicate
+def sees_customer(user: Any, consumer: Any) -> bool:
+    """Console staff who may see at least one of the consumer's complaints (the read path)."""
+    from complaints.models import Complaint
+
+    if consumer is None or not is_console_staff.test(user):
+        return False
+    return Complaint.objects.visible_to(user).filter(consumer_id=consumer.pk).exists()
+
+
+# Who changes a consumer's contact details and keeps notes about them: those who work their
+# complaints.
+serves_customer = (is_agent | is_manager) & sees_customer

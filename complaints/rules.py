@@ -19,7 +19,9 @@ from complaints.predicates import (
     is_complaint_consumer,
     is_referred_specialist,
     owns_complaint,
+    sees_customer,
     sees_internal,
+    serves_customer,
     works_in_console,
 )
 
@@ -58,3 +60,7 @@ rules.add_perm("complaints.watch_deadlines", is_system)
 rules.add_perm("complaints.close_automatically", is_system)
 # A deactivated person's open complaints go back to the queue (``deactivate_staff_member``).
 rules.add_perm("complaints.return_work", is_system)
+# The consumer behind the complaints: their profile, their complaints, staff notes about them.
+rules.add_perm("complaints.view_customer", sees_customer)
+rules.add_perm("complaints.edit_customer", serves_customer)
+rules.add_perm("complaints.add_customer_note", serves_customer)

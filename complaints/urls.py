@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from complaints import views
+from complaints import customer_views, views
 from complaints.models import REFERENCE_PATTERN
 
 
@@ -43,6 +43,11 @@ urlpatterns = [
         name="canned_response_edit",
     ),
     path("console/complaints/new/", views.console_intake, name="console_intake"),
+    path(
+        "console/customers/<int:consumer_id>/",
+        customer_views.console_customer,
+        name="console_customer",
+    ),
     path(
         "console/complaints/<reference:reference>/",
         views.console_complaint,

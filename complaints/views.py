@@ -66,6 +66,7 @@ from complaints.plain_words import promised_deadline, promises
 from complaints.portal_forms import GuidedComplaintForm
 from complaints.presence import others_present, record_presence
 from complaints.services import ComplaintError
+from complaints.services.notices import staff_digest
 from configuration.models import TenantSettings
 from tenancy import current as current_tenancy
 
@@ -620,20 +621,22 @@ def console_bulk(request: AuthenticatedRequest) -> HttpResponse:
         .filter(reference__in=references)
     }
     done, refused = [], []
-    for reference in references:
-        complaint = found.get(reference)
-        if complaint is None:
-            refused.append(f"{reference}: not found among the complaints you can see.")
-            continue
-        if not user.has_perm(spec.permission, complaint):
-            refused.append(f"{reference}: you may not change this complaint.")
-            continue
-        try:
-            spec.run(complaint, form.cleaned_data, user)
-        except ComplaintError as error:
-            refused.append(f"{reference}: {error}")
-        else:
-            done.append(reference)
+    # One e-mail per person for the whole batch (twenty complaints assigned to Alex: one).
+    with staff_digest():
+        for reference in references:
+            complaint = found.get(reference)
+            if complaint is None:
+                refused.append(f"{reference}: not found among the complaints you can see.")
+                continue
+            if not user.has_perm(spec.permission, complaint):
+                refused.append(f"{reference}: you may not change this complaint.")
+                continue
+            try:
+                spec.run(complaint, form.cleaned_data, user)
+            except ComplaintError as error:
+                refused.append(f"{reference}: {error}")
+            else:
+                done.append(reference)
     if done:
         messages.success(request, f"{BULK_DONE[action]}: {', '.join(done)}.")
     for line in refused:

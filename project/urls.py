@@ -20,5 +20,6 @@ urlpatterns = [
     path("settings/", include("organisation.urls")),
     path("api/v1/", include("project.api_urls")),
     path("dashboard/", include("reports.urls")),
+    path("console/notifications/", include("notifications.urls")),
     path("", include("complaints.urls")),
 ]

@@ -169,6 +169,11 @@ def consumer_for_intake(email: str, full_name: str = "", *, actor: Actor) -> Use
         raise ComplaintError(f"{email} belongs to a staff account, not a consumer.")
     else:
         take_back_unproven_account(user, actor=actor)
+        # Staff heard the name of someone we only knew by address: letters use it from now.
+        name = " ".join(full_name.split())
+        if name and not user.full_name:
+            user.full_name = name
+            user.save(update_fields=["full_name"])
     return user
 
 

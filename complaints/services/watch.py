@@ -15,7 +15,7 @@ from complaints.models import ACTIVE_STATUSES, Complaint, Event, LetterKind
 from complaints.services.gate import ComplaintError, changing
 from complaints.services.handling import escalate_complaint
 from complaints.services.letters import send_adr_letter
-from complaints.services.notices import console_link, notify
+from complaints.services.notices import console_link, notify, staff_digest
 from configuration.models import TenantSettings
 from deadlines.models import Clock, Deadline
 from deadlines.services import tenant_regulator
@@ -59,7 +59,8 @@ def local_time(moment: datetime, zone: ZoneInfo) -> str:
 
 def scan_deadlines(now: datetime | None = None) -> dict[str, int]:
     """Send the automatic letters that fall due, flag complaints at risk and breached,
-    escalate, and tell each assignee and team manager once, in one digest e-mail per scan.
+    escalate, and tell each assignee and team manager once, in one digest e-mail per scan
+    (the scan's escalations in one more, and as in-app notifications through the gate).
 
     A deadline is at risk within the tenant's at-risk margin (hours) before it is due, and
     breached once due. Each complaint is escalated at most once per scan. Returns counts.
@@ -79,25 +80,29 @@ def scan_deadlines(now: datetime | None = None) -> dict[str, int]:
         .order_by("due_at")
     )
     try:
-        for deadline in watched:
-            complaint = deadline.complaint
-            if (
-                deadline.clock in (Clock.FIRST_RESPONSE, Clock.RESOLUTION)
-                and complaint.sla_paused_since
-            ):
-                continue
-            try:
-                state = "breached" if deadline.due_at <= now else "at_risk"
-                _alert(complaint, deadline, state, now, digest)
-                counts[state] += 1
-                # One escalation per complaint per scan, however many clocks it missed.
-                if state == "breached" and complaint.pk not in escalated:
-                    escalated.add(complaint.pk)
-                    escalate_complaint(
-                        complaint, f"{deadline.get_clock_display()} deadline missed.", actor=SYSTEM
-                    )
-            except ComplaintError:
-                continue  # the complaint changed since the query (closed, letter sent): skip it
+        # The escalations of one scan reach each manager as one e-mail, not one each.
+        with staff_digest():
+            for deadline in watched:
+                complaint = deadline.complaint
+                if (
+                    deadline.clock in (Clock.FIRST_RESPONSE, Clock.RESOLUTION)
+                    and complaint.sla_paused_since
+                ):
+                    continue
+                try:
+                    state = "breached" if deadline.due_at <= now else "at_risk"
+                    _alert(complaint, deadline, state, now, digest)
+                    counts[state] += 1
+                    # One escalation per complaint per scan, however many clocks it missed.
+                    if state == "breached" and complaint.pk not in escalated:
+                        escalated.add(complaint.pk)
+                        escalate_complaint(
+                            complaint,
+                            f"{deadline.get_clock_display()} deadline missed.",
+                            actor=SYSTEM,
+                        )
+                except ComplaintError:
+                    continue  # the complaint changed since the query (closed, letter sent): skip it
     finally:
         # What was recorded is told, even if a later complaint stopped the scan.
         digest.send(now)

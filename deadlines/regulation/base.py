@@ -207,7 +207,9 @@ class Regulator:
     ``final_response_rights``: the closing paragraph of the default final response;
     ``main_clock``: the clock whose being met the generic return counts;
     ``fca_return``: whether the FCA's return layout applies; ``automatic``: letters the
-    product sends by itself when the clock they meet is about to run out."""
+    product sends by itself when the clock they meet is about to run out;
+    ``addressee``: how a letter addresses a consumer whose name we do not have ("Dear
+    customer"), in the regulator's own word for the people it protects."""
 
     code: str
     name: str
@@ -220,6 +222,7 @@ class Regulator:
     fca_return: bool = False
     automatic: tuple[Letter, ...] = ()
     payment_services: Regulator | None = None
+    addressee: str = "customer"
 
     def days(self, time_zone: ZoneInfo, subdivision: str = "") -> RegulatoryDays:
         """The regulator's business days in the firm's time zone and region."""

@@ -18,6 +18,7 @@ from deadlines.regulation.base import (
 )
 
 REGULATOR = Regulator(
+    addressee="passenger",
     code="eu_air",
     name="EU airlines (Regulation 261/2004)",
     clocks=(

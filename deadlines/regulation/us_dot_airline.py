@@ -18,6 +18,7 @@ from deadlines.regulation.base import (
 )
 
 REGULATOR = Regulator(
+    addressee="passenger",
     code="us_dot_airline",
     name="US airlines (DOT 14 CFR 259.7)",
     clocks=(

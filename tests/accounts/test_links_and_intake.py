@@ -47,7 +47,12 @@ def test_a_confirmation_link_requested_with_a_spoofed_port_points_at_the_canonic
 ) -> None:
     response = Client(HTTP_HOST="bank.localhost:9999").post(
         "/accounts/signup/",
-        {"email": "new.person@example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        {
+            "full_name": "Nova Person",
+            "email": "new.person@example.com",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
     )
     assert response.status_code == 302
 
@@ -109,7 +114,12 @@ def test_an_unconfirmed_self_registration_never_gets_a_staff_logged_complaint(
     attacker = Client(HTTP_HOST=bank.host)
     signed_up = attacker.post(
         "/accounts/signup/",
-        {"email": VICTIM, "password1": ATTACKER_PASSWORD, "password2": ATTACKER_PASSWORD},
+        {
+            "full_name": "Mallory",
+            "email": VICTIM,
+            "password1": ATTACKER_PASSWORD,
+            "password2": ATTACKER_PASSWORD,
+        },
     )
     assert signed_up.status_code == 302
     assert request_tokens(bank, VICTIM, ATTACKER_PASSWORD).status_code == 401

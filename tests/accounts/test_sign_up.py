@@ -17,7 +17,12 @@ from tests.accounts.conftest import mailed_host, mailed_path
 from tests.conftest import PASSWORD, deliver_outbox, tenant_client
 
 SIGNUP = "/accounts/signup/"
-NEW_ACCOUNT = {"email": "new.person@example.com", "password1": PASSWORD, "password2": PASSWORD}
+NEW_ACCOUNT = {
+    "full_name": "Nova Person",
+    "email": "new.person@example.com",
+    "password1": PASSWORD,
+    "password2": PASSWORD,
+}
 
 
 def test_sign_up_creates_an_unconfirmed_consumer_and_mails_a_confirmation_link(

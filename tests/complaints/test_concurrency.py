@@ -31,6 +31,7 @@ from complaints.services import (
     resolve_complaint,
     submit_complaint,
 )
+from notifications.models import Notification
 from outbox.models import Message
 from tenancy.models import Tenant
 from tests.conftest import create_user, sign_in, tenant_client
@@ -226,6 +227,13 @@ def test_claim_against_a_managers_assignment_leaves_one_holder_who_alone_is_emai
         )
     )
     assert told == [world.blake.email]
+    # In the console too: Blake alone has a notification, whichever side went first.
+    notified = in_bank(
+        lambda: list(
+            Notification.objects.filter(complaint=complaint).values_list("recipient__email", "kind")
+        )
+    )
+    assert notified == [(world.blake.email, Notification.Kind.ASSIGNED)]
 
 
 def test_reply_against_resolve_both_apply_in_turn_on_the_fresh_row(world: World) -> None:

@@ -289,7 +289,8 @@ def test_intake_refuses_a_future_time_and_a_staff_address(
     assert "The time received cannot be in the future." in response.content.decode()
     past = (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     response = agent_client.post(
-        "/console/complaints/new/", {**base, "consumer_email": agent.email, "received_at": past}
+        "/console/complaints/new/",
+        {**base, "consumer_email": agent.email, "consumer_name": "Al", "received_at": past},
     )
     assert "belongs to a staff account" in response.content.decode()
     assert not Complaint.objects.exists()

@@ -33,6 +33,7 @@ from complaints.models import (
     CannedResponse,
     Category,
     Complaint,
+    CustomerNote,
     Event,
     LetterKind,
     ResolutionProposal,
@@ -42,6 +43,7 @@ from complaints.models import (
 from complaints.services import add_internal_note, reply_to_complaint, submit_complaint
 from complaints.views import CONSOLE_ACTIONS, PORTAL_ACTIONS
 from deadlines.models import Closure, SlaPolicy
+from notifications.models import Notification
 from reports.metrics import DASHBOARD_TABLES
 from tenancy.models import Tenant
 from tests.api.conftest import COMPLAINTS_URL, REFRESH_URL, bearer_client, post_json
@@ -103,6 +105,7 @@ class Victim:
     invitation: Invitation
     closure: Closure
     proposal: ResolutionProposal
+    notification: Notification
 
 
 @dataclass(frozen=True)
@@ -240,6 +243,24 @@ SESSION_CASES: list[Case] = [
         lambda v: f"/console/canned-responses/{v.canned.pk}/",
         "manager",
         lambda v: {"delete": "1"},
+    ),
+    _get("console_customer", lambda v: f"/console/customers/{v.complaint.consumer_id}/", "manager"),
+    _post(
+        "console_customer",
+        lambda v: f"/console/customers/{v.complaint.consumer_id}/",
+        "manager",
+        lambda v: {"note-body": "Hijacked note"},
+    ),
+    _get("notification_list", lambda v: "/console/notifications/", "manager"),
+    _get("notification_badge", lambda v: "/console/notifications/badge/", "manager"),
+    _post(
+        "notifications_read_all", lambda v: "/console/notifications/read/", "manager", lambda v: {}
+    ),
+    _post(
+        "notification_read",
+        lambda v: f"/console/notifications/{v.notification.pk}/read/",
+        "manager",
+        lambda v: {},
     ),
     # Dashboard
     _get("dashboard", lambda v: "/dashboard/", "manager"),
@@ -449,6 +470,9 @@ def victim(
             root_cause=root_cause,
             proposed_by=agent,
         ),
+        notification=Notification.objects.create(
+            recipient=agent, kind=Notification.Kind.ASSIGNED, complaint=complaint, text="Zanzibar"
+        ),
     )
 
 
@@ -466,6 +490,9 @@ def bank_state(victim: Victim) -> dict[str, Any]:
         "closures": sorted(Closure.objects.values_list("pk", "day")),
         "sla": sorted(SlaPolicy.objects.values_list("priority", "resolution_hours")),
         "invitations": sorted(Invitation.objects.pending().values_list("pk", flat=True)),
+        "notifications": sorted(Notification.objects.values_list("pk", "read_at")),
+        "customer_notes": CustomerNote.objects.count(),
+        "contact": sorted(User.objects.values_list("pk", "full_name", "phone")),
     }
 
 

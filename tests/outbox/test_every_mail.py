@@ -139,7 +139,12 @@ def test_every_flow_queues_its_mail_in_the_outbox_and_sends_nothing_itself(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         tenant_client(bank).post(
             "/accounts/signup/",
-            {"email": "new.person@example.com", "password1": PASSWORD, "password2": PASSWORD},
+            {
+                "full_name": "Nova Person",
+                "email": "new.person@example.com",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
         )
         tenant_client(bank).post("/accounts/password/reset/", {"email": consumer.email})
         admin_client.post("/settings/staff/", {"email": "new.agent@example.com", "role": "agent"})
