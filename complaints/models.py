@@ -464,6 +464,8 @@ class Complaint(models.Model):
                 condition=Q(closed_at__isnull=False),
                 name="complaint_closed_idx",
             ),
+            # The closing moment of the reports: the resolution, else the closing.
+            models.Index(Coalesce("resolved_at", "closed_at"), name="complaint_closed_moment_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -113,6 +113,12 @@ class Change:
         self.event: Event | None = None
         # A new complaint's event records its first status as a move from nothing.
         self.previous_status = "" if new else complaint.status
+        self.new = new
+        # The locked row's values before the change (none for a new complaint), for
+        # observers that keep figures derived from the row (the report rollups).
+        self.before: dict[str, Any] = (
+            {} if new else {name: getattr(complaint, name) for name in LOCKED_FIELDS}
+        )
         self._dirty: set[str] = set()
 
     @property
