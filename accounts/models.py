@@ -207,6 +207,8 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # Pending invitations are found by address, ignoring case (``email__iexact``).
+        indexes = [models.Index(Upper("email"), name="invitation_email_upper_idx")]
 
     def __str__(self) -> str:
         return f"Invitation for {self.email} ({self.role})"

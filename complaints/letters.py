@@ -3,6 +3,7 @@ content each regulator insists on, checked before anything is sent."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from deadlines.regulation.uk_ofcom import DEFAULT_ADR_SCHEME
 
 if TYPE_CHECKING:
     from complaints.models import Complaint
+    from deadlines.models import Deadline
     from tenancy.models import Tenant
 
 
@@ -107,11 +109,16 @@ def _date(moment: datetime | None, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%-d %B %Y") if moment else ""
 
 
-def letter_values(complaint: Complaint, tenant: Tenant, **extra: str) -> dict[str, str]:
+def letter_values(
+    complaint: Complaint, tenant: Tenant, deadlines: Sequence[Deadline] | None = None, **extra: str
+) -> dict[str, str]:
+    """The placeholders' values; ``deadlines`` are the complaint's (read when not given)."""
     from deadlines.models import Clock
 
     zone = ZoneInfo(tenant.time_zone)
-    due = {deadline.clock: deadline.due_at for deadline in complaint.deadlines.all()}
+    if deadlines is None:
+        deadlines = list(complaint.deadlines.all())
+    due = {deadline.clock: deadline.due_at for deadline in deadlines}
     # The promise made to the consumer is the regulator's clock when there is one.
     final_due = next(
         (
@@ -155,13 +162,19 @@ def letter_values(complaint: Complaint, tenant: Tenant, **extra: str) -> dict[st
 
 
 def compose(
-    complaint: Complaint, tenant: Tenant, kind: LetterKind, **extra: str
+    complaint: Complaint,
+    tenant: Tenant,
+    kind: LetterKind,
+    deadlines: Sequence[Deadline] | None = None,
+    **extra: str,
 ) -> tuple[str, str]:
-    """The subject and body of a letter, filled in and checked against the regulator's rules."""
+    """The subject and body of a letter, filled in and checked against the regulator's rules.
+
+    ``deadlines`` are the complaint's deadlines when the caller holds them (a new
+    complaint's, planned and not yet stored); otherwise they are read."""
     subject, body = letter_wording(tenant.regulatory_profile, kind)
-    return fill_letter(
-        tenant.regulatory_profile, kind, subject, body, letter_values(complaint, tenant, **extra)
-    )
+    values = letter_values(complaint, tenant, deadlines, **extra)
+    return fill_letter(tenant.regulatory_profile, kind, subject, body, values)
 
 
 def fill_letter(

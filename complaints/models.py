@@ -464,6 +464,8 @@ class Complaint(models.Model):
                 condition=Q(closed_at__isnull=False),
                 name="complaint_closed_idx",
             ),
+            # The closing moment of the reports: the resolution, else the closing.
+            models.Index(Coalesce("resolved_at", "closed_at"), name="complaint_closed_moment_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -577,20 +579,26 @@ class Event(models.Model):
                 return f"Moved to the {data['team']} queue"
             return f"Assigned to {data['assignee']}" if data.get("assignee") else "Unassigned"
         if self.kind in (kind.PRIORITY_CHANGED, kind.CATEGORY_CHANGED):
-            return f"{self.get_kind_display()}: {data.get('previous_value') or 'none'} → {data.get('value')}"
+            return f"{EVENT_KINDS.get(self.kind, self.kind)}: {data.get('previous_value') or 'none'} → {data.get('value')}"
         if self.kind == kind.REFERRED:
             return f"Referred to {data.get('specialist')}"
         if self.kind == kind.ESCALATED:
             return f"Escalated to level {data.get('level')}"
         if self.kind in (kind.RESOLVED, kind.RESOLUTION_PROPOSED) and data.get("outcome"):
-            return f"{self.get_kind_display()}: {Outcome(data['outcome']).label.lower()}"
+            return (
+                f"{EVENT_KINDS.get(self.kind, self.kind)}: {Outcome(data['outcome']).label.lower()}"
+            )
         if self.kind == kind.RATED:
             return f"Rated {data.get('score')} out of 5"
         if self.kind == kind.MERGED:
             if data.get("into"):
                 return f"Closed as a duplicate of {data['into']}"
             return f"{data.get('from')} merged into this complaint"
-        return self.get_kind_display()
+        return EVENT_KINDS.get(self.kind, self.kind)
+
+
+# Each kind's label, looked up once: a timeline asks for hundreds of them per page.
+EVENT_KINDS: dict[str, str] = dict(Event.Kind.choices)
 
 
 class ResolutionProposalQuerySet(models.QuerySet["ResolutionProposal"]):

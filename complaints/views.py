@@ -95,10 +95,14 @@ def get_complaint_for(request: AuthenticatedRequest, reference: str, permission:
 
 
 def timeline(complaint: Complaint, user: Any) -> list[Event]:
-    """The events ``user`` may read, with their files, through the one read path."""
+    """The events ``user`` may read, with the files they may read as a plain list
+    (``event.files``: a related manager built per event and per use would cost more than
+    the query), through the one read path."""
     events = Event.objects.visible_to(user).filter(complaint=complaint).select_related("actor")
     attachments = Attachment.objects.visible_to(user).order_by("pk")
-    return list(events.prefetch_related(Prefetch("attachments", queryset=attachments)))
+    return list(
+        events.prefetch_related(Prefetch("attachments", queryset=attachments, to_attr="files"))
+    )
 
 
 @require_GET

@@ -89,27 +89,32 @@ def current_brand() -> Brand:
     )
 
 
-def enqueue_email(*, key: str, recipient: str, subject: str, body: str) -> Message:
+def enqueue_email(
+    *, key: str, recipient: str, subject: str, body: str, fresh: bool = False
+) -> Message:
     """Queue an e-mail in the current transaction; the same ``key`` is only ever queued once.
 
     The message is rendered now, in the current tenant's branding: sent from the
     organisation's name at DEFAULT_FROM_EMAIL, the plain text signed with that name, and an
     HTML alternative in its brand colour. Once the transaction commits, a task delivers it
-    in the schema that queued it.
+    in the schema that queued it. A ``fresh`` key (named after a row this transaction just
+    created) is inserted without looking for it first; the key's unique constraint still
+    refuses a second one.
     """
     brand = current_brand()
     context = {"body": body.rstrip(), "subject": subject, "brand": brand}
-    message, created = Message.objects.get_or_create(
-        key=key[:200],
-        defaults={
-            "recipient": recipient,
-            # Collapse whitespace: a display name never spans header lines.
-            "from_email": formataddr((" ".join(brand.name.split()), settings.DEFAULT_FROM_EMAIL)),
-            "subject": " ".join(subject.split())[:300],
-            "body": render_to_string("outbox/email.txt", context),
-            "html_body": render_to_string("outbox/email.html", context),
-        },
-    )
+    fields = {
+        "recipient": recipient,
+        # Collapse whitespace: a display name never spans header lines.
+        "from_email": formataddr((" ".join(brand.name.split()), settings.DEFAULT_FROM_EMAIL)),
+        "subject": " ".join(subject.split())[:300],
+        "body": render_to_string("outbox/email.txt", context),
+        "html_body": render_to_string("outbox/email.html", context),
+    }
+    if fresh:
+        message, created = Message.objects.create(key=key[:200], **fields), True
+    else:
+        message, created = Message.objects.get_or_create(key=key[:200], defaults=fields)
     if created and not _deliveries_held.get():
         schema = current.schema_name()
         transaction.on_commit(lambda: publish_delivery(message.pk, schema=schema))

@@ -1,8 +1,10 @@
 """The figures of the manager dashboard and the regulatory return.
 
-Each figure is one aggregate query. Figures about a period are bounded by an indexed
-timestamp (received, resolved or closed at; a deadline's due time); figures about the work
-in hand ("now") read only active complaints, through the partial queue indexes.
+Each figure is one aggregate query. Counts of complaints received, and of those still open
+at a period's end, are sums of the daily rollups (``reports.models.DailyCount``) kept with
+each change. Other figures about a period are bounded by an indexed timestamp (received or
+resolved at, the closing moment, a deadline's due time); figures about the work in hand
+("now") read only active complaints, through the partial queue indexes.
 """
 
 from __future__ import annotations
@@ -14,35 +16,34 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.contrib.postgres.fields import ArrayField
 from django.db.models import (
     Aggregate,
     Avg,
     Case,
     CharField,
     Count,
-    DateField,
-    DateTimeField,
     DurationField,
     F,
     FilteredRelation,
-    Func,
-    IntegerField,
     Q,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least, TruncDate
+from django.db.models.functions import Coalesce, Least
 from django.urls import reverse
-from django.utils.safestring import SafeString
+from django.utils.formats import localize
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
-from complaints.models import ACTIVE_STATUSES, Complaint, Outcome, Status
+from complaints.models import Complaint, Outcome, Status
 from configuration.models import TenantSettings
 from deadlines.models import Clock, Deadline, at_risk_condition, breached_condition
 from deadlines.regulation import regulator_for
-from deadlines.regulation.base import Regulator, RegulatoryDays
+from deadlines.regulation.base import Regulator
 from reports.charts import bar_chart
+from reports.models import DailyCount
+from reports.rollups import CLOSED_MOMENT
 
 LIST_LENGTH = 20
 # (label, from, to) in whole days since receipt; the last bucket is open-ended.
@@ -61,9 +62,6 @@ RESOLVED_OUTCOMES = (Outcome.UPHELD, Outcome.PARTLY_UPHELD, Outcome.NOT_UPHELD)
 UPHELD_OUTCOMES = (Outcome.UPHELD, Outcome.PARTLY_UPHELD)
 PRODUCT = Coalesce("category__parent__name", "category__name", Value("Uncategorised"))
 CAUSE = Case(When(category__parent__isnull=False, then=F("category__name")), default=Value(""))
-# The moment a complaint was closed for reporting: its resolution (summary resolution or
-# final response sent), or its closing when it was closed without one (withdrawn, merged).
-CLOSED_MOMENT = Coalesce("resolved_at", "closed_at")
 
 
 @dataclass(frozen=True)
@@ -90,8 +88,9 @@ class Period:
     def within(self, field: str) -> Q:
         return Q(**{f"{field}__gte": self.start, f"{field}__lt": self.end})
 
-    def closed_within(self) -> Q:
-        return self.within("resolved_at") | (Q(resolved_at__isnull=True) & self.within("closed_at"))
+    def days(self) -> Q:
+        """The rollup rows (``DailyCount``) of the period's days."""
+        return Q(day__gte=self.first, day__lte=self.last)
 
 
 @dataclass(frozen=True)
@@ -115,9 +114,45 @@ class Table:
     note: str = ""
 
     @property
-    def labelled_rows(self) -> list[list[tuple[str, Any]]]:
-        """Each row's cells with their column headers, for tables that stack on small screens."""
-        return [list(zip(self.headers, row, strict=True)) for row in self.rows]
+    def body_html(self) -> SafeString:
+        """The rows as HTML table rows, each cell labelled with its column header (for
+        tables that stack on small screens), the first a row header; a ``Link`` is a link,
+        an empty cell a dash, other values as a template prints them (localized, escaped).
+
+        Built here rather than by a template loop over every cell, which cost a report page
+        more than its figures.
+        """
+        return format_html_join(
+            "\n",
+            "<tr>{}</tr>",
+            (
+                (
+                    mark_safe(  # noqa: S308 - every part is escaped by format_html
+                        "".join(
+                            format_html(
+                                '<th scope="row" data-label="{}">{}</th>'
+                                if index == 0
+                                else '<td data-label="{}">{}</td>',
+                                header,
+                                _cell_html(cell),
+                            )
+                            for index, (header, cell) in enumerate(
+                                zip(self.headers, row, strict=True)
+                            )
+                        )
+                    ),
+                )
+                for row in self.rows
+            ),
+        )
+
+
+def _cell_html(cell: Any) -> SafeString | str:
+    if isinstance(cell, Link):
+        return format_html('<a href="{}">{}</a>', cell.url, cell.text)
+    if cell is None or cell == "":
+        return "—"
+    return localize(cell)
 
 
 @dataclass
@@ -164,21 +199,31 @@ def hours(duration: timedelta | None) -> float | None:
 
 
 def _workload(scope: Scope, key: str, title: str, group: str, label: str) -> Table:
-    counts = {
-        "open": Count("pk"),
-        "assigned": Count("pk", filter=Q(assignee__isnull=False)),
-        "at_risk": Count("pk", filter=scope.at_risk()),
-        "breached": Count("pk", filter=scope.breached()),
+    """Open (and assigned) complaints from the rollups, by ``group``; at risk and breached
+    from the active complaints due by the end of the at-risk margin (a range of the
+    deadline queue index)."""
+    counts: dict[str, Any] = {"open": Sum("count")}
+    if group == "team":
+        counts["assigned"] = Sum("count", filter=Q(assignee__isnull=False), default=0)
+    active = DailyCount.objects.filter(measure=DailyCount.Measure.ACTIVE)
+    due = Complaint.objects.active().filter(next_due_at__lte=scope.now + scope.at_risk_margin)
+    if group == "assignee":
+        active = active.filter(assignee__isnull=False)
+        due = due.filter(assignee__isnull=False)
+    urgent = {
+        row[group]: (row["at_risk"], row["breached"])
+        for row in due.values(group)
+        .annotate(
+            at_risk=Count("pk", filter=scope.at_risk()),
+            breached=Count("pk", filter=scope.breached()),
+        )
+        .order_by()
     }
-    if group == "assignee":
-        del counts["assigned"]
-    queryset = Complaint.objects.active()
-    if group == "assignee":
-        queryset = queryset.filter(assignee__isnull=False)
     rows = [
-        (row["name"] or label, *(row[name] for name in counts))
-        for row in queryset.values(group)
+        (row["name"] or label, *(row[name] for name in counts), *urgent.get(row[group], (0, 0)))
+        for row in active.values(group)
         .annotate(name=_group_name(group), **counts)
+        .filter(open__gt=0)
         .order_by("name", group)
     ]
     headers = ["Team" if group == "team" else "Agent", "Open"]
@@ -227,13 +272,31 @@ def workload_by_agent(scope: Scope) -> Table:
 
 
 def backlog_by_age(scope: Scope) -> Table:
-    counts = {}
-    for index, (_, youngest, oldest) in enumerate(BACKLOG_BUCKETS):
-        condition = Q(received_at__lte=scope.now - timedelta(days=youngest))
-        if oldest is not None:
-            condition &= Q(received_at__gt=scope.now - timedelta(days=oldest))
-        counts[f"bucket{index}"] = Count("pk", filter=condition)
-    totals = Complaint.objects.active().aggregate(**counts)
+    """The bounded buckets count the active complaints received since the open-ended
+    bucket's age (a range of the queue index); the open-ended bucket is every active
+    complaint (from the rollups) less those."""
+    *bounded, (_, open_ended_age, _) = BACKLOG_BUCKETS
+    since = scope.now - timedelta(days=open_ended_age)
+    totals = (
+        Complaint.objects.active()
+        .filter(received_at__gt=since)
+        .aggregate(
+            since=Count("pk"),
+            **{
+                f"bucket{index}": Count(
+                    "pk",
+                    filter=Q(
+                        received_at__lte=scope.now - timedelta(days=youngest),
+                        received_at__gt=scope.now - timedelta(days=oldest or 0),
+                    ),
+                )
+                for index, (_, youngest, oldest) in enumerate(bounded)
+            },
+        )
+    )
+    active = DailyCount.objects.filter(measure=DailyCount.Measure.ACTIVE)
+    open_now = active.aggregate(open=Sum("count", default=0))["open"]
+    totals[f"bucket{len(bounded)}"] = open_now - totals["since"]
     rows = [
         (label, totals[f"bucket{index}"]) for index, (label, _, _) in enumerate(BACKLOG_BUCKETS)
     ]
@@ -454,7 +517,15 @@ DASHBOARD_TABLES: dict[str, Callable[[Scope], Table]] = {
 
 
 def _closed_in(period: Period) -> Any:
-    return Complaint.objects.filter(period.closed_within())
+    """Complaints whose closing moment (``CLOSED_MOMENT``, an indexed expression) is in the
+    period."""
+    return Complaint.objects.alias(closed_moment=CLOSED_MOMENT).filter(
+        period.within("closed_moment")
+    )
+
+
+def _counts(measure: DailyCount.Measure, condition: Q) -> Any:
+    return DailyCount.objects.filter(condition, measure=measure)
 
 
 def _outcome_counts() -> dict[str, Any]:
@@ -467,10 +538,11 @@ def _outcome_counts() -> dict[str, Any]:
 
 def received_by_product(period: Period) -> Table:
     rows = list(
-        Complaint.objects.filter(period.within("received_at"))
+        _counts(DailyCount.Measure.RECEIVED, period.days())
         .annotate(product=PRODUCT, cause=CAUSE)
         .values_list("product", "cause")
-        .annotate(received=Count("pk"))
+        .annotate(received=Sum("count"))
+        .filter(received__gt=0)
         .order_by("product", "cause")
     )
     return Table(
@@ -481,55 +553,10 @@ def received_by_product(period: Period) -> Table:
     )
 
 
-class DeadlineOfDay(Func):
-    """``deadlines[array_position(days, day)]``: a deadline looked up by its receipt day."""
-
-    template = "(%(expressions)s]"
-    arg_joiner = ")["
-
-    def __init__(self, days: list[date], deadlines: list[datetime], day: Any) -> None:
-        super().__init__(
-            Value(deadlines, output_field=ArrayField(DateTimeField())),
-            Func(
-                Value(days, output_field=ArrayField(DateField())),
-                day,
-                function="array_position",
-                output_field=IntegerField(),
-            ),
-            output_field=DateTimeField(),
-        )
-
-
-def _fca_deadlines(
-    period: Period, regulator: Regulator, days: RegulatoryDays
-) -> dict[str, DeadlineOfDay]:
-    """The summary-resolution and final-response deadlines of each complaint, by its local
-    receipt day, from the regulator's own clocks (DISP 1.5 and DISP 1.6).
-
-    Both depend only on the day of receipt, so they are worked out once per day and handed
-    to the query as arrays. Complaints received before the lookback get none: they cannot
-    have been closed within 8 weeks of receipt during the period.
-    """
-    summary = regulator.rule_for(Clock.SUMMARY_RESOLUTION)
-    final = regulator.rule_for(Clock.FINAL_RESPONSE)
-    assert summary is not None and final is not None, "the FCA return needs both clocks"
-    receipt_days = [
-        period.first - timedelta(days=offset)
-        for offset in range(-(period.last - period.first).days, RETURN_LOOKBACK_DAYS + 1)
-    ]
-    starts = [datetime.combine(day, time(), tzinfo=period.time_zone) for day in receipt_days]
-    day = TruncDate("received_at", tzinfo=period.time_zone)
-    return {
-        "summary_deadline": DeadlineOfDay(
-            receipt_days, [summary.due_after(days, start, summary.length) for start in starts], day
-        ),
-        "final_deadline": DeadlineOfDay(
-            receipt_days, [final.due_after(days, start, final.length) for start in starts], day
-        ),
-    }
-
-
-def closed_by_product(period: Period, regulator: Regulator, days: RegulatoryDays) -> Table:
+def closed_by_product(period: Period) -> Table:
+    """Complaints closed in the period by product, in the bands of the FCA return, from the
+    rollups (``reports.rollups.Bands`` works out each complaint's band when it closes)."""
+    band = DailyCount.Band
     rows: list[tuple[str, int, int, int, int, int, int, float | None]] = [
         (
             row["product"],
@@ -541,21 +568,17 @@ def closed_by_product(period: Period, regulator: Regulator, days: RegulatoryDays
             row["upheld"],
             share(row["upheld"], row["resolved"]),
         )
-        for row in _closed_in(period)
-        .alias(closed_moment=CLOSED_MOMENT, **_fca_deadlines(period, regulator, days))
+        for row in _counts(DailyCount.Measure.CLOSED, period.days())
         .annotate(product=PRODUCT)
         .values("product")
         .annotate(
-            three_days=Count("pk", filter=Q(closed_moment__lte=F("summary_deadline"))),
-            eight_weeks=Count(
-                "pk",
-                filter=Q(
-                    closed_moment__gt=F("summary_deadline"),
-                    closed_moment__lte=F("final_deadline"),
-                ),
-            ),
-            **_outcome_counts(),
+            three_days=Sum("count", filter=Q(band=band.SUMMARY), default=0),
+            eight_weeks=Sum("count", filter=Q(band=band.FINAL), default=0),
+            closed=Sum("count"),
+            resolved=Sum("count", filter=Q(outcome__in=RESOLVED_OUTCOMES), default=0),
+            upheld=Sum("count", filter=Q(outcome__in=UPHELD_OUTCOMES), default=0),
         )
+        .filter(closed__gt=0)
         .order_by("product")
     ]
     totals = [sum(int(row[column] or 0) for row in rows) for column in range(1, 7)]
@@ -579,10 +602,11 @@ def closed_by_product(period: Period, regulator: Regulator, days: RegulatoryDays
 
 def redress_paid(period: Period) -> Table:
     rows = list(
-        _closed_in(period)
-        .filter(redress_amount__isnull=False)
+        _counts(DailyCount.Measure.CLOSED, period.days())
+        .filter(redress_currency__isnull=False)
         .values_list("redress_currency")
-        .annotate(complaints=Count("pk"), total=Sum("redress_amount"))
+        .annotate(complaints=Sum("count"), total=Sum("amount"))
+        .filter(complaints__gt=0)
         .order_by("redress_currency")
     )
     return Table(
@@ -595,26 +619,36 @@ def redress_paid(period: Period) -> Table:
 
 
 def open_at_end(period: Period) -> int:
-    """Complaints received before the period ended and not closed by then."""
-    end = period.end
-    return Complaint.objects.filter(
-        Q(received_at__lt=end)
-        & (
-            Q(status__in=ACTIVE_STATUSES)
-            | Q(resolved_at__gte=end)
-            | Q(resolved_at__isnull=True, closed_at__gte=end)
-        )
-    ).count()
+    """Complaints received before the period ended and not closed by then: those received
+    by its last day less those received and settled by then, from the daily counts.
+
+    A complaint is still open at the end when it is being worked now, or its closing moment
+    (``CLOSED_MOMENT``) is after the end; one closed by then and reopened since counts as
+    open, as it is being worked now.
+    """
+    totals = DailyCount.objects.filter(day__lte=period.last).aggregate(
+        received=Sum("count", filter=Q(measure=DailyCount.Measure.RECEIVED), default=0),
+        settled=Sum("count", filter=Q(measure=DailyCount.Measure.SETTLED), default=0),
+    )
+    return int(totals["received"] - totals["settled"])
+
+
+def received_in(period: Period) -> int:
+    """Complaints received in the period, from the daily counts."""
+    totals = _counts(DailyCount.Measure.RECEIVED, period.days()).aggregate(
+        received=Sum("count", default=0)
+    )
+    return int(totals["received"])
 
 
 def _summary(rows: Sequence[tuple[str, Any]]) -> Table:
     return Table(key="summary", title="Summary", headers=["Figure", "Value"], rows=rows)
 
 
-def fca_return(period: Period, regulator: Regulator, days: RegulatoryDays) -> list[Table]:
+def fca_return(period: Period) -> list[Table]:
     """The FCA complaints return: received by product and cause, closed by product, redress."""
     received = received_by_product(period)
-    closed = closed_by_product(period, regulator, days)
+    closed = closed_by_product(period)
     _, three_days, eight_weeks, later, total_closed, resolved, upheld, _ = closed.rows[-1]
     summary = _summary(
         [
@@ -652,7 +686,7 @@ def generic_return(period: Period, regulator: Regulator) -> list[Table]:
     deadline = Clock(clock).label
     summary = _summary(
         [
-            ("Complaints received", Complaint.objects.filter(period.within("received_at")).count()),
+            ("Complaints received", received_in(period)),
             ("Complaints closed", closed["closed"]),
             (f"Closed with the {deadline} deadline met", closed["in_time"]),
             (
@@ -670,11 +704,9 @@ def generic_return(period: Period, regulator: Regulator) -> list[Table]:
     return [summary, redress_paid(period)]
 
 
-def regulatory_return(
-    period: Period, profile: str, days: Callable[[Regulator], RegulatoryDays]
-) -> list[Table]:
-    """The return of ``profile``'s regulator; ``days`` gives its business days."""
+def regulatory_return(period: Period, profile: str) -> list[Table]:
+    """The return of ``profile``'s regulator."""
     regulator = regulator_for(profile)
     if regulator.fca_return:
-        return fca_return(period, regulator, days(regulator))
+        return fca_return(period)
     return generic_return(period, regulator)

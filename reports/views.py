@@ -16,7 +16,6 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import AuthenticatedRequest, permission_required
 from complaints.spreadsheets import csv_download
-from deadlines.services import regulatory_days
 from reports import metrics
 from reports.forms import PeriodForm, ReturnPeriodForm
 from reports.metrics import Period, Scope, Table
@@ -70,9 +69,7 @@ def _dashboard_tables(period: Period) -> tuple[list[Table], datetime]:
 
 def _return_tables(period: Period) -> tuple[list[Table], datetime]:
     profile = current.tenant().regulatory_profile
-    return cached_tables(
-        "return", period, lambda: metrics.regulatory_return(period, profile, regulatory_days)
-    )
+    return cached_tables("return", period, lambda: metrics.regulatory_return(period, profile))
 
 
 def _report_page(

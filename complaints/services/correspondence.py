@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchVector
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Subquery, Value
 from django.utils import timezone
 
 from complaints.attachments import AttachmentError, check_uploads
@@ -43,6 +43,16 @@ def refresh_search_vector(complaint: Complaint) -> None:
             _correspondence(Event.Kind.NOTE, internal=True), config="english"
         ),
     )
+
+
+def index_new_complaint(complaint: Complaint) -> None:
+    """Give a complaint about to be inserted the words ``refresh_search_vector`` would: its
+    subject and description, no correspondence yet. The values are SQL expressions of the
+    INSERT: drop them from the instance once it is saved."""
+    complaint.search_vector = SearchVector(
+        Value(complaint.subject), weight="A", config="english"
+    ) + SearchVector(Value(complaint.description), weight="B", config="english")
+    complaint.internal_search_vector = SearchVector(Value(""), config="english")
 
 
 def attach_files(change: Change, event: Event, uploads: Sequence[UploadedFile]) -> None:

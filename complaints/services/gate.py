@@ -113,6 +113,12 @@ class Change:
         self.event: Event | None = None
         # A new complaint's event records its first status as a move from nothing.
         self.previous_status = "" if new else complaint.status
+        self.new = new
+        # The locked row's values before the change (none for a new complaint), for
+        # observers that keep figures derived from the row (the report rollups).
+        self.before: dict[str, Any] = (
+            {} if new else {name: getattr(complaint, name) for name in LOCKED_FIELDS}
+        )
         self._dirty: set[str] = set()
 
     @property
@@ -197,7 +203,10 @@ class Change:
         return self.event
 
     def save(self) -> None:
-        """Write the touched columns, and ``updated_at``, in one UPDATE."""
+        """Write the touched columns, and ``updated_at``, in one UPDATE (none for a new
+        complaint whose change touched nothing after its INSERT)."""
+        if self.new and not self._dirty:
+            return
         self._dirty.add("updated_at")
         self.complaint.save(update_fields=sorted(self._dirty))
         self._dirty.clear()
@@ -269,7 +278,9 @@ def changing(
     """
     if actor is None:
         raise TypeError("Every change names its actor; the product itself is SYSTEM.")
-    with transaction.atomic():
+    # A new complaint's change needs no savepoint: it is refused only by rolling back the
+    # caller's transaction, which inserted the complaint.
+    with transaction.atomic(savepoint=not new):
         if not new:
             for item in sorted([complaint, *also], key=lambda item: item.pk):
                 lock(item)

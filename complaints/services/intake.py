@@ -23,8 +23,8 @@ from complaints.models import (
     Team,
     next_reference,
 )
-from complaints.services.clocks import plan_deadlines, store_deadlines
-from complaints.services.correspondence import attach_files, refresh_search_vector
+from complaints.services.clocks import complaint_regulator, plan_deadlines, store_deadlines
+from complaints.services.correspondence import attach_files, index_new_complaint
 from complaints.services.gate import Actor, ComplaintError, changing, may
 from complaints.services.letters import send_letter
 from complaints.services.notices import tell_assignee
@@ -118,9 +118,17 @@ def submit_complaint(
             team=team,
             assignee=assignee,
         )
+        # The acknowledgement goes with the receipt: its clocks are planned met now (and
+        # count as met once its e-mail is delivered, ``letter_settled``), so the complaint
+        # is inserted with its next deadline, its acknowledgement and its words indexed.
         acknowledged = timezone.now()
-        deadlines = plan_deadlines(complaint, met={})
+        acknowledging = complaint_regulator(complaint).clocks_met_by(LetterKind.ACKNOWLEDGEMENT)
+        deadlines = plan_deadlines(complaint, met=dict.fromkeys(acknowledging, acknowledged))
+        complaint.acknowledged_at = acknowledged
+        index_new_complaint(complaint)
         complaint.save(force_insert=True)
+        for expression in ("search_vector", "internal_search_vector"):
+            del complaint.__dict__[expression]
         with changing(
             complaint,
             actor=actor,
@@ -129,13 +137,12 @@ def submit_complaint(
             new=True,
         ) as change:
             event = change.record(Event.Kind.SUBMITTED, created_at=received, channel=str(channel))
+            send_letter(
+                change, LetterKind.ACKNOWLEDGEMENT, system=True, at=acknowledged, planned=deadlines
+            )
             store_deadlines(complaint, deadlines)
-            # The acknowledgement meets its clock once its e-mail is delivered.
-            send_letter(change, LetterKind.ACKNOWLEDGEMENT, system=True, at=acknowledged)
-            change.set(acknowledged_at=acknowledged)
             # Files are stored last: storage is not rolled back if a step above refuses.
             attach_files(change, event, files)
-            refresh_search_vector(complaint)
             if complaint.assignee is not None:
                 tell_assignee(complaint, f"routed:{complaint.pk}")
     return complaint

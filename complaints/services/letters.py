@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 
@@ -34,6 +34,7 @@ def send_letter(
     system: bool = False,
     details: Mapping[str, str] | None = None,
     at: datetime | None = None,
+    planned: Sequence[Deadline] | None = None,
 ) -> Event:
     """Compose a required communication inside ``change``, record it and e-mail it.
 
@@ -45,10 +46,14 @@ def send_letter(
     letter is the product's own doing (an acknowledgement), whoever made the change.
     ``at`` is when it is sent (now by default). ``details`` fills the letter's own placeholders (a holding response's reason and date). Raises
     ``ComplaintError`` when the tenant's wording lacks what the regulator requires.
+
+    ``planned`` are the deadlines of a new complaint, not yet stored, planned with the
+    clocks this letter meets already met (``plan_deadlines``): the letter reads its dates
+    from them and links the clocks it meets to its e-mail, so they are stored met at once.
     """
     complaint = change.complaint
     try:
-        subject, body = compose(complaint, current.tenant(), kind, **(details or {}))
+        subject, body = compose(complaint, current.tenant(), kind, planned, **(details or {}))
     except LetterError as error:
         raise ComplaintError(str(error)) from error
     if primary:
@@ -66,8 +71,15 @@ def send_letter(
         recipient=complaint.consumer.email,
         subject=subject,
         body=f"{body}\n\nFollow your complaint online: {portal_link(complaint)}",
+        fresh=True,
     )
-    meet_clocks(complaint, kind, at or timezone.now(), message)
+    if planned is None:
+        meet_clocks(complaint, kind, at or timezone.now(), message)
+    else:
+        met = complaint_regulator(complaint).clocks_met_by(kind)
+        for deadline in planned:
+            if deadline.clock in met:
+                deadline.met_by_message = message
     return event
 
 

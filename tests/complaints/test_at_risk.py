@@ -15,6 +15,7 @@ from configuration.models import TenantSettings
 from deadlines.models import Clock, Deadline
 from reports import metrics
 from reports.metrics import Period, Scope
+from reports.rollups import rebuild_counts
 from tests.complaints.conftest import references_in
 
 NOW = datetime(2026, 6, 30, 12, tzinfo=UTC)
@@ -60,6 +61,7 @@ def placed(
             team=front_line, status=Status.OPEN, next_due_at=due
         )
         made[name] = complaint
+    rebuild_counts()  # placed in the queue directly, so the report counts are recounted
     return made
 
 

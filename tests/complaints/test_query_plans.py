@@ -12,11 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.postgres.search import SearchVector
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import User
+from accounts.models import Invitation, User
 from complaints.models import Complaint, Team
 from complaints.pagination import keyset_page
 
@@ -144,3 +145,21 @@ def test_a_consumer_named_by_e_mail_is_found_through_an_index(
         plan = "\n".join(line for (line,) in cursor.fetchall())
     assert "user_email_upper_idx" in plan, plan
     assert list(people) == [consumer]
+
+
+def _plan(queryset: Any) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(line for (line,) in cursor.fetchall())
+
+
+def test_proven_addresses_and_pending_invitations_are_found_by_e_mail_through_an_index(
+    consumer: User,
+) -> None:
+    addresses = EmailAddress.objects.filter(email__iexact=consumer.email.upper(), verified=True)
+    invitations = Invitation.objects.pending().filter(email__iexact=consumer.email.upper())
+
+    assert "emailaddress_email_upper_idx" in _plan(addresses)
+    assert "invitation_email_upper_idx" in _plan(invitations)

@@ -222,3 +222,19 @@ def test_every_dashboard_figure_says_what_it_counts(bank: Tenant) -> None:
         assert "at most 3 hours away" in notes[key]
     assert "complaints received in the period" in notes["response-times"]
     assert "resolved in the period" in notes["satisfaction"]
+
+
+def test_table_rows_render_links_dashes_numbers_and_escape_text() -> None:
+    table = metrics.Table(
+        key="k",
+        title="T",
+        headers=["Who <b>", "Share (%)", "Note"],
+        rows=[(metrics.Link("C-1", "/c/?a=1&b=2"), 12.5, None), ("<script>", 3, "")],
+    )
+
+    assert str(table.body_html) == (
+        '<tr><th scope="row" data-label="Who &lt;b&gt;"><a href="/c/?a=1&amp;b=2">C-1</a></th>'
+        '<td data-label="Share (%)">12.5</td><td data-label="Note">—</td></tr>\n'
+        '<tr><th scope="row" data-label="Who &lt;b&gt;">&lt;script&gt;</th>'
+        '<td data-label="Share (%)">3</td><td data-label="Note">—</td></tr>'
+    )

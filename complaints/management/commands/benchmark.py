@@ -10,7 +10,8 @@ otherwise both are asked in process through Django's test client. Requests are i
 each round asks every page once, as a manager and as an agent, so load on the machine falls
 on all pages alike. The command prints p50/p95 per page and the ratios the performance goals
 name (page/floor, agent/manager, middle/first page, complaint page/floor) and writes them,
-with the machine's load average, as JSON.
+with the machine's load average, as JSON. The report pages are asked twice: with their figures
+cached, and cold (the cached figures dropped before each request).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models
 from django.test import Client
@@ -44,13 +46,16 @@ from django_tenants.utils import tenant_context
 from accounts.api import issue_tokens
 from accounts.models import Role, User
 from complaints.benchmark_floor import floor_page
-from complaints.models import ACTIVE_STATUSES, Complaint, Event, Team
+from complaints.models import ACTIVE_STATUSES, Category, Complaint, Event, Team
 from complaints.pagination import cursor_for
 from tenancy.models import Domain, RegulatoryProfile, Tenant
 
 SLUG = "bench"
 STATUSES = ["new", "open", "awaiting_consumer", "resolved", "closed", "closed", "closed"]
 PRIORITIES = ["low", "normal", "normal", "high", "urgent"]
+OUTCOMES = ["upheld", "partly_upheld", "not_upheld"]
+# Products and their causes; complaints are spread over the causes.
+PRODUCTS = {"Current accounts": ["Fees", "Service"], "Cards": ["Fraud", "Card payments"]}
 HISTORY = 200  # timeline entries of the complaint whose page is timed
 # The goals: each ratio of p95 times at most this.
 GOALS = {"page/floor": 2.5, "agent/manager": 1.2, "middle/first": 1.2, "complaint/floor": 3.0}
@@ -60,11 +65,26 @@ COMPLAINT_PAGE = "complaint, 200 events"
 
 @dataclass(frozen=True)
 class Target:
-    """One timed request: its label, who asks (an e-mail, "api", or nobody) and the path."""
+    """One timed request: its label, who asks (an e-mail, "api", or nobody) and the path;
+    a ``cold`` one (the kind of report) is asked with that report's cached figures dropped
+    first."""
 
     label: str
     who: str
     url: str
+    cold: str = ""
+
+
+def forget_report(kind: str) -> None:
+    """Drop the cached figures of one kind of report (``reports.views.cached_tables``)."""
+    client = getattr(cache, "_cache", None)
+    if client is None:  # the local-memory cache of a run without Redis
+        cache.clear()
+        return
+    redis = client.get_client(write=True)
+    keys = list(redis.scan_iter(match=f"*reports:{kind}:*"))
+    if keys:
+        redis.delete(*keys)
 
 
 def _sql_array(values: list[str]) -> str:
@@ -99,6 +119,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--complaints", type=int, default=200_000)
+        parser.add_argument(
+            "--tenant", default=SLUG, help="slug of the benchmark tenant (one per data size)"
+        )
+        parser.add_argument("--fill-only", action="store_true", help="load the data, time nothing")
         parser.add_argument("--consumers", type=int, default=200_000)
         parser.add_argument("--runs", type=int, default=30)
         parser.add_argument("--port", type=int, default=8700, help="the product; the floor +1")
@@ -110,12 +134,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("The benchmark fills a tenant with fake data; not in production.")
-        tenant = Tenant.objects.filter(slug=SLUG).first()
+        slug = options["tenant"]
+        tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
             self.stdout.write("Creating the benchmark tenant…")
             tenant = Tenant(
-                schema_name=f"t_{SLUG}",
-                slug=SLUG,
+                schema_name=f"t_{slug}",
+                slug=slug,
                 name="Benchmark Bank",
                 regulatory_profile=RegulatoryProfile.UK_FCA,
             )
@@ -123,6 +148,8 @@ class Command(BaseCommand):
             Domain.objects.create(domain=tenant.host, tenant=tenant, is_primary=True)
         with tenant_context(tenant):
             agent, consumer = self.fill(options["complaints"], options["consumers"])
+            if options["fill_only"]:
+                return
             manager = User.objects.get(email="manager@bench.example")
             targets = self.targets(agent, manager, consumer)
             sessions = {user.email: self.session(user) for user in (agent, manager, consumer)}
@@ -193,11 +220,16 @@ class Command(BaseCommand):
             assert first_consumer is not None
             base = first_consumer.pk
             status = f"({_sql_array(STATUSES)})[1 + g % {len(STATUSES)}]"
+            received = "now() - (g % 20000) * interval '37 minutes'"
+            resolved = f"LEAST(now(), {received} + (1 + g % 90) * interval '9 hours')"
+            categories = self.categories()
+            category_ids = "ARRAY[" + ",".join(str(pk) for pk in categories) + "]"
             active = _sql_array([str(s) for s in ACTIVE_STATUSES])
             columns, values = _column_values(
                 Complaint,
                 {
-                    "reference": "'B-' || lpad(g::text, 9, '0')",
+                    # The product's pattern (REFERENCE_PATTERN): C, year of receipt, number.
+                    "reference": f"'C-' || to_char({received}, 'YYYY') || '-' || lpad(g::text, 9, '0')",
                     "consumer_id": f"{base} + (g % {consumers})",
                     "subject": "'Benchmark complaint ' || g",
                     "description": "'Card payment taken twice at store ' || (g % 997)",
@@ -206,7 +238,20 @@ class Command(BaseCommand):
                     "status": status,
                     "team_id": str(team.pk),
                     "assignee_id": f"CASE WHEN g % 50 = 0 THEN {agent.pk} END",
-                    "received_at": "now() - (g % 20000) * interval '37 minutes'",
+                    "received_at": received,
+                    "category_id": f"({category_ids})[1 + g % {len(categories)}]",
+                    "first_responded_at": f"CASE WHEN {status} <> 'new' "
+                    f"THEN LEAST(now(), {received} + (1 + g % 30) * interval '1 hour') END",
+                    "resolved_at": f"CASE WHEN {status} IN ('resolved', 'closed') THEN {resolved} END",
+                    "closed_at": f"CASE WHEN {status} = 'closed' "
+                    f"THEN LEAST(now(), {resolved} + interval '3 days') END",
+                    "outcome": f"CASE WHEN {status} IN ('resolved', 'closed') "
+                    f"THEN ({_sql_array(OUTCOMES)})[1 + g % {len(OUTCOMES)}] ELSE '' END",
+                    "satisfaction_score": f"CASE WHEN {status} = 'closed' AND g % 4 = 0 "
+                    "THEN 1 + g % 5 END",
+                    "redress_amount": f"CASE WHEN {status} = 'closed' AND g % 20 = 0 THEN 50 END",
+                    "redress_currency": f"CASE WHEN {status} = 'closed' AND g % 20 = 0 "
+                    "THEN 'GBP' ELSE '' END",
                     "created_at": "now()",
                     "updated_at": "now() - (g % 20000) * interval '37 minutes'",
                     "next_due_at": f"CASE WHEN {status} = ANY({active}) "
@@ -233,6 +278,17 @@ class Command(BaseCommand):
             self.stdout.write(f"Search vectors ({time.monotonic() - started:.0f} s)")
         consumer = User.objects.get(email="consumer1@bench.example")
         return agent, consumer
+
+    @staticmethod
+    def categories() -> list[int]:
+        """The ids of the causes complaints are filed under, each under its product."""
+        causes = []
+        for product, names in PRODUCTS.items():
+            parent, _ = Category.objects.get_or_create(name=product, parent=None)
+            causes += [
+                Category.objects.get_or_create(name=name, parent=parent)[0].pk for name in names
+            ]
+        return causes
 
     def long_history(self, agent: User) -> Complaint:
         """A complaint of the agent's team with ``HISTORY`` replies on its timeline."""
@@ -276,6 +332,8 @@ class Command(BaseCommand):
             Target("API: list complaints", "api", "/api/v1/complaints/"),
             Target("manager dashboard (cached)", manager.email, "/dashboard/"),
             Target("regulatory return (cached)", manager.email, "/dashboard/return/"),
+            Target("manager dashboard (cold)", manager.email, "/dashboard/", cold="dashboard"),
+            Target("regulatory return (cold)", manager.email, "/dashboard/return/", cold="return"),
         ]
 
     @staticmethod
@@ -401,6 +459,8 @@ class Command(BaseCommand):
             timings: dict[str, list[float]] = {target.label: [] for target in targets}
             for _ in range(runs):
                 for target in targets:
+                    if target.cold:
+                        forget_report(target.cold)
                     started = time.perf_counter()
                     fetch(target)
                     timings[target.label].append((time.perf_counter() - started) * 1000)

@@ -1,0 +1,28 @@
+"""Recount the report rollups of every tenant (or one) from its complaints."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django_tenants.utils import get_public_schema_name, tenant_context
+
+from reports.rollups import rebuild_counts
+from tenancy.models import Tenant
+
+
+class Command(BaseCommand):
+    help = "Recount the report rollups (daily counts) from the complaints."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--tenant", help="slug of one tenant; every tenant without it")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        tenants = Tenant.objects.exclude(schema_name=get_public_schema_name()).order_by("slug")
+        if options["tenant"]:
+            tenants = tenants.filter(slug=options["tenant"])
+        for tenant in tenants:
+            with tenant_context(tenant):
+                rows = rebuild_counts()
+            self.stdout.write(f"{tenant.slug}: {rows} daily counts")

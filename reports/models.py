@@ -1,0 +1,90 @@
+"""Rollups of the report figures, kept with each change so reports never scan complaints."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from complaints.models import Category, Team
+
+# Each complaint counts in one of this many rows of a key (by its id), so changes to
+# different complaints rarely wait on the same row.
+SLOTS = 4
+
+
+def _counted(model: type[models.Model] | str) -> models.ForeignKey:  # type: ignore[type-arg]
+    # No database constraint or index: a count is no reason to keep or find a row.
+    return models.ForeignKey(
+        model,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+
+class DailyCount(models.Model):
+    """How many complaints count towards ``measure`` on a local day of the tenant.
+
+    One row per measure, day (in the tenant's time zone, fixed when the tenant is created),
+    the complaints' *current* category, team, outcome (and, per measure, assignee, band and
+    redress currency) and slot; ``count`` complaints, ``amount`` the sum of their redress.
+    ``reports.rollups`` keeps the rows with every change, inside its transaction.
+    """
+
+    class Measure(models.TextChoices):
+        # On the local day of receipt.
+        RECEIVED = "received", "Received"
+        # No longer being worked (resolved, closed, withdrawn), on the later of the local
+        # days of receipt and of the closing moment (resolution, else closing): complaints
+        # received and settled by a day's end are the sums up to that day.
+        SETTLED = "settled", "Settled"
+        # On the local day of the closing moment, whatever the status now; with the band of
+        # the regulator's return and the redress.
+        CLOSED = "closed", "Closed"
+        # Being worked now (no day), by team and assignee.
+        ACTIVE = "active", "Active"
+
+    class Band(models.TextChoices):
+        # The FCA return's bands of the closing moment (DISP 1.10): by the summary
+        # resolution deadline, by the final response deadline, or later. Blank under other
+        # regulators.
+        SUMMARY = "summary", "Within 3 business days"
+        FINAL = "final", "After 3 business days, within 8 weeks"
+        LATER = "later", "After 8 weeks"
+
+    measure = models.CharField(max_length=12, choices=Measure.choices)
+    day = models.DateField(null=True)
+    category = _counted(Category)
+    team = _counted(Team)
+    outcome = models.CharField(max_length=16, blank=True)
+    assignee = _counted(settings.AUTH_USER_MODEL)
+    band = models.CharField(max_length=8, choices=Band.choices, blank=True)
+    # Null for complaints closed without redress.
+    redress_currency = models.CharField(max_length=3, null=True)  # noqa: DJ001
+    slot = models.PositiveSmallIntegerField(default=0)
+    count = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "measure",
+                    "day",
+                    "category",
+                    "team",
+                    "outcome",
+                    "assignee",
+                    "band",
+                    "redress_currency",
+                    "slot",
+                ],
+                nulls_distinct=False,
+                name="daily_count_one_row_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.day}: {self.count}"

@@ -1,0 +1,346 @@
+"""The report rollups give the figures the complaint table gives, and stay right under
+concurrent changes.
+
+A generated set of complaints goes through the real services at frozen moments (intake on
+behalf with a date of receipt, assignment, moves between teams, recategorising, resolution
+with and without redress, acceptance, rejection, withdrawal); every figure read from the
+rollups is then compared with the same figure computed directly from the complaints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import time_machine
+from django.db.models import Count, F, Q, Sum
+
+from accounts.models import User
+from complaints.models import (
+    ACTIVE_STATUSES,
+    Category,
+    Complaint,
+    Event,
+    Outcome,
+    RootCause,
+    Status,
+    Team,
+)
+from complaints.services import (
+    ComplaintError,
+    accept_resolution,
+    assign_complaint,
+    change_category,
+    change_status,
+    move_to_team,
+    reject_resolution,
+    resolve_complaint,
+    submit_complaint,
+)
+from reports import metrics
+from reports.metrics import PRODUCT, Period, Scope
+from reports.models import DailyCount
+from reports.rollups import CLOSED_MOMENT, Bands, rebuild_counts
+from tenancy import current
+from tests.complaints.test_concurrency import World, in_bank, race, world  # noqa: F401
+from tests.reports.conftest import london
+
+NOW = london(2026, 8, 3, 9, 30)
+
+
+def _rows() -> dict[tuple[Any, ...], tuple[int, Decimal]]:
+    """The rollup's rows that count something, by key."""
+    return {
+        (
+            row.measure,
+            row.day,
+            row.category_id,
+            row.team_id,
+            row.outcome,
+            row.assignee_id,
+            row.band,
+            row.redress_currency,
+            row.slot,
+        ): (row.count, row.amount)
+        for row in DailyCount.objects.all()
+        if row.count or row.amount
+    }
+
+
+@pytest.fixture
+def generated(
+    bank: Any,
+    consumer: User,
+    other_consumer: User,
+    manager: User,
+    agent: User,
+    front_line: Team,
+    category: Category,
+) -> list[Complaint]:
+    """Sixty complaints received over seven months and worked through the services."""
+    second_team = Team.objects.create(name="Second line")
+    cards = Category.objects.create(name="Cards")
+    fraud = Category.objects.create(name="Fraud", parent=cards)
+    cause = RootCause.objects.create(name="Process gap")
+    chooser = random.Random(13)
+    complaints = []
+    for number in range(60):
+        received = london(2026, 1, 2, 8) + timedelta(hours=chooser.randrange(0, 24 * 200))
+        owner = chooser.choice([consumer, other_consumer])
+        with time_machine.travel(received + timedelta(minutes=5), tick=False):
+            complaint = submit_complaint(
+                consumer=owner,
+                actor=manager,
+                subject=f"Complaint {number}",
+                description="Money taken twice.",
+                category=chooser.choice([None, category, fraud]),
+                channel="phone",
+                received_at=received,
+            )
+        moment = received + timedelta(hours=1)
+        for _ in range(chooser.randrange(0, 5)):
+            moment += timedelta(hours=chooser.randrange(1, 24 * 30))
+            if moment >= NOW:
+                break
+            with time_machine.travel(moment, tick=False):
+                _work(
+                    chooser,
+                    complaint,
+                    owner,
+                    manager,
+                    agent,
+                    [front_line, second_team],
+                    [category, fraud],
+                    cause,
+                )
+        complaints.append(complaint)
+    return complaints
+
+
+def _work(
+    chooser: random.Random,
+    complaint: Complaint,
+    owner: User,
+    manager: User,
+    agent: User,
+    teams: list[Team],
+    categories: list[Category],
+    cause: RootCause,
+) -> None:
+    """One random step a person could take on the complaint now; refusals are skipped."""
+    complaint.refresh_from_db()
+    if complaint.status == Status.RESOLVED:
+        steps: list[Callable[[], Any]] = [
+            lambda: accept_resolution(complaint, actor=owner),
+            lambda: reject_resolution(complaint, "Not enough.", actor=owner),
+            lambda: change_status(complaint, Status.REOPENED, actor=manager),
+        ]
+    else:
+        steps = [
+            lambda: assign_complaint(complaint, chooser.choice([agent, None]), actor=manager),
+            lambda: move_to_team(complaint, chooser.choice(teams), actor=manager),
+            lambda: change_category(complaint, chooser.choice(categories), actor=manager),
+            lambda: resolve_complaint(
+                complaint,
+                outcome=chooser.choice([Outcome.UPHELD, Outcome.PARTLY_UPHELD, Outcome.NOT_UPHELD]),
+                summary="We looked into it.",
+                root_cause=cause,
+                redress_amount=chooser.choice([None, Decimal("25.50")]),
+                redress_currency="GBP",
+                actor=manager,
+            ),
+            lambda: change_status(complaint, Status.WITHDRAWN, actor=owner),
+        ]
+    with contextlib.suppress(ComplaintError):
+        chooser.choice(steps)()
+
+
+def _direct_received(period: Period) -> list[tuple[Any, ...]]:
+    rows = list(
+        Complaint.objects.filter(period.within("received_at"))
+        .annotate(product=PRODUCT, cause=metrics.CAUSE)
+        .values_list("product", "cause")
+        .annotate(received=Count("pk"))
+        .order_by("product", "cause")
+    )
+    return [*rows, ("Total", "", sum(row[2] for row in rows))]
+
+
+def _direct_open_at_end(period: Period) -> int:
+    end = period.end
+    return Complaint.objects.filter(
+        Q(received_at__lt=end)
+        & (
+            Q(status__in=ACTIVE_STATUSES)
+            | Q(resolved_at__gte=end)
+            | Q(resolved_at__isnull=True, closed_at__gte=end)
+        )
+    ).count()
+
+
+def _direct_closed(period: Period) -> list[tuple[Any, ...]]:
+    """The FCA bands worked out complaint by complaint from the regulator's deadlines."""
+    bands = Bands.of_tenant()
+    assert bands is not None
+    closed = Complaint.objects.alias(moment=CLOSED_MOMENT).filter(period.within("moment"))
+    by_product: dict[str, list[int]] = {}
+    for complaint in closed.annotate(product=PRODUCT):
+        moment = complaint.resolved_at or complaint.closed_at
+        summary, final = bands.deadlines(complaint.received_at.astimezone(bands.time_zone).date())
+        counts = by_product.setdefault(complaint.product, [0] * 5)
+        counts[0] += moment <= summary
+        counts[1] += summary < moment <= final
+        counts[2] += 1
+        counts[3] += complaint.outcome in metrics.RESOLVED_OUTCOMES
+        counts[4] += complaint.outcome in metrics.UPHELD_OUTCOMES
+    return [
+        (
+            product,
+            three,
+            eight,
+            total - three - eight,
+            total,
+            resolved,
+            upheld,
+            metrics.share(upheld, resolved),
+        )
+        for product, (three, eight, total, resolved, upheld) in sorted(by_product.items())
+    ]
+
+
+def _direct_redress(period: Period) -> list[tuple[Any, ...]]:
+    return list(
+        Complaint.objects.alias(moment=CLOSED_MOMENT)
+        .filter(period.within("moment"), redress_amount__isnull=False)
+        .values_list("redress_currency")
+        .annotate(complaints=Count("pk"), total=Sum("redress_amount"))
+        .order_by("redress_currency")
+    )
+
+
+def _direct_workload(scope: Scope, group: str) -> list[tuple[Any, ...]]:
+    counts = {
+        "open": Count("pk"),
+        "assigned": Count("pk", filter=Q(assignee__isnull=False)),
+        "at_risk": Count("pk", filter=scope.at_risk()),
+        "breached": Count("pk", filter=scope.breached()),
+    }
+    queryset = Complaint.objects.active()
+    if group == "assignee":
+        del counts["assigned"]
+        queryset = queryset.filter(assignee__isnull=False)
+    label = "No team" if group == "team" else ""
+    return [
+        (row["name"] or label, *(row[name] for name in counts))
+        for row in queryset.values(group)
+        .annotate(name=metrics._group_name(group), **counts)
+        .order_by("name", group)
+    ]
+
+
+def _direct_backlog(scope: Scope) -> list[tuple[str, int]]:
+    rows = []
+    for label, youngest, oldest in metrics.BACKLOG_BUCKETS:
+        condition = Q(received_at__lte=scope.now - timedelta(days=youngest))
+        if oldest is not None:
+            condition &= Q(received_at__gt=scope.now - timedelta(days=oldest))
+        rows.append((label, Complaint.objects.active().filter(condition).count()))
+    return rows
+
+
+def test_rollup_figures_equal_the_figures_computed_from_the_complaints(
+    generated: list[Complaint],
+) -> None:
+    statuses = {complaint.status for complaint in Complaint.objects.all()}
+    assert {Status.RESOLVED, Status.CLOSED, Status.WITHDRAWN} <= statuses
+    assert Event.objects.filter(to_status=Status.REOPENED).exists()
+    assert Complaint.objects.filter(redress_amount__isnull=False).exists()
+    zone = current.time_zone()
+    periods = [
+        Period(date(2026, month, 1), date(2026, month + 1, 1) - timedelta(days=1), zone)
+        for month in range(1, 8)
+    ]
+    periods += [
+        Period(date(2026, 1, 1), date(2026, 6, 30), zone),
+        Period(date(2025, 12, 1), date(2026, 8, 3), zone),
+        Period(date(2026, 3, 29), date(2026, 3, 29), zone),  # the clocks go forward
+        Period(date(2026, 4, 15), date(2026, 4, 15), zone),
+    ]
+    for period in periods:
+        assert [tuple(row) for row in metrics.received_by_product(period).rows] == (
+            _direct_received(period)
+        ), period
+        assert metrics.received_in(period) == _direct_received(period)[-1][2], period
+        assert metrics.open_at_end(period) == _direct_open_at_end(period), period
+        closed = [tuple(row) for row in metrics.closed_by_product(period).rows[:-1]]
+        assert closed == _direct_closed(period), period
+        assert [tuple(row) for row in metrics.redress_paid(period).rows] == (
+            _direct_redress(period)
+        ), period
+    for now in (NOW, NOW + timedelta(days=20), london(2026, 5, 1, 12)):
+        scope = Scope(periods[0], now)
+        assert [tuple(row) for row in metrics.workload_by_team(scope).rows] == (
+            _direct_workload(scope, "team")
+        )
+        assert [tuple(row) for row in metrics.workload_by_agent(scope).rows] == (
+            _direct_workload(scope, "assignee")
+        )
+        assert [tuple(row) for row in metrics.backlog_by_age(scope).rows] == _direct_backlog(scope)
+
+
+def test_rebuilding_the_rollups_gives_the_rows_the_changes_kept(
+    generated: list[Complaint],
+) -> None:
+    kept = _rows()
+    assert kept
+
+    rebuild_counts()
+
+    assert _rows() == kept
+
+
+@pytest.fixture
+def recounted_afterwards(db: None, django_db_blocker: Any) -> Iterator[None]:
+    """Recount the committed rollups once the committed test data is gone (listed before
+    ``world``, this is torn down after it)."""
+    yield
+    with django_db_blocker.unblock():
+        in_bank(rebuild_counts)
+
+
+def test_two_changes_committing_at_once_on_one_count_are_both_counted(
+    recounted_afterwards: None,
+    world: World,  # noqa: F811
+) -> None:
+    # Two complaints received the same day in the same team; withdrawn at the same moment,
+    # both leave the same received row (outcome blank) for the same withdrawn one.
+    first = in_bank(world.complaint)
+    second = in_bank(world.complaint)
+    in_bank(rebuild_counts)  # the test's team was set on the rows directly
+    before = in_bank(_rows)
+
+    def withdraw(pk: int) -> Callable[[], Callable[[], Any]]:
+        def prepare() -> Callable[[], Any]:
+            page = Complaint.objects.get(pk=pk)
+            return lambda: change_status(page, Status.WITHDRAWN, actor=world.consumer)
+
+        return prepare
+
+    outcomes = race(withdraw(first.pk), withdraw(second.pk))
+
+    assert len(outcomes.results) == 2
+    kept = in_bank(_rows)
+    assert kept != before
+    in_bank(rebuild_counts)
+    assert in_bank(_rows) == kept
+    withdrawn = in_bank(
+        lambda: DailyCount.objects.filter(
+            measure=DailyCount.Measure.SETTLED, team=world.team, outcome=Outcome.WITHDRAWN
+        ).aggregate(total=Sum(F("count")))["total"]
+    )
+    assert withdrawn == 2
