@@ -51,6 +51,14 @@ class AuditEvent(models.Model):
         CREDENTIAL_REVOKED = "credential_revoked", "Session or token revoked"
         REFRESH_TOKEN_REUSED = "refresh_token_reused", "Used refresh token presented again"
         INTAKE_ACCOUNT_RECLAIMED = "intake_account_reclaimed", "Unconfirmed sign-up replaced"
+        API_CLIENT_CREATED = "api_client_created", "API client created"
+        API_CLIENT_REVOKED = "api_client_revoked", "API client revoked"
+        API_CLIENT_CALL = "api_client_call", "API call by a client"
+        WEBHOOK_CREATED = "webhook_created", "Webhook endpoint added"
+        WEBHOOK_REMOVED = "webhook_removed", "Webhook endpoint removed"
+        WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled"
+        WEBHOOK_ENABLED = "webhook_enabled", "Webhook endpoint enabled"
+        WEBHOOK_REDELIVERED = "webhook_redelivered", "Webhook delivery sent again"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=32, choices=Action.choices)

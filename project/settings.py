@@ -108,6 +108,7 @@ TENANT_APPS = [
     "deadlines",
     "organisation",
     "reports",
+    "integrations",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -140,6 +141,7 @@ MIDDLEWARE = [
     "accounts.middleware.SessionCredentialMiddleware",
     "accounts.middleware.PrivatePagesMiddleware",
     "project.middleware.ApiNotFoundMiddleware",
+    "integrations.middleware.ApiClientAuditMiddleware",
 ]
 
 TEMPLATES = [
@@ -341,7 +343,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 # --- API ----------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.TenantJWTAuthentication"],
+    # People's tokens and API clients' tokens; a client only reaches views naming its scope.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["integrations.authentication.ApiAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["project.api.BoundedJSONParser"],
@@ -362,6 +365,11 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "user_id",
     "UPDATE_LAST_LOGIN": False,
 }
+# Webhooks: loopback receivers are refused in production (private addresses always are);
+# seconds a receiver may take; failed deliveries in a row before an endpoint is disabled.
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", not PRODUCTION)
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 20)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Complaints API",
     "DESCRIPTION": (
@@ -410,6 +418,7 @@ CELERY_BEAT_SCHEDULE = {
     "scan-deadlines": {"task": "complaints.tasks.scan_deadlines", "schedule": 300.0},
     "auto-close-resolved": {"task": "complaints.tasks.auto_close_resolved", "schedule": 3600.0},
     "deliver-outbox": {"task": "outbox.tasks.deliver_due_messages", "schedule": 60.0},
+    "deliver-webhooks": {"task": "integrations.tasks.deliver_due_webhooks", "schedule": 30.0},
     "deliver-platform-outbox": {
         "task": "outbox.tasks.deliver_due_messages",
         "schedule": 60.0,

@@ -25,6 +25,9 @@ API_PATHS = {
     "/api/v1/auth/credentials/{kind}/{id}/",
     "/api/v1/complaints/",
     "/api/v1/complaints/{reference}/",
+    "/api/v1/auth/client-token/",
+    "/api/v1/integrations/api-clients/",
+    "/api/v1/integrations/api-clients/{client_id}/",
 }
 CDN_HOSTS = ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com", "fonts.googleapis.com")
 
