@@ -1,7 +1,8 @@
-"""The API of integrations: client credentials for a token, and admins' API clients."""
+"""The API of integrations: client credentials for a token; admins' API clients and webhooks."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
@@ -15,6 +16,7 @@ from accounts.api import TokenEndpoint
 from accounts.models import ClientScope, User
 from audit.models import AuditEvent
 from audit.services import record_event
+from integrations.addresses import URL_MAX_LENGTH
 from integrations.clients import (
     NAME_MAX_LENGTH,
     ClientError,
@@ -23,7 +25,14 @@ from integrations.clients import (
     issue_client_token,
     revoke_client,
 )
-from integrations.models import ApiClient
+from integrations.models import (
+    ApiClient,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+from integrations.webhooks import WebhookError, create_endpoint, redeliver, remove_endpoint
 
 MANAGE = "integrations.manage_integrations"
 
@@ -149,3 +158,137 @@ class ApiClientDetailView(ManageIntegrations):
         user: User = request.user  # type: ignore[assignment]
         revoke_client(self._client(client_id), actor=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=WebhookEvent.choices), allow_empty=False
+    )
+    url = serializers.CharField(max_length=URL_MAX_LENGTH)
+    enabled = serializers.BooleanField(source="is_enabled", read_only=True)
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = [
+            "id",
+            "url",
+            "description",
+            "events",
+            "internal",
+            "enabled",
+            "disabled_reason",
+            "consecutive_failures",
+            "created_at",
+        ]
+        read_only_fields = ["id", "disabled_reason", "consecutive_failures", "created_at"]
+
+
+class NewWebhookEndpointSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField(
+        read_only=True, help_text="The signing secret, shown once: store it now."
+    )
+
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+
+
+class WebhookAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookAttempt
+        fields = ["number", "at", "status_code", "duration_ms", "error", "succeeded"]
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    attempts = WebhookAttemptSerializer(many=True, source="attempt_log")
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "delivery_id",
+            "event_id",
+            "event_type",
+            "reference",
+            "status",
+            "created_at",
+            "next_attempt_at",
+            "sent_at",
+            "last_status_code",
+            "last_error",
+            "attempts",
+        ]
+
+
+def _endpoint(pk: int) -> WebhookEndpoint:
+    endpoint = WebhookEndpoint.objects.filter(pk=pk).first()
+    if endpoint is None:
+        raise NotFound()
+    return endpoint
+
+
+class WebhookListView(ManageIntegrations):
+    @extend_schema(
+        responses={200: WebhookEndpointSerializer(many=True)},
+        summary="The organisation's webhook endpoints (administrators)",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(WebhookEndpointSerializer(WebhookEndpoint.objects.all(), many=True).data)
+
+    @extend_schema(
+        request=WebhookEndpointSerializer,
+        responses={201: NewWebhookEndpointSerializer},
+        summary="Register a webhook endpoint; its signing secret is in this answer only",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = WebhookEndpointSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user: User = request.user  # type: ignore[assignment]
+        try:
+            endpoint = create_endpoint(
+                data["url"],
+                data["events"],
+                internal=data.get("internal", False),
+                description=data.get("description", ""),
+                actor=user,
+            )
+        except WebhookError as error:
+            raise serializers.ValidationError({"url": [str(error)]}) from error
+        answer = NewWebhookEndpointSerializer(endpoint).data
+        return Response(answer, status=status.HTTP_201_CREATED)
+
+
+class WebhookDetailView(ManageIntegrations):
+    @extend_schema(responses={200: WebhookEndpointSerializer}, summary="One webhook endpoint")
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(WebhookEndpointSerializer(_endpoint(pk)).data)
+
+    @extend_schema(request=None, responses={204: None}, summary="Remove a webhook endpoint")
+    def delete(self, request: Request, pk: int) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        remove_endpoint(_endpoint(pk), actor=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookDeliveryListView(ManageIntegrations):
+    @extend_schema(
+        responses={200: WebhookDeliverySerializer(many=True)},
+        summary="An endpoint's delivery log, newest first (the last 50 deliveries)",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        deliveries = _endpoint(pk).deliveries.prefetch_related("attempt_log")[:50]
+        return Response(WebhookDeliverySerializer(deliveries, many=True).data)
+
+
+class WebhookRedeliverView(ManageIntegrations):
+    @extend_schema(
+        request=None,
+        responses={202: None},
+        summary="Send a delivery again, with the same delivery id",
+    )
+    def post(self, request: Request, pk: int, delivery_id: uuid.UUID) -> Response:
+        delivery = _endpoint(pk).deliveries.filter(delivery_id=delivery_id).first()
+        if delivery is None:
+            raise NotFound()
+        user: User = request.user  # type: ignore[assignment]
+        redeliver(delivery, actor=user)
+        return Response(status=status.HTTP_202_ACCEPTED)

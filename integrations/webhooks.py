@@ -234,6 +234,12 @@ def send_claimed(deliveries: list[WebhookDelivery]) -> int:
     many were accepted (any 2xx answer)."""
     accepted = 0
     for delivery in deliveries:
+        if not delivery.endpoint.is_enabled:
+            # Disabled by an earlier failure of this batch: handed back untried.
+            WebhookDelivery.objects.filter(pk=delivery.pk, claim=delivery.claim).update(
+                claim=None, claimed_until=None, attempts=F("attempts") - 1
+            )
+            continue
         started = time.monotonic()
         status_code, error = _post(delivery)
         duration_ms = int((time.monotonic() - started) * 1000)
@@ -279,6 +285,8 @@ def _record(
         endpoint = endpoints.select_for_update().get()
         if endpoint.is_enabled and endpoint.consecutive_failures >= settings.WEBHOOK_DISABLE_AFTER:
             _disable_after_failures(endpoint)
+            # The batch's other deliveries to it share this instance and are not sent.
+            delivery.endpoint.disabled_at = endpoint.disabled_at
     logger.warning(
         "webhook delivery %s failed (attempt %s, %s)", delivery.pk, delivery.attempts, error
     )

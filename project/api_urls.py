@@ -12,7 +12,15 @@ from accounts.api import (
     TokenRefreshView,
 )
 from complaints.api import ComplaintViewSet
-from integrations.api import ApiClientDetailView, ApiClientListView, ClientTokenView
+from integrations.api import (
+    ApiClientDetailView,
+    ApiClientListView,
+    ClientTokenView,
+    WebhookDeliveryListView,
+    WebhookDetailView,
+    WebhookListView,
+    WebhookRedeliverView,
+)
 
 router = SimpleRouter()
 router.register("complaints", ComplaintViewSet, basename="complaint")
@@ -33,6 +41,18 @@ urlpatterns = [
         "integrations/api-clients/<str:client_id>/",
         ApiClientDetailView.as_view(),
         name="api_client_detail",
+    ),
+    path("integrations/webhooks/", WebhookListView.as_view(), name="api_webhooks"),
+    path("integrations/webhooks/<int:pk>/", WebhookDetailView.as_view(), name="api_webhook_detail"),
+    path(
+        "integrations/webhooks/<int:pk>/deliveries/",
+        WebhookDeliveryListView.as_view(),
+        name="api_webhook_deliveries",
+    ),
+    path(
+        "integrations/webhooks/<int:pk>/deliveries/<uuid:delivery_id>/redeliver/",
+        WebhookRedeliverView.as_view(),
+        name="api_webhook_redeliver",
     ),
     path(
         "schema/",

@@ -384,7 +384,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # Complaint.status and the timeline's from/to statuses share one choice set: one enum.
-    "ENUM_NAME_OVERRIDES": {"ComplaintStatusEnum": "complaints.models.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStatusEnum": "complaints.models.Status",
+        "WebhookEventEnum": "integrations.models.WebhookEvent",
+    },
 }
 
 # --- Background work ----------------------------------------------------------------------

@@ -406,6 +406,10 @@ API_URL_NAMES = {
     "api_token_refresh",
     "api_clients",
     "api_client_detail",
+    "api_webhooks",
+    "api_webhook_detail",
+    "api_webhook_deliveries",
+    "api_webhook_redeliver",
 }
 
 
@@ -620,6 +624,34 @@ API_CASES = [
         "get",
         lambda v: f"/api/v1/integrations/api-clients/{v.api_client.client_id}/",
         None,
+    ),
+    ("api_webhooks", "get", lambda v: "/api/v1/integrations/webhooks/", None),
+    (
+        "api_webhooks",
+        "post",
+        lambda v: "/api/v1/integrations/webhooks/",
+        {"url": "http://127.0.0.1:9/hijack", "events": ["complaint.created"]},
+    ),
+    (
+        "api_webhook_detail",
+        "get",
+        lambda v: f"/api/v1/integrations/webhooks/{v.webhook.pk}/",
+        None,
+    ),
+    (
+        "api_webhook_deliveries",
+        "get",
+        lambda v: f"/api/v1/integrations/webhooks/{v.webhook.pk}/deliveries/",
+        None,
+    ),
+    (
+        "api_webhook_redeliver",
+        "post",
+        lambda v: (
+            f"/api/v1/integrations/webhooks/{v.webhook.pk}/deliveries/"
+            f"{v.delivery.delivery_id}/redeliver/"
+        ),
+        {},
     ),
     (
         "complaint-list",
