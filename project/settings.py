@@ -350,7 +350,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["project.api.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "project.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"token": env_str("API_TOKEN_RATE", "10/min")},
+    # Every authenticated call counts against its API client or its user, shared by every
+    # node through the cache (limits lapse while Redis is unreachable).
+    "DEFAULT_THROTTLE_CLASSES": ["integrations.throttling.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_str("API_TOKEN_RATE", "10/min"),
+        "api_client": env_str("API_CLIENT_RATE", "1200/min"),
+        "api_user": env_str("API_USER_RATE", "600/min"),
+    },
     # Proxies in front of the app whose X-Forwarded-For entries are trusted. Without this DRF
     # would key throttles on whatever X-Forwarded-For the client sends, so anyone could dodge them.
     "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
