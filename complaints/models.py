@@ -225,8 +225,9 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
 
         Consumers see their own; managers and admins all; agents their teams' queues, unrouted
         complaints and those assigned to them; specialists those referred to them; the system
-        actor all; API clients by their scopes. Team membership is a subquery, so no row is repeated and no DISTINCT is
-        needed. ``tests/complaints/test_read_path.py`` checks this agrees with the rule.
+        actor all; API clients by their scopes. Team membership is a subquery, so no row is
+        repeated and no DISTINCT is needed. ``tests/complaints/test_read_path.py`` checks this
+        agrees with the rule.
         """
         if isinstance(actor, SystemActor):
             return self.all()
