@@ -67,6 +67,7 @@ def check_credential(
     version: int | None = None,
     second_factor: bool | None = None,
     issuing: bool = False,
+    machine: bool = False,
 ) -> None:
     """Raise ``CredentialRefused`` unless ``user`` may hold a credential of the current tenant now.
 
@@ -74,11 +75,17 @@ def check_credential(
     are not); the credential's ``version`` (when it carries one) is the account's current
     credential version; when a credential is being issued (``issuing``), a consumer's address
     is verified and the account's sign-in is not locked; staff who need a second factor have
-    passed it (``second_factor``; None when the caller asks for it in a later step).
+    passed it (``second_factor``; None when the caller asks for it in a later step). An API
+    client's identity holds only machine credentials (``machine``: a token obtained with the
+    client's id and secret), never a session, a password token or a refresh token.
     """
     tenant = current.tenant()
     if tenant.is_suspended:
         raise CredentialRefused(f"{tenant.name} is suspended.", "tenant_suspended")
+    if user.role == Role.CLIENT and not machine:
+        raise CredentialRefused(
+            "API clients authenticate with their client id and secret.", "machine_client"
+        )
     if not user.is_active:
         raise CredentialRefused("This account is closed or deactivated.", "inactive")
     if version is not None and version != user.credential_version:

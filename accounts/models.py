@@ -22,6 +22,18 @@ class Role(models.TextChoices):
     MANAGER = "manager", "Manager"
     ADMIN = "admin", "Administrator"
     OPERATOR = "operator", "Platform operator"
+    # The identity an integration (API client) acts as; it signs in only with client
+    # credentials, never with a password or a browser session.
+    CLIENT = "client", "API client"
+
+
+class ClientScope(models.TextChoices):
+    """What an API client may do; views name the scope they need (``client_scope``)."""
+
+    READ_COMPLAINTS = "complaints.read", "Read complaints"
+    LOG_COMPLAINTS = "complaints.log", "Log complaints"
+    ACT_ON_COMPLAINTS = "complaints.act", "Act on complaints"
+    READ_REPORTS = "reports.read", "Reports"
 
 
 STAFF_ROLES = frozenset({Role.AGENT, Role.SPECIALIST, Role.MANAGER, Role.ADMIN, Role.OPERATOR})
@@ -106,6 +118,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     second_factor_locked_until = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
+
+    # The scopes of the API client this identity belongs to, set on the instance by the API
+    # authentication for the request's token (``integrations.authentication``); empty for
+    # everyone else, so no scope predicate admits a user loaded any other way.
+    client_scopes: frozenset[str] = frozenset()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

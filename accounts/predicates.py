@@ -6,7 +6,7 @@ from typing import Any
 
 import rules
 
-from accounts.models import STAFF_ROLES, Role, SystemActor
+from accounts.models import STAFF_ROLES, ClientScope, Role, SystemActor
 
 
 def _has_role(*roles: Role) -> rules.Predicate:
@@ -25,6 +25,22 @@ is_specialist = _has_role(Role.SPECIALIST)
 is_manager = _has_role(Role.MANAGER)
 is_tenant_admin = _has_role(Role.ADMIN)
 is_operator = _has_role(Role.OPERATOR)
+is_api_client = _has_role(Role.CLIENT)
+
+
+def _client_scope(scope: ClientScope) -> rules.Predicate:
+    @rules.predicate(name=f"client_scope({scope.value})")
+    def holds_scope(user: Any) -> bool:
+        return scope.value in getattr(user, "client_scopes", ())
+
+    return is_api_client & holds_scope
+
+
+# An API client's identity, holding the scope in the token it presented this request.
+client_reads_complaints = _client_scope(ClientScope.READ_COMPLAINTS)
+client_logs_complaints = _client_scope(ClientScope.LOG_COMPLAINTS)
+client_acts_on_complaints = _client_scope(ClientScope.ACT_ON_COMPLAINTS)
+client_reads_reports = _client_scope(ClientScope.READ_REPORTS)
 
 
 # Roles whose second factor the tenant's security policy may waive; all other staff need one.

@@ -53,6 +53,14 @@ class AuditEvent(models.Model):
         INTAKE_ACCOUNT_RECLAIMED = "intake_account_reclaimed", "Unconfirmed sign-up replaced"
         CONTACT_DETAILS_CHANGED = "contact_details_changed", "Contact details changed"
         CUSTOMER_NOTE_ADDED = "customer_note_added", "Note about a customer added"
+        API_CLIENT_CREATED = "api_client_created", "API client created"
+        API_CLIENT_REVOKED = "api_client_revoked", "API client revoked"
+        API_CLIENT_CALL = "api_client_call", "API call by a client"
+        WEBHOOK_CREATED = "webhook_created", "Webhook endpoint added"
+        WEBHOOK_REMOVED = "webhook_removed", "Webhook endpoint removed"
+        WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled"
+        WEBHOOK_ENABLED = "webhook_enabled", "Webhook endpoint enabled"
+        WEBHOOK_REDELIVERED = "webhook_redelivered", "Webhook delivery sent again"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=32, choices=Action.choices)

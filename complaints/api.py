@@ -13,7 +13,7 @@ from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import Role, User
+from accounts.models import ClientScope, Role, User
 from complaints.api_fields import IdField, TextField
 from complaints.idempotency import idempotent
 from complaints.models import (
@@ -176,6 +176,13 @@ class ComplaintViewSet(
     lookup_field = "reference"
     lookup_value_regex = REFERENCE_PATTERN
     pagination_class = ComplaintCursorPagination
+
+    def get_client_scope(self, request: Request) -> str | tuple[str, ...]:
+        """API clients log complaints with the "log" scope; they read them with "read", or
+        with "log" the complaints they logged themselves (the read rule says which)."""
+        if self.action == "create":
+            return ClientScope.LOG_COMPLAINTS
+        return (ClientScope.READ_COMPLAINTS, ClientScope.LOG_COMPLAINTS)
 
     def get_queryset(self) -> QuerySet[Complaint]:
         visible = Complaint.objects.visible_to(self.request.user)

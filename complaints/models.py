@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce, Extract
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from accounts.models import Role, SystemActor
+from accounts.models import ClientScope, Role, SystemActor
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS, consumer_name
 from complaints.predicates import sees_internal
 from deadlines.models import Clock, Deadline, at_risk_condition, breached_condition
@@ -225,8 +225,9 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
 
         Consumers see their own; managers and admins all; agents their teams' queues, unrouted
         complaints and those assigned to them; specialists those referred to them; the system
-        actor all. Team membership is a subquery, so no row is repeated and no DISTINCT is
-        needed. ``tests/complaints/test_read_path.py`` checks this agrees with the rule.
+        actor all; API clients by their scopes. Team membership is a subquery, so no row is
+        repeated and no DISTINCT is needed. ``tests/complaints/test_read_path.py`` checks this
+        agrees with the rule.
         """
         if isinstance(actor, SystemActor):
             return self.all()
@@ -242,6 +243,19 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
             return self.filter(Q(team__isnull=True) | Q(assignee=actor) | Q(team_id__in=teams))
         if role == Role.SPECIALIST:
             return self.filter(specialist=actor)
+        if role == Role.CLIENT:
+            return self._visible_to_client(actor)
+        return self.none()
+
+    def _visible_to_client(self, client: Any) -> ComplaintQuerySet:
+        """An API client's identity reads every complaint with the "read" or "act" scope, and
+        with only the "log" scope the complaints it logged itself."""
+        scopes = client.client_scopes
+        if ClientScope.READ_COMPLAINTS in scopes or ClientScope.ACT_ON_COMPLAINTS in scopes:
+            return self.all()
+        if ClientScope.LOG_COMPLAINTS in scopes:
+            logged = Event.objects.filter(kind=Event.Kind.SUBMITTED, actor_id=client.pk)
+            return self.filter(pk__in=logged.values("complaint_id"))
         return self.none()
 
     def at_risk(self, now: datetime, margin: timedelta) -> ComplaintQuerySet:

@@ -11,6 +11,9 @@ from typing import Any
 import rules
 
 from accounts.predicates import (
+    client_acts_on_complaints,
+    client_logs_complaints,
+    client_reads_complaints,
     is_agent,
     is_console_staff,
     is_consumer,
@@ -41,6 +44,19 @@ def is_referred_specialist(user: Any, complaint: Any) -> bool:
     return complaint is not None and complaint.specialist_id == user.pk
 
 
+@rules.predicate
+def is_logged_by_user(user: Any, complaint: Any) -> bool:
+    """``user`` logged the complaint (its receipt on the timeline names them as the actor)."""
+    from complaints.models import Event
+
+    return (
+        complaint is not None
+        and Event.objects.filter(
+            complaint=complaint, kind=Event.Kind.SUBMITTED, actor_id=user.pk
+        ).exists()
+    )
+
+
 def team_ids(user: Any) -> frozenset[int]:
     """The user's team ids, read once per user object."""
     cached = getattr(user, "_team_ids", None)
@@ -51,7 +67,10 @@ def team_ids(user: Any) -> frozenset[int]:
 
 
 owns_complaint = is_consumer & is_complaint_consumer
-handles_complaint = is_manager | (is_agent & is_in_complaint_team)
+# An API client with the "act" scope handles complaints as an agent of every team would; the
+# rows of MOVES and the services' own checks (e.g. only agents and managers are assignees)
+# still apply to it.
+handles_complaint = is_manager | (is_agent & is_in_complaint_team) | client_acts_on_complaints
 # The read rule. ``Complaint.objects.visible_to`` is the same rule as a query; a test checks
 # that the two agree for every role and fixture complaint.
 can_view_complaint = (
@@ -60,6 +79,9 @@ can_view_complaint = (
     | is_tenant_admin
     | (is_specialist & is_referred_specialist)
     | is_system
+    | client_reads_complaints
+    # A client that may only log complaints follows the ones it logged.
+    | (client_logs_complaints & is_logged_by_user)
 )
 approves_resolutions = (is_manager | is_tenant_admin) & can_view_complaint
 works_in_console = is_console_staff

@@ -5,6 +5,7 @@ from __future__ import annotations
 import rules
 
 from accounts.predicates import (
+    client_logs_complaints,
     is_agent,
     is_consumer,
     is_manager,
@@ -26,10 +27,12 @@ from complaints.predicates import (
 )
 
 rules.add_perm("complaints.submit_complaint", is_consumer)
-rules.add_perm("complaints.log_on_behalf", is_agent | is_manager)
-# Logging one complaint: the consumer for themself, or staff on a consumer's behalf.
+rules.add_perm("complaints.log_on_behalf", is_agent | is_manager | client_logs_complaints)
+# Logging one complaint: the consumer for themself, or staff (or an API client with the "log"
+# scope) on a consumer's behalf.
 rules.add_perm(
-    "complaints.log_complaint", (is_consumer & is_complaint_consumer) | is_agent | is_manager
+    "complaints.log_complaint",
+    (is_consumer & is_complaint_consumer) | is_agent | is_manager | client_logs_complaints,
 )
 rules.add_perm("complaints.view_complaint", can_view_complaint)
 rules.add_perm("complaints.reply_to_complaint", owns_complaint | handles_complaint)

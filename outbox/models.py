@@ -1,27 +1,55 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 
-class MessageQuerySet(models.QuerySet["Message"]):
-    def claimable(self, now: datetime) -> MessageQuerySet:
-        """Pending messages no live worker holds (never claimed, or their lease ran out)."""
-        return self.filter(status=Message.Status.PENDING).filter(
+class DeliveryQuerySet(models.QuerySet[Any]):
+    def claimable(self, now: datetime) -> DeliveryQuerySet:
+        """Pending rows no live worker holds (never claimed, or their lease ran out)."""
+        return self.filter(status=QueuedDelivery.Status.PENDING).filter(
             Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
         )
 
-    def due(self, now: datetime | None = None) -> MessageQuerySet:
-        """Claimable messages whose (next) attempt is at or before ``now`` (default: now)."""
+    def due(self, now: datetime | None = None) -> DeliveryQuerySet:
+        """Claimable rows whose (next) attempt is at or before ``now`` (default: now)."""
         now = now or timezone.now()
         return self.claimable(now).filter(next_attempt_at__lte=now)
 
 
-class Message(models.Model):
+class QueuedDelivery(models.Model):
+    """What every outbox row shares: a state, attempts, the next attempt's time and a lease.
+
+    Rows are written in the transaction of the change that causes them and delivered at least
+    once by workers that claim them (``outbox.services.claim_due``) for a lease, outside any
+    transaction while they talk to the other side; a claim whose worker died runs out.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim = models.UUIDField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    objects: ClassVar[DeliveryQuerySet] = DeliveryQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        abstract = True
+
+
+class Message(QueuedDelivery):
     """An e-mail written in the same transaction as the change that caused it.
 
     A worker delivers it at least once; ``key`` makes writing the same e-mail twice a no-op.
@@ -33,11 +61,6 @@ class Message(models.Model):
     # Longer than a claimed batch can take: DELIVERY_BATCH messages at EMAIL_TIMEOUT each.
     LEASE = timedelta(minutes=10)
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-
     key = models.CharField(max_length=200, unique=True)
     recipient = models.EmailField()
     from_email = models.CharField(
@@ -48,16 +71,6 @@ class Message(models.Model):
     subject = models.CharField(max_length=300)
     body = models.TextField()
     html_body = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    claim = models.UUIDField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=200, blank=True)
-
-    objects: ClassVar[MessageQuerySet] = MessageQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -15,12 +15,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import timedelta
 from email.utils import formataddr
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -28,7 +30,7 @@ from django_tenants.utils import get_public_schema_name
 from prometheus_client import Counter
 
 from configuration.models import TenantSettings
-from outbox.models import Message
+from outbox.models import Message, QueuedDelivery
 from tenancy import current
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ PUBLISH_FAILURES = Counter(
 # (``delivered=False``), with the ``message`` as recorded. Apps above the outbox listen to it
 # (a required letter counts only once delivered).
 message_settled = Signal()
+
+Row = TypeVar("Row", bound=QueuedDelivery)
 
 # Messages one worker claims at a time; with EMAIL_TIMEOUT this bounds how long a claim is
 # needed, which Message.LEASE must exceed.
@@ -122,50 +126,106 @@ def enqueue_email(
 
 
 def publish_delivery(message_id: int, *, schema: str) -> bool:
-    """Ask a worker to deliver one message of ``schema`` now; False when the broker refused.
-
-    Runs after the change that queued the message committed, so it never raises: an
-    unreachable broker is logged and counted, and the periodic sweep delivers the message
-    within a minute or so instead. The committed change is answered as a success either way.
-    """
+    """Ask a worker to deliver one message of ``schema`` now; False when the broker refused."""
     from outbox.tasks import deliver_message
 
+    return publish_task(deliver_message, message_id, schema=schema, label="outbox.deliver_message")
+
+
+def publish_task(task: Any, *args: Any, schema: str, label: str) -> bool:
+    """Publish ``task(*args)`` to run in ``schema``; False when the broker refused it.
+
+    ``label`` names the task in the publish-failure metric.
+    Runs after the change that queued an outbox row committed, so it never raises: an
+    unreachable broker is logged and counted, and the periodic sweep delivers the row a
+    minute or so later instead. The committed change is answered as a success either way.
+    """
     try:
-        deliver_message.apply_async((message_id,), headers={"_schema_name": schema})
+        task.apply_async(args, headers={"_schema_name": schema})
     except Exception as error:
-        PUBLISH_FAILURES.labels("outbox.deliver_message").inc()
+        PUBLISH_FAILURES.labels(label).inc()
         logger.warning(
-            "could not publish delivery of outbox message %s (%s); the sweep will send it",
-            message_id,
+            "could not publish %s%s (%s); the sweep will do it",
+            label,
+            args,
             type(error).__name__,
         )
         return False
     return True
 
 
-def claim_messages(*, message_id: int | None = None, limit: int = DELIVERY_BATCH) -> list[Message]:
-    """Claim up to ``limit`` messages for this worker in one short transaction, and commit.
+def claim_due(
+    model: type[Row],
+    *,
+    lease: timedelta,
+    limit: int,
+    pk: int | None = None,
+    among: Q | None = None,
+) -> list[Row]:
+    """Claim up to ``limit`` outbox rows of ``model`` for this worker in one short transaction,
+    and commit; the rule every outbox of the product follows.
 
-    Without ``message_id``, due messages are claimed oldest first; with it, that one
-    message if it is pending and unclaimed, whatever its next attempt time. Rows another
-    worker is claiming are skipped, never waited for. Each claim counts as an attempt.
+    Without ``pk``, due rows are claimed oldest first; with it, that one row if it is pending
+    and unclaimed, whatever its next attempt time. ``among`` narrows the candidates. Rows
+    another worker is claiming are skipped, never waited for. A claim holds for ``lease`` and
+    counts as an attempt.
     """
     claim = uuid.uuid4()
     with transaction.atomic():
         now = timezone.now()
-        if message_id is None:
-            candidates = Message.objects.due(now)
-        else:
-            candidates = Message.objects.claimable(now).filter(pk=message_id)
+        rows = model.objects  # type: ignore[attr-defined]
+        candidates = rows.due(now) if pk is None else rows.claimable(now).filter(pk=pk)
+        if among is not None:
+            candidates = candidates.filter(among)
         ids = list(
-            candidates.select_for_update(skip_locked=True)
+            candidates.select_for_update(skip_locked=True, of=("self",))
             .order_by("next_attempt_at", "id")
             .values_list("id", flat=True)[:limit]
         )
-        Message.objects.filter(pk__in=ids).update(
-            claim=claim, claimed_until=now + Message.LEASE, attempts=F("attempts") + 1
+        rows.filter(pk__in=ids).update(
+            claim=claim, claimed_until=now + lease, attempts=F("attempts") + 1
         )
-    return list(Message.objects.filter(pk__in=ids).order_by("next_attempt_at", "id"))
+    return list(rows.filter(pk__in=ids).order_by("next_attempt_at", "id"))
+
+
+def record_result(
+    row: QueuedDelivery,
+    *,
+    error: str | None,
+    max_attempts: int,
+    backoff: timedelta,
+    **columns: Any,
+) -> bool:
+    """Record one claimed attempt, only while this worker's claim still holds: sent when
+    ``error`` is None, else the error (pending again after ``backoff``, failed for good once
+    ``max_attempts`` are used). ``columns`` are written too. Updates ``row``; False when the
+    claim was lost (another worker took the row after the lease ran out).
+    """
+    now = timezone.now()
+    if error is None:
+        values: dict[str, Any] = {"status": QueuedDelivery.Status.SENT, "sent_at": now}
+    else:
+        failed = row.attempts >= max_attempts
+        values = {
+            "status": QueuedDelivery.Status.FAILED if failed else QueuedDelivery.Status.PENDING,
+            "last_error": error[:200],
+            "next_attempt_at": now + backoff,
+        }
+    values.update(columns)
+    recorded = (
+        type(row)
+        ._default_manager.filter(pk=row.pk, claim=row.claim)
+        .update(claim=None, claimed_until=None, **values)
+    )
+    if recorded:
+        for name, value in values.items():
+            setattr(row, name, value)
+    return bool(recorded)
+
+
+def claim_messages(*, message_id: int | None = None, limit: int = DELIVERY_BATCH) -> list[Message]:
+    """Claim up to ``limit`` e-mails (``claim_due``); with ``message_id``, that one."""
+    return claim_due(Message, lease=Message.LEASE, limit=limit, pk=message_id)
 
 
 def send_claimed(messages: list[Message]) -> int:
@@ -209,28 +269,20 @@ def send_claimed(messages: list[Message]) -> int:
 
 
 def _record_sent(message: Message) -> None:
-    sent_at = timezone.now()
-    recorded = Message.objects.filter(pk=message.pk, claim=message.claim).update(
-        status=Message.Status.SENT, sent_at=sent_at, claim=None, claimed_until=None
-    )
-    if recorded:
-        message.status, message.sent_at = Message.Status.SENT, sent_at
+    if record_result(message, error=None, max_attempts=Message.MAX_ATTEMPTS, backoff=timedelta()):
         message_settled.send(sender=Message, message=message, delivered=True)
 
 
 def _record_failure(message: Message, error: Exception) -> None:
-    failed = message.attempts >= Message.MAX_ATTEMPTS
-    recorded = Message.objects.filter(pk=message.pk, claim=message.claim).update(
-        # The class name only: messages of mail errors can carry addresses.
-        last_error=type(error).__name__,
-        status=Message.Status.FAILED if failed else Message.Status.PENDING,
-        next_attempt_at=timezone.now() + Message.backoff(message.attempts),
-        claim=None,
-        claimed_until=None,
+    # The class name only: messages of mail errors can carry addresses.
+    recorded = record_result(
+        message,
+        error=type(error).__name__,
+        max_attempts=Message.MAX_ATTEMPTS,
+        backoff=Message.backoff(message.attempts),
     )
     logger.warning("outbox message %s failed (attempt %s)", message.pk, message.attempts)
-    if recorded and failed:
-        message.status, message.last_error = Message.Status.FAILED, type(error).__name__
+    if recorded and message.status == Message.Status.FAILED:
         message_settled.send(sender=Message, message=message, delivered=False)
 
 

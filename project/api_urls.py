@@ -12,6 +12,15 @@ from accounts.api import (
     TokenRefreshView,
 )
 from complaints.api import ComplaintViewSet
+from integrations.api import (
+    ApiClientDetailView,
+    ApiClientListView,
+    ClientTokenView,
+    WebhookDeliveryListView,
+    WebhookDetailView,
+    WebhookListView,
+    WebhookRedeliverView,
+)
 
 router = SimpleRouter()
 router.register("complaints", ComplaintViewSet, basename="complaint")
@@ -20,11 +29,30 @@ urlpatterns = [
     # Every URL is named, so the isolation suite can list them all.
     path("auth/token/", TokenObtainView.as_view(), name="api_token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="api_token_refresh"),
+    path("auth/client-token/", ClientTokenView.as_view(), name="api_client_token"),
     path("auth/credentials/", CredentialListView.as_view(), name="api_credentials"),
     path(
         "auth/credentials/<slug:kind>/<int:pk>/",
         CredentialRevokeView.as_view(),
         name="api_credential_revoke",
+    ),
+    path("integrations/api-clients/", ApiClientListView.as_view(), name="api_clients"),
+    path(
+        "integrations/api-clients/<str:client_id>/",
+        ApiClientDetailView.as_view(),
+        name="api_client_detail",
+    ),
+    path("integrations/webhooks/", WebhookListView.as_view(), name="api_webhooks"),
+    path("integrations/webhooks/<int:pk>/", WebhookDetailView.as_view(), name="api_webhook_detail"),
+    path(
+        "integrations/webhooks/<int:pk>/deliveries/",
+        WebhookDeliveryListView.as_view(),
+        name="api_webhook_deliveries",
+    ),
+    path(
+        "integrations/webhooks/<int:pk>/deliveries/<uuid:delivery_id>/redeliver/",
+        WebhookRedeliverView.as_view(),
+        name="api_webhook_redeliver",
     ),
     path(
         "schema/",

@@ -109,6 +109,7 @@ TENANT_APPS = [
     "organisation",
     "reports",
     "notifications",
+    "integrations",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -148,6 +149,7 @@ MIDDLEWARE = [
     "accounts.middleware.SessionCredentialMiddleware",
     "accounts.middleware.PrivatePagesMiddleware",
     "project.middleware.ApiNotFoundMiddleware",
+    "integrations.middleware.ApiClientAuditMiddleware",
 ]
 
 TEMPLATES = [
@@ -351,13 +353,21 @@ WHITENOISE_USE_FINDERS = DEBUG
 # --- API ----------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.TenantJWTAuthentication"],
+    # People's tokens and API clients' tokens; a client only reaches views naming its scope.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["integrations.authentication.ApiAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["project.api.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "project.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"token": env_str("API_TOKEN_RATE", "10/min")},
+    # Every authenticated call counts against its API client or its user, shared by every
+    # node through the cache (limits lapse while Redis is unreachable).
+    "DEFAULT_THROTTLE_CLASSES": ["integrations.throttling.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_str("API_TOKEN_RATE", "10/min"),
+        "api_client": env_str("API_CLIENT_RATE", "1200/min"),
+        "api_user": env_str("API_USER_RATE", "600/min"),
+    },
     # Proxies in front of the app whose X-Forwarded-For entries are trusted. Without this DRF
     # would key throttles on whatever X-Forwarded-For the client sends, so anyone could dodge them.
     "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
@@ -372,6 +382,11 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "user_id",
     "UPDATE_LAST_LOGIN": False,
 }
+# Webhooks: loopback receivers are refused in production (private addresses always are);
+# seconds a receiver may take; failed deliveries in a row before an endpoint is disabled.
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", not PRODUCTION)
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 20)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Complaints API",
     "DESCRIPTION": (
@@ -386,7 +401,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # Complaint.status and the timeline's from/to statuses share one choice set: one enum.
-    "ENUM_NAME_OVERRIDES": {"ComplaintStatusEnum": "complaints.models.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStatusEnum": "complaints.models.Status",
+        "WebhookEventEnum": "integrations.models.WebhookEvent",
+    },
 }
 
 # --- Background work ----------------------------------------------------------------------
@@ -420,6 +438,7 @@ CELERY_BEAT_SCHEDULE = {
     "scan-deadlines": {"task": "complaints.tasks.scan_deadlines", "schedule": 300.0},
     "auto-close-resolved": {"task": "complaints.tasks.auto_close_resolved", "schedule": 3600.0},
     "deliver-outbox": {"task": "outbox.tasks.deliver_due_messages", "schedule": 60.0},
+    "deliver-webhooks": {"task": "integrations.tasks.deliver_due_webhooks", "schedule": 30.0},
     "deliver-platform-outbox": {
         "task": "outbox.tasks.deliver_due_messages",
         "schedule": 60.0,

@@ -17,6 +17,7 @@ urlpatterns = [
         "invitations/<str:token>/", account_views.accept_invitation_view, name="accept_invitation"
     ),
     path("branding/logo/", branding_logo, name="branding_logo"),
+    path("settings/integrations/", include("integrations.urls")),
     path("settings/", include("organisation.urls")),
     path("api/v1/", include("project.api_urls")),
     path("dashboard/", include("reports.urls")),

@@ -34,13 +34,18 @@ def test_only_an_operator_manages_tenants(
     assert user.has_perm("operations.manage_tenants") is allowed
 
 
-@pytest.mark.parametrize("role", sorted(set(Role) - {Role.CONSUMER}))
-def test_every_role_but_consumer_is_staff(make_user: Callable[..., User], role: Role) -> None:
+@pytest.mark.parametrize("role", sorted(set(Role) - {Role.CONSUMER, Role.CLIENT}))
+def test_every_role_but_consumer_and_api_client_is_staff(
+    make_user: Callable[..., User], role: Role
+) -> None:
     assert make_user(role, second_factor=False).is_staff_member
 
 
-def test_consumer_is_not_staff(consumer: User) -> None:
-    assert not consumer.is_staff_member
+@pytest.mark.parametrize("role", [Role.CONSUMER, Role.CLIENT])
+def test_consumers_and_api_clients_are_not_staff(
+    make_user: Callable[..., User], role: Role
+) -> None:
+    assert not make_user(role).is_staff_member
 
 
 def test_new_accounts_are_stored_with_a_lower_case_address(bank) -> None:

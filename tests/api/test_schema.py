@@ -25,6 +25,13 @@ API_PATHS = {
     "/api/v1/auth/credentials/{kind}/{id}/",
     "/api/v1/complaints/",
     "/api/v1/complaints/{reference}/",
+    "/api/v1/auth/client-token/",
+    "/api/v1/integrations/api-clients/",
+    "/api/v1/integrations/api-clients/{client_id}/",
+    "/api/v1/integrations/webhooks/",
+    "/api/v1/integrations/webhooks/{id}/",
+    "/api/v1/integrations/webhooks/{id}/deliveries/",
+    "/api/v1/integrations/webhooks/{id}/deliveries/{delivery_id}/redeliver/",
 }
 CDN_HOSTS = ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com", "fonts.googleapis.com")
 

@@ -113,8 +113,9 @@ def test_every_status_in_the_table_is_a_status() -> None:
         assert set(move.sources) <= set(Status.values)
 
 
-# Writes of a ``status`` that belongs to another model: a tenant's, an outbox message's.
-OTHER_STATUSES = ("tenant", "Tenant", "message", "Message")
+# Writes of a ``status`` that belongs to another model: a tenant's, an outbox message's, a
+# webhook delivery's.
+OTHER_STATUSES = ("tenant", "Tenant", "message", "Message", "WebhookDelivery")
 WRITES = {"update", "create", "set", "bulk_create", "update_or_create", "get_or_create"}
 
 

@@ -14,9 +14,15 @@ import pytest
 import rules
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import SYSTEM, Role, User
+from accounts.models import SYSTEM, ClientScope, Role, User
 from complaints.models import Attachment, Complaint, Event, Team
-from complaints.services import add_internal_note, merge_complaint, reply_to_complaint
+from complaints.services import (
+    add_internal_note,
+    log_complaint_on_behalf,
+    merge_complaint,
+    reply_to_complaint,
+)
+from integrations.clients import create_client
 from tests.conftest import create_user
 
 PNG = (
@@ -36,6 +42,10 @@ ROLES = [
     "manager",
     "admin",
     "system",
+    "client_reading",
+    "client_acting",
+    "client_logging",
+    "client_reporting",
 ]
 
 
@@ -55,6 +65,17 @@ def cast(bank: Any, consumer: User, other_consumer: User, manager: User) -> dict
         "admin": create_user(Role.ADMIN, "ada@example.com"),
         "system": SYSTEM,
     }
+    # API clients' identities, holding their scopes as the API authentication gives them.
+    admin = people["admin"]
+    for role, scope in [
+        ("client_reading", ClientScope.READ_COMPLAINTS),
+        ("client_acting", ClientScope.ACT_ON_COMPLAINTS),
+        ("client_logging", ClientScope.LOG_COMPLAINTS),
+        ("client_reporting", ClientScope.READ_REPORTS),
+    ]:
+        identity = create_client(role, [scope], actor=admin)[0].identity
+        identity.client_scopes = frozenset({scope})
+        people[role] = identity
     front.members.add(people["team_agent"])
     back.members.add(people["other_team_agent"])
 
@@ -78,6 +99,12 @@ def cast(bank: Any, consumer: User, other_consumer: User, manager: User) -> dict
         "referred": make("Referred", team=back, specialist=people["referred_specialist"]),
         "other_consumers": make("Someone else's", team=front),
     }
+    complaints["logged_by_client"] = log_complaint_on_behalf(
+        consumer_email=consumer.email,
+        actor=people["client_logging"],
+        subject="Logged by the chatbot",
+        description="What happened.",
+    )
     Complaint.objects.filter(pk=complaints["other_consumers"].pk).update(consumer=other_consumer)
     complaints["other_consumers"].refresh_from_db()
     duplicate = make("Duplicate", team=front)

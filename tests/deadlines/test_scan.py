@@ -439,8 +439,8 @@ def test_run_periodic_works_every_active_tenant_and_prints_a_summary_line(
 
     # Each complaint's acknowledgement; the ADR letter; the bank's closing needs no e-mail.
     assert out.getvalue().splitlines() == [
-        "telco: 0 at risk, 0 breached, 1 letters, 0 closed, 2 e-mails sent",
-        "bank: 0 at risk, 1 breached, 0 letters, 1 closed, 2 e-mails sent",
+        "telco: 0 at risk, 0 breached, 1 letters, 0 closed, 2 e-mails sent, 0 webhooks delivered",
+        "bank: 0 at risk, 1 breached, 0 letters, 1 closed, 2 e-mails sent, 0 webhooks delivered",
         "platform: 0 e-mails sent",
     ]
     assert stored(breached).escalation_level == 1

@@ -12,6 +12,7 @@ reasoned entry in ``NOT_TENANT_OBJECTS``.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -43,6 +44,9 @@ from complaints.models import (
 from complaints.services import add_internal_note, reply_to_complaint, submit_complaint
 from complaints.views import CONSOLE_ACTIONS, PORTAL_ACTIONS
 from deadlines.models import Closure, SlaPolicy
+from integrations.clients import create_client
+from integrations.models import ApiClient, WebhookDelivery, WebhookEndpoint
+from integrations.webhooks import create_endpoint
 from notifications.models import Notification
 from reports.metrics import DASHBOARD_TABLES
 from tenancy.models import Tenant
@@ -83,6 +87,7 @@ NOT_TENANT_OBJECTS = {
     "api_credentials": "the caller's own sessions and tokens; tests/accounts/test_credentials.py",
     "api_credential_revoke": "the caller's own; cross-tenant: tests/accounts/test_credentials.py",
     "api_token": "takes a password, not a credential; tests/api/test_token.py",
+    "api_client_token": "takes client credentials; cross-tenant: tests/integrations/test_api_clients.py",
     "api_schema": "public description of the API",
     "api_docs": "public description of the API",
     "home": "redirects by role; names nothing",
@@ -106,6 +111,9 @@ class Victim:
     closure: Closure
     proposal: ResolutionProposal
     notification: Notification
+    api_client: ApiClient
+    webhook: WebhookEndpoint
+    delivery: WebhookDelivery
 
 
 @dataclass(frozen=True)
@@ -376,9 +384,54 @@ SESSION_CASES: list[Case] = [
         lambda v: {},
     ),
     _get("settings_audit", lambda v: "/settings/audit/", "admin"),
+    _get("settings_api_clients", lambda v: "/settings/integrations/api-clients/", "admin"),
+    _post(
+        "settings_api_clients",
+        lambda v: "/settings/integrations/api-clients/",
+        "admin",
+        lambda v: {"name": "Hijacked", "scopes": ["complaints.read"]},
+    ),
+    _post(
+        "settings_api_client_revoke",
+        lambda v: f"/settings/integrations/api-clients/{v.api_client.pk}/revoke/",
+        "admin",
+        lambda v: {},
+    ),
+    _get("settings_webhooks", lambda v: "/settings/integrations/webhooks/", "admin"),
+    _post(
+        "settings_webhooks",
+        lambda v: "/settings/integrations/webhooks/",
+        "admin",
+        lambda v: {"url": "http://127.0.0.1:9/hijack", "events": ["complaint.created"]},
+    ),
+    _get("settings_webhook", lambda v: f"/settings/integrations/webhooks/{v.webhook.pk}/", "admin"),
+    _post(
+        "settings_webhook_action",
+        lambda v: f"/settings/integrations/webhooks/{v.webhook.pk}/remove/",
+        "admin",
+        lambda v: {},
+    ),
+    _post(
+        "settings_webhook_redeliver",
+        lambda v: (
+            f"/settings/integrations/webhooks/{v.webhook.pk}/deliveries/{v.delivery.pk}/redeliver/"
+        ),
+        "admin",
+        lambda v: {},
+    ),
     _get("settings_audit_export", lambda v: "/settings/audit/export.csv", "admin"),
 ]
-API_URL_NAMES = {"complaint-list", "complaint-detail", "api_token_refresh"}
+API_URL_NAMES = {
+    "complaint-list",
+    "complaint-detail",
+    "api_token_refresh",
+    "api_clients",
+    "api_client_detail",
+    "api_webhooks",
+    "api_webhook_detail",
+    "api_webhook_deliveries",
+    "api_webhook_redeliver",
+}
 
 
 def _tenant_url_names() -> set[str]:
@@ -451,6 +504,9 @@ def victim(
     front_line.members.add(agent)
     invitation, _ = invite_staff("newcomer@example.com", Role.AGENT, actor=tenant_admin)
     root_cause = RootCause.objects.create(name="Staff error")
+    webhook = create_endpoint(
+        "http://127.0.0.1:9/zanzibar", ["complaint.created"], internal=True, actor=tenant_admin
+    )
     return Victim(
         complaint=complaint,
         attachment=Attachment.objects.get(complaint=complaint),
@@ -473,6 +529,16 @@ def victim(
         notification=Notification.objects.create(
             recipient=agent, kind=Notification.Kind.ASSIGNED, complaint=complaint, text="Zanzibar"
         ),
+        api_client=create_client("Zanzibar CRM", ["complaints.read"], actor=tenant_admin)[0],
+        webhook=webhook,
+        delivery=WebhookDelivery.objects.create(
+            endpoint=webhook,
+            event_id=uuid.uuid4(),
+            event_type="complaint.created",
+            reference=complaint.reference,
+            payload={"complaint": {"reference": complaint.reference}},
+            status=WebhookDelivery.Status.FAILED,
+        ),
     )
 
 
@@ -493,6 +559,9 @@ def bank_state(victim: Victim) -> dict[str, Any]:
         "notifications": sorted(Notification.objects.values_list("pk", "read_at")),
         "customer_notes": CustomerNote.objects.count(),
         "contact": sorted(User.objects.values_list("pk", "full_name", "phone")),
+        "api_clients": sorted(ApiClient.objects.values_list("pk", "name", "revoked_at")),
+        "webhooks": sorted(WebhookEndpoint.objects.values_list("pk", "url", "disabled_at")),
+        "deliveries": sorted(WebhookDelivery.objects.values_list("pk", "status", "attempts")),
     }
 
 
@@ -570,6 +639,47 @@ API_CASES = [
     ("complaint-list", "get", lambda v: COMPLAINTS_URL, None),
     ("complaint-list", "get", lambda v: f"{COMPLAINTS_URL}?search=Zanzibar", None),
     ("complaint-detail", "get", lambda v: f"{COMPLAINTS_URL}{ref(v)}/", None),
+    ("api_clients", "get", lambda v: "/api/v1/integrations/api-clients/", None),
+    (
+        "api_clients",
+        "post",
+        lambda v: "/api/v1/integrations/api-clients/",
+        {"name": "Hijack", "scopes": ["complaints.read"]},
+    ),
+    (
+        "api_client_detail",
+        "get",
+        lambda v: f"/api/v1/integrations/api-clients/{v.api_client.client_id}/",
+        None,
+    ),
+    ("api_webhooks", "get", lambda v: "/api/v1/integrations/webhooks/", None),
+    (
+        "api_webhooks",
+        "post",
+        lambda v: "/api/v1/integrations/webhooks/",
+        {"url": "http://127.0.0.1:9/hijack", "events": ["complaint.created"]},
+    ),
+    (
+        "api_webhook_detail",
+        "get",
+        lambda v: f"/api/v1/integrations/webhooks/{v.webhook.pk}/",
+        None,
+    ),
+    (
+        "api_webhook_deliveries",
+        "get",
+        lambda v: f"/api/v1/integrations/webhooks/{v.webhook.pk}/deliveries/",
+        None,
+    ),
+    (
+        "api_webhook_redeliver",
+        "post",
+        lambda v: (
+            f"/api/v1/integrations/webhooks/{v.webhook.pk}/deliveries/"
+            f"{v.delivery.delivery_id}/redeliver/"
+        ),
+        {},
+    ),
     (
         "complaint-list",
         "post",
@@ -579,7 +689,7 @@ API_CASES = [
 ]
 
 
-@pytest.mark.parametrize("who", ["consumer", "manager"])
+@pytest.mark.parametrize("who", ["consumer", "manager", "admin"])
 @pytest.mark.parametrize(
     ("url_name", "method", "path", "body"), API_CASES, ids=[f"{c[0]}-{c[1]}" for c in API_CASES]
 )
