@@ -31,6 +31,12 @@ urlpatterns = [
         views.attachment_download,
         name="attachment_download",
     ),
+    path("complaints/<reference:reference>/draft/", views.portal_draft, name="portal_draft"),
+    path(
+        "complaints/<reference:reference>/timeline/",
+        views.timeline_earlier,
+        name="timeline_earlier",
+    ),
     path(
         "complaints/<reference:reference>/<slug:action>/", views.portal_action, name="portal_action"
     ),
@@ -52,6 +58,11 @@ urlpatterns = [
         "console/complaints/<reference:reference>/presence/",
         views.console_presence,
         name="console_presence",
+    ),
+    path(
+        "console/complaints/<reference:reference>/draft/<slug:box>/",
+        views.console_draft,
+        name="console_draft",
     ),
     path(
         "console/complaints/<reference:reference>/canned/",

@@ -20,7 +20,15 @@ from complaints.services.clocks import (
     update_next_due,
 )
 from complaints.services.correspondence import add_internal_note, reply_to_complaint
-from complaints.services.gate import MOVES, RESOLVABLE, Change, ComplaintError, changing
+from complaints.services.gate import (
+    MOVES,
+    RESOLVABLE,
+    Change,
+    ComplaintError,
+    StaleComplaint,
+    changing,
+    unchanged_since,
+)
 from complaints.services.handling import (
     allowed_statuses,
     assign_complaint,
@@ -62,6 +70,7 @@ __all__ = [
     "RESOLVABLE",
     "Change",
     "ComplaintError",
+    "StaleComplaint",
     "accept_resolution",
     "add_internal_note",
     "allowed_statuses",
@@ -101,5 +110,6 @@ __all__ = [
     "send_holding_response",
     "send_in_progress_response",
     "submit_complaint",
+    "unchanged_since",
     "update_next_due",
 ]
