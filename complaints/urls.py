@@ -65,6 +65,11 @@ urlpatterns = [
         name="console_draft",
     ),
     path(
+        "console/complaints/<reference:reference>/letter/<slug:action>/",
+        views.console_letter_preview,
+        name="console_letter_preview",
+    ),
+    path(
         "console/complaints/<reference:reference>/canned/",
         views.console_canned_fill,
         name="console_canned_fill",

@@ -5,6 +5,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -55,6 +56,7 @@ from complaints.forms import (
     StatusForm,
     TeamForm,
 )
+from complaints.letters import preview_letter
 from complaints.models import (
     Attachment,
     CannedResponse,
@@ -65,6 +67,7 @@ from complaints.models import (
     Event,
     EventQuerySet,
     LetterKind,
+    Outcome,
 )
 from complaints.pagination import KeysetPage, bounded_page, keyset_page
 from complaints.plain_words import promised_deadline, promises
@@ -575,6 +578,74 @@ def console_draft(request: AuthenticatedRequest, reference: str, box: str) -> Ht
     if box == "reply":
         record_presence(complaint, request.user, replying=bool(body.strip()))
     return HttpResponse(status=204)
+
+
+# The letters a console page previews, by the action that sends them, and who may see them.
+PREVIEWED = {
+    "resolve": "complaints.resolve_complaint",
+    "holding_response": "complaints.resolve_complaint",
+    "approve_resolution": "complaints.approve_resolution",
+}
+
+
+def _resolution_values(
+    outcome: str, summary: str, amount: Decimal | None, currency: str
+) -> dict[str, str]:
+    """The letter's placeholders for a resolution not yet recorded."""
+    currency = (currency or TenantSettings.current().currency).upper()
+    return {
+        "outcome": Outcome(outcome).label.lower() if outcome else "",
+        "resolution_summary": summary,
+        "redress": f"{currency} {amount:,.2f}" if amount else "none",
+    }
+
+
+@returns_to(_console_page)
+@require_POST
+@vary_on_headers("HX-Request")
+@permission_required("complaints.use_console")
+def console_letter_preview(
+    request: AuthenticatedRequest, reference: str, action: str
+) -> HttpResponse:
+    """The letter an action would send, exactly, from what is typed in its form (or, for the
+    approving manager, from the resolution waiting for approval); nothing is changed."""
+    if action not in PREVIEWED:
+        raise Http404
+    complaint = get_complaint_for(request, reference, PREVIEWED[action])
+    tenant = request.tenant  # type: ignore[attr-defined]
+    values: dict[str, str] = {}
+    if action == "holding_response":
+        holding = HoldingResponseForm(request.POST, complaint=complaint)
+        holding.is_valid()
+        expected = holding.cleaned_data.get("expected")
+        values = {
+            "holding_reason": holding.cleaned_data.get("reason", "").strip().rstrip("."),
+            "expected_date": expected.strftime("%-d %B %Y") if expected else "",
+        }
+        kind = LetterKind.HOLDING_RESPONSE
+    else:
+        if action == "resolve":
+            resolve = ResolveForm(request.POST, complaint=complaint)
+            resolve.is_valid()
+            data = resolve.cleaned_data
+            values = _resolution_values(
+                data.get("outcome", ""),
+                data.get("summary", ""),
+                data.get("redress_amount"),
+                data.get("redress_currency", ""),
+            )
+        elif (proposal := complaint.open_proposal) is not None:
+            values = _resolution_values(
+                proposal.outcome,
+                proposal.summary,
+                proposal.redress_amount,
+                proposal.redress_currency,
+            )
+        kind = services.resolution_letter(complaint, timezone.now())
+    preview = preview_letter(complaint, tenant, kind, **values)
+    context = {"complaint": complaint, "preview": preview, "action": action}
+    template = "complaints/console_letter_preview.html"
+    return render(request, f"{template}#letter" if request.htmx else template, context)  # type: ignore[attr-defined]
 
 
 @require_GET

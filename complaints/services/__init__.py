@@ -60,6 +60,7 @@ from complaints.services.resolution import (
     rate_complaint,
     reject_resolution,
     reopen_window_ends,
+    resolution_letter,
     resolve_complaint,
     return_resolution,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "reject_resolution",
     "reopen_window_ends",
     "reply_to_complaint",
+    "resolution_letter",
     "resolve_complaint",
     "resume_sla",
     "return_resolution",
