@@ -36,7 +36,8 @@ def drafts_for(
     user: Any, complaint: Complaint, session: SessionBase, boxes: Mapping[str, str]
 ) -> dict[str, str]:
     """``user``'s drafts on ``complaint`` by box, after taking up the text posted to the box's
-    action path (``boxes`` maps each path to its box) while signed out, newest text winning."""
+    addresses (``boxes`` maps each address, its action and its draft beacon, to the box) while
+    signed out; that text is newer than any saved draft."""
     unsent: dict[str, dict[str, str]] = dict(session.get(UNSENT_POSTS) or {})
     for path, box in boxes.items():
         kept = unsent.pop(path, None)

@@ -351,6 +351,16 @@ def _action_url(template: str, reference: str, action: str) -> str:
     return reverse(name, args=[reference, action])
 
 
+def _box_urls(template: str, reference: str, action: str) -> list[str]:
+    """The addresses that take the text of a box: its draft beacon, then its action (text
+    sent is newer than text saved while typing)."""
+    if template == CONSOLE_PAGE:
+        draft = reverse("console_draft", args=[reference, action])
+    else:
+        draft = reverse("portal_draft", args=[reference])
+    return [draft, _action_url(template, reference, action)]
+
+
 def _workspace(
     request: AuthenticatedRequest,
     complaint: Complaint,
@@ -372,9 +382,10 @@ def _workspace(
     events, earlier = timeline(complaint, user, shown=10_000 if everything else TIMELINE_SHOWN)
     version = max((event.pk for event in events), default=0)
     boxes = {
-        _action_url(template, complaint.reference, name): box
+        url: box
         for name, box in DRAFT_BOXES.items()
         if name in available and name not in (bound or {})
+        for url in _box_urls(template, complaint.reference, name)
     }
     drafts = drafts_for(user, complaint, request.session, boxes) if boxes else {}
     action_forms: dict[str, Any] = {}
@@ -554,7 +565,7 @@ def console_action(request: AuthenticatedRequest, reference: str, action: str) -
     return _perform(request, reference, action, console=True)
 
 
-@returns_to(_portal_page)
+@returns_to(_portal_page, keeps=("body",))
 @require_POST
 @login_required
 def portal_draft(request: AuthenticatedRequest, reference: str) -> HttpResponse:
@@ -564,7 +575,7 @@ def portal_draft(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-@returns_to(_console_page)
+@returns_to(_console_page, keeps=("body",))
 @require_POST
 @permission_required("complaints.use_console")
 def console_draft(request: AuthenticatedRequest, reference: str, box: str) -> HttpResponse:

@@ -356,3 +356,15 @@ def test_the_surviving_complaint_shows_the_duplicates_correspondence(
     own = consumer_client.get(f"/complaints/{complaint.reference}/").content.decode()
     assert "Here is my statement again." in own
     assert "Statement checked." not in own
+
+
+def test_draft_beacon_without_a_session_keeps_the_text_and_returns_to_the_page(
+    agent_client: Client, complaint: Complaint, agent: User
+) -> None:
+    url = page_of(complaint)
+    agent_client.cookies.pop("sessionid")
+    posted = agent_client.post(f"{url}draft/note/", {"body": "Half a note"}, **HTMX)
+    assert posted["HX-Redirect"] == f"{LOGIN}?next={quote(url, safe='')}"
+    agent_client.post(posted["HX-Redirect"], {"login": agent.email, "password": PASSWORD})
+    agent_client.post(VERIFY, {"code": current_code(), "next": url})
+    assert "Half a note</textarea>" in agent_client.get(url).content.decode()
