@@ -27,14 +27,19 @@ UNSENT_MAX_CHARACTERS = 20_000
 View = Callable[..., HttpResponseBase]
 
 
-def returns_to(page: Callable[..., str], *, keeps: tuple[str, ...] = ()) -> Callable[[View], View]:
+def returns_to(
+    page: Callable[..., str], *, keeps: tuple[str, ...] = (), quiet: bool = False
+) -> Callable[[View], View]:
     """Mark a POST-only view with the page (a function of the URL's keyword arguments) a
     person returns to when the POST arrives without a valid session, and the posted fields
-    (``keeps``) worth keeping in the session until they are back."""
+    (``keeps``) worth keeping in the session until they are back. A ``quiet`` view (a
+    background save while the person types) is answered 204 instead of sending the page to
+    sign-in: the person is not interrupted, and their next real action signs them in."""
 
     def decorator(view: View) -> View:
         view.returns_to = page  # type: ignore[attr-defined]
         view.keeps_unsent = keeps  # type: ignore[attr-defined]
+        view.quiet_when_signed_out = quiet  # type: ignore[attr-defined]
         return view
 
     return decorator
@@ -133,6 +138,9 @@ class HtmxLoginRedirectMiddleware:
             return response
         if request.method not in ("GET", "HEAD"):
             location = sign_in_url(request)
+            match = request.resolver_match
+            if match is not None and getattr(match.func, "quiet_when_signed_out", False):
+                return HttpResponse(status=204)
         return full_page_redirect(request, location)
 
 

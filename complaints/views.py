@@ -565,7 +565,7 @@ def console_action(request: AuthenticatedRequest, reference: str, action: str) -
     return _perform(request, reference, action, console=True)
 
 
-@returns_to(_portal_page, keeps=("body",))
+@returns_to(_portal_page, keeps=("body",), quiet=True)
 @require_POST
 @login_required
 def portal_draft(request: AuthenticatedRequest, reference: str) -> HttpResponse:
@@ -575,7 +575,7 @@ def portal_draft(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-@returns_to(_console_page, keeps=("body",))
+@returns_to(_console_page, keeps=("body",), quiet=True)
 @require_POST
 @permission_required("complaints.use_console")
 def console_draft(request: AuthenticatedRequest, reference: str, box: str) -> HttpResponse:

@@ -123,7 +123,7 @@ def test_draft_is_saved_while_typing_restored_and_kept_apart_per_person(
 
 @pytest.mark.parametrize(
     ("client_name", "status_code"),
-    [("other_agent_client", 404), ("consumer_client", 403), ("anonymous_client", 302)],
+    [("other_agent_client", 404), ("consumer_client", 403), ("anonymous_client", 204)],
 )
 def test_drafts_are_refused_to_those_not_working_the_complaint(
     request: pytest.FixtureRequest, complaint: Complaint, client_name: str, status_code: int
@@ -358,13 +358,17 @@ def test_the_surviving_complaint_shows_the_duplicates_correspondence(
     assert "Statement checked." not in own
 
 
-def test_draft_beacon_without_a_session_keeps_the_text_and_returns_to_the_page(
+def test_draft_beacon_without_a_session_keeps_the_text_without_interrupting_the_person(
     agent_client: Client, complaint: Complaint, agent: User
 ) -> None:
     url = page_of(complaint)
     agent_client.cookies.pop("sessionid")
     posted = agent_client.post(f"{url}draft/note/", {"body": "Half a note"}, **HTMX)
-    assert posted["HX-Redirect"] == f"{LOGIN}?next={quote(url, safe='')}"
-    agent_client.post(posted["HX-Redirect"], {"login": agent.email, "password": PASSWORD})
+    assert posted.status_code == 204
+    assert "HX-Redirect" not in posted
+    assert not Draft.objects.exists()
+    agent_client.post(
+        f"{LOGIN}?next={quote(url, safe='')}", {"login": agent.email, "password": PASSWORD}
+    )
     agent_client.post(VERIFY, {"code": current_code(), "next": url})
     assert "Half a note</textarea>" in agent_client.get(url).content.decode()
