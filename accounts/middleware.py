@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,6 +11,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, resolve_url
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 from django_otp import user_has_device
 
@@ -48,9 +49,10 @@ def returns_to(
 def page_after_sign_in(request: HttpRequest) -> str | None:
     """Where sign-in (and the second factor) should take the person afterwards.
 
-    A GET returns to itself. Another method never does: its view's ``returns_to`` page (a
-    GET page) is used, or nothing when the view names none, so ``next`` never points at a
-    POST-only URL. A POST also leaves the fields its view ``keeps`` in the session.
+    A GET returns to itself. Another method returns to its view's ``returns_to`` page (a GET
+    page), else to the page of this site the form was sent from (``Referer``), else to its
+    own address (a view that also answers GET). A POST also leaves the fields its view
+    ``keeps`` in the session.
     """
     if request.method in ("GET", "HEAD"):
         return request.get_full_path()
@@ -60,7 +62,12 @@ def page_after_sign_in(request: HttpRequest) -> str | None:
         return None
     page = getattr(match.func, "returns_to", None)
     if page is None:
-        return None
+        referer = urlsplit(request.headers.get("Referer", ""))
+        if referer.path and url_has_allowed_host_and_scheme(
+            request.headers["Referer"], allowed_hosts={request.get_host()}
+        ):
+            return f"{referer.path}?{referer.query}" if referer.query else referer.path
+        return request.get_full_path()
     kept = {
         name: request.POST.get(name, "")[:UNSENT_MAX_CHARACTERS]
         for name in getattr(match.func, "keeps_unsent", ())

@@ -288,14 +288,14 @@ class StaleComplaint(ComplaintError):
     """A change asked for on a version of the complaint older than the current one.
 
     ``events`` are the timeline entries the person has not seen (those they may read), oldest
-    first; the message names them.
+    first; the message names them, and who made them when ``names_staff``.
     """
 
-    def __init__(self, events: Sequence[Event], *, lead: str) -> None:
+    def __init__(self, events: Sequence[Event], *, lead: str, names_staff: bool) -> None:
         self.events = list(events)
         what = "; ".join(
             f"{event.headline}"
-            f"{' by ' + event.actor.display_name if event.actor else ''}"
+            f"{' by ' + event.actor.display_name if event.actor and names_staff else ''}"
             f" ({timezone.localtime(event.created_at):%d %b %H:%M})"
             for event in self.events
         )
@@ -331,5 +331,10 @@ def unchanged_since(
                 newer = newer.filter(kind=Event.Kind.REPLY, is_internal=False)
             unseen = list(newer.select_related("actor"))
             if unseen:
-                raise StaleComplaint(unseen, lead=NEWER_MESSAGE if only_messages else STALE)
+                # Consumers are never told which member of staff did what, as on their page.
+                raise StaleComplaint(
+                    unseen,
+                    lead=NEWER_MESSAGE if only_messages else STALE,
+                    names_staff=getattr(actor, "is_staff_member", False),
+                )
         yield
