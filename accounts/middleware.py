@@ -35,7 +35,8 @@ def returns_to(
     person returns to when the POST arrives without a valid session, and the posted fields
     (``keeps``) worth keeping in the session until they are back. A ``quiet`` view (a
     background save while the person types) is answered 204 instead of sending the page to
-    sign-in: the person is not interrupted, and their next real action signs them in."""
+    sign-in when it comes from htmx: the person is not interrupted, and their next real action
+    signs them in."""
 
     def decorator(view: View) -> View:
         view.returns_to = page  # type: ignore[attr-defined]
@@ -146,7 +147,8 @@ class HtmxLoginRedirectMiddleware:
         if request.method not in ("GET", "HEAD"):
             location = sign_in_url(request)
             match = request.resolver_match
-            if match is not None and getattr(match.func, "quiet_when_signed_out", False):
+            quiet = match is not None and getattr(match.func, "quiet_when_signed_out", False)
+            if quiet and getattr(request, "htmx", False):
                 return HttpResponse(status=204)
         return full_page_redirect(request, location)
 

@@ -123,7 +123,7 @@ def test_draft_is_saved_while_typing_restored_and_kept_apart_per_person(
 
 @pytest.mark.parametrize(
     ("client_name", "status_code"),
-    [("other_agent_client", 404), ("consumer_client", 403), ("anonymous_client", 204)],
+    [("other_agent_client", 404), ("consumer_client", 403), ("anonymous_client", 302)],
 )
 def test_drafts_are_refused_to_those_not_working_the_complaint(
     request: pytest.FixtureRequest, complaint: Complaint, client_name: str, status_code: int
