@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, resolve_url
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 from django_otp import user_has_device
 
@@ -17,6 +19,73 @@ from accounts.credentials import CredentialRefused, check_credential, needs_seco
 
 # Paths a staff member may reach between the password step and the second factor.
 SECOND_FACTOR_EXEMPT_PREFIXES = ("/account/two-factor/", "/accounts/logout/", "/static/", "/api/")
+
+
+# Session key of the text posted to an action while the person was signed out: the action's
+# path and the kept fields, taken up by the page the action belongs to after sign-in.
+UNSENT_POSTS = "unsent_posts"
+UNSENT_MAX_CHARACTERS = 20_000
+View = Callable[..., HttpResponseBase]
+
+
+def returns_to(
+    page: Callable[..., str], *, keeps: tuple[str, ...] = (), quiet: bool = False
+) -> Callable[[View], View]:
+    """Mark a POST-only view with the page (a function of the URL's keyword arguments) a
+    person returns to when the POST arrives without a valid session, and the posted fields
+    (``keeps``) worth keeping in the session until they are back. A ``quiet`` view (a
+    background save while the person types) is answered 204 instead of sending the page to
+    sign-in when it comes from htmx: the person is not interrupted, and their next real action
+    signs them in."""
+
+    def decorator(view: View) -> View:
+        view.returns_to = page  # type: ignore[attr-defined]
+        view.keeps_unsent = keeps  # type: ignore[attr-defined]
+        view.quiet_when_signed_out = quiet  # type: ignore[attr-defined]
+        return view
+
+    return decorator
+
+
+def page_after_sign_in(request: HttpRequest) -> str | None:
+    """Where sign-in (and the second factor) should take the person afterwards.
+
+    A GET returns to itself. Another method returns to its view's ``returns_to`` page (a GET
+    page), else to the page of this site the form was sent from (``Referer``), else to its
+    own address (a view that also answers GET). A POST also leaves the fields its view
+    ``keeps`` in the session.
+    """
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+    page = getattr(match.func, "returns_to", None)
+    if page is None:
+        referer = urlsplit(request.headers.get("Referer", ""))
+        if referer.path and url_has_allowed_host_and_scheme(
+            request.headers["Referer"], allowed_hosts={request.get_host()}
+        ):
+            return f"{referer.path}?{referer.query}" if referer.query else referer.path
+        return request.get_full_path()
+    kept = {
+        name: request.POST.get(name, "")[:UNSENT_MAX_CHARACTERS]
+        for name in getattr(match.func, "keeps_unsent", ())
+        if request.POST.get(name, "").strip()
+    }
+    if kept:
+        unsent = dict(request.session.get(UNSENT_POSTS) or {})
+        unsent[request.path] = kept
+        request.session[UNSENT_POSTS] = unsent
+    return str(page(**match.kwargs))
+
+
+def sign_in_url(request: HttpRequest, name: str | None = None) -> str:
+    """The sign-in (or second-factor) page, with ``next`` only when it is a page to return to."""
+    url = reverse(name) if name else resolve_url(settings.LOGIN_URL)
+    page = page_after_sign_in(request)
+    return f"{url}?{urlencode({'next': page})}" if page else url
 
 
 def full_page_redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -56,24 +125,32 @@ class SessionCredentialMiddleware:
             and needs_second_factor(user)  # type: ignore[arg-type]
         ):
             name = "two_factor_verify" if user_has_device(user) else "two_factor_setup"
-            target = f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}"
-            return full_page_redirect(request, target)
+            return full_page_redirect(request, sign_in_url(request, name))
         return self.get_response(request)
 
 
 class HtmxLoginRedirectMiddleware:
-    """When a session expires, an htmx request sends the whole page to the login form."""
+    """When a session expires, an htmx request sends the whole page to the login form; a
+    POST's ``next`` becomes the page it was sent from (``page_after_sign_in``), never the
+    POST-only action itself."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if getattr(request, "htmx", False) and response.status_code in (301, 302):
-            location = response.get("Location", "")
-            if location.startswith(resolve_url(settings.LOGIN_URL)):
-                return HttpResponseClientRedirect(location)
-        return response
+        if response.status_code not in (301, 302):
+            return response
+        location = response.get("Location", "")
+        if not location.startswith(resolve_url(settings.LOGIN_URL)):
+            return response
+        if request.method not in ("GET", "HEAD"):
+            location = sign_in_url(request)
+            match = request.resolver_match
+            quiet = match is not None and getattr(match.func, "quiet_when_signed_out", False)
+            if quiet and getattr(request, "htmx", False):
+                return HttpResponse(status=204)
+        return full_page_redirect(request, location)
 
 
 class PrivatePagesMiddleware:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -29,6 +30,7 @@ from complaints.models import (
 )
 from complaints.money import AmountField, amount_example, tenant_locale
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS
+from complaints.services.gate import manual_moves
 from configuration.models import TenantSettings
 
 
@@ -152,12 +154,24 @@ class IntakeForm(ComplaintForm):
 
 
 class ComplaintActionForm(forms.Form):
-    """A form about one complaint, filled in by ``actor``; subclasses narrow their choices."""
+    """A form about one complaint, filled in by ``actor``; subclasses narrow their choices.
+
+    Every one carries ``seen``, the id of the newest timeline entry on the page the person
+    acted from (the complaint's version they saw: a change on an older one is refused), and
+    ``token``, a random key of this form so a second send of the same form (a double click)
+    changes nothing. Both are optional: a client without them gets neither check.
+    """
+
+    seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    token = forms.RegexField(
+        regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput, required=False, max_length=32
+    )
 
     def __init__(self, *args: Any, complaint: Complaint, actor: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.complaint = complaint
         self.actor = actor
+        self.fields["token"].initial = uuid.uuid4().hex
 
 
 class MessageForm(ComplaintActionForm):
@@ -168,6 +182,28 @@ class MessageForm(ComplaintActionForm):
         error_messages={"required": "Write a message before sending."},
     )
     attachments = MultipleFileField(label="Attachments")
+
+
+# The status moves a staff reply may make in the same change, and their buttons.
+REPLY_MOVES = {"await_consumer": "Send and mark awaiting consumer"}
+
+
+class ReplyForm(MessageForm):
+    """A reply; staff may also move the status in the same step (``REPLY_MOVES``)."""
+
+    then = forms.ChoiceField(
+        choices=[("", "Send reply"), *REPLY_MOVES.items()],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    @property
+    def then_buttons(self) -> list[tuple[str, str]]:
+        """The extra send buttons the actor may use on the complaint as it is now."""
+        if self.actor is None or self.actor.pk == self.complaint.consumer_id:
+            return []
+        allowed = {move.name for move in manual_moves(self.complaint, self.actor)}
+        return [(name, label) for name, label in REPLY_MOVES.items() if name in allowed]
 
 
 class StatusForm(ComplaintActionForm):

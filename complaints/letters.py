@@ -3,7 +3,9 @@ content each regulator insists on, checked before anything is sent."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -193,3 +195,78 @@ def fill_letter(
     filled_body = LETTER_PLACEHOLDERS.fill(body, values)
     check_required_content(profile, kind, filled_body)
     return filled_subject, filled_body
+
+
+@dataclass(frozen=True)
+class LetterPreview:
+    """A letter exactly as it would go, for a person to read before sending or approving.
+
+    ``parts`` is the body in order: each piece of text with the descriptions of the regulator's
+    requirements it meets (empty for plain text), so the required content can be highlighted.
+    ``missing`` lists what the regulator requires and the letter lacks (it would be refused);
+    ``error`` is set instead when the wording itself cannot be filled in.
+    """
+
+    kind: LetterKind
+    subject: str = ""
+    parts: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds of the sentence (or line) around ``text[start:end]``."""
+    full_stop = text.rfind(". ", 0, start)
+    before = max(full_stop + 2 if full_stop >= 0 else 0, text.rfind("\n", 0, start) + 1)
+    stops = [i for i in (text.find(". ", end), text.find("\n", end)) if i >= 0]
+    if not stops:
+        return before, len(text)
+    stop = min(stops)
+    return before, stop + 1 if text[stop] == "." else stop
+
+
+def preview_letter(
+    complaint: Complaint, tenant: Tenant, kind: LetterKind, **values: str
+) -> LetterPreview:
+    """The letter of ``kind`` for ``complaint`` with ``values`` (as the change would fill them)
+    and the sentences that carry the regulator's required content marked. Never raises: what
+    sending would refuse is reported in ``missing`` or ``error``."""
+    profile = tenant.regulatory_profile
+    subject, body = letter_wording(profile, kind)
+    try:
+        LETTER_PLACEHOLDERS.check(subject, body)
+    except PlaceholderError as error:
+        return LetterPreview(kind, error=str(error))
+    filled = letter_values(complaint, tenant, None, **values)
+    subject = LETTER_PLACEHOLDERS.fill(subject, filled)
+    body = LETTER_PLACEHOLDERS.fill(body, filled)
+    marks: list[tuple[int, int, str]] = []
+    missing = []
+    for requirement in regulator_for(profile).required.get(kind, ()):
+        found = re.search(requirement.pattern, body, flags=re.IGNORECASE)
+        if found is None:
+            missing.append(requirement.description)
+            continue
+        marks.append((*_sentence(body, found.start(), found.end()), requirement.description))
+    parts: list[tuple[str, tuple[str, ...]]] = []
+    position = 0
+    for start, end, descriptions in _merged(marks):
+        if start > position:
+            parts.append((body[position:start], ()))
+        parts.append((body[start:end], descriptions))
+        position = end
+    if position < len(body):
+        parts.append((body[position:], ()))
+    return LetterPreview(kind, subject, parts, missing)
+
+
+def _merged(marks: list[tuple[int, int, str]]) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Overlapping marked spans as one, with all their descriptions, in text order."""
+    merged: list[tuple[int, int, tuple[str, ...]]] = []
+    for start, end, description in sorted(marks):
+        if merged and start < merged[-1][1]:
+            first, last, descriptions = merged[-1]
+            merged[-1] = (first, max(last, end), (*descriptions, description))
+        else:
+            merged.append((start, end, (description,)))
+    return merged

@@ -808,3 +808,32 @@ class CustomerNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note about user {self.consumer_id}"
+
+
+class Draft(models.Model):
+    """Text a staff member or consumer is writing on a complaint and has not sent yet.
+
+    One per person, complaint and box (reply or internal note); saved as they type, restored
+    into the box when the page is opened again (also after signing in anew), deleted when the
+    text is sent. A draft is not part of the complaint: it is nobody else's to read.
+    """
+
+    class Box(models.TextChoices):
+        REPLY = "reply", "Reply"
+        NOTE = "note", "Internal note"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="+")
+    box = models.CharField(max_length=10, choices=Box.choices)
+    body = models.TextField(max_length=TEXT_MAX_LENGTH)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "complaint", "box"], name="draft_once_per_person_and_box"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.complaint_id} {self.box}"

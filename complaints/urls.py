@@ -31,6 +31,12 @@ urlpatterns = [
         views.attachment_download,
         name="attachment_download",
     ),
+    path("complaints/<reference:reference>/draft/", views.portal_draft, name="portal_draft"),
+    path(
+        "complaints/<reference:reference>/timeline/",
+        views.timeline_earlier,
+        name="timeline_earlier",
+    ),
     path(
         "complaints/<reference:reference>/<slug:action>/", views.portal_action, name="portal_action"
     ),
@@ -57,6 +63,16 @@ urlpatterns = [
         "console/complaints/<reference:reference>/presence/",
         views.console_presence,
         name="console_presence",
+    ),
+    path(
+        "console/complaints/<reference:reference>/draft/<slug:box>/",
+        views.console_draft,
+        name="console_draft",
+    ),
+    path(
+        "console/complaints/<reference:reference>/letter/<slug:action>/",
+        views.console_letter_preview,
+        name="console_letter_preview",
     ),
     path(
         "console/complaints/<reference:reference>/canned/",

@@ -5,13 +5,15 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,12 +23,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import AuthenticatedRequest, permission_required
-from accounts.middleware import full_page_redirect
+from accounts.middleware import full_page_redirect, returns_to
 from accounts.models import Role, User
 from complaints import services
+from complaints.drafts import discard_draft, drafts_for, save_draft
 from complaints.forms import (
     BEST_MATCH,
     QUEUE_SORTS,
+    REPLY_MOVES,
     AssignForm,
     BulkActionForm,
     CannedResponseForm,
@@ -46,19 +50,24 @@ from complaints.forms import (
     RatingForm,
     ReferForm,
     RejectResolutionForm,
+    ReplyForm,
     ResolveForm,
     ReturnResolutionForm,
     StatusForm,
     TeamForm,
 )
+from complaints.letters import preview_letter
 from complaints.models import (
     Attachment,
     CannedResponse,
     Category,
     Complaint,
     ComplaintQuerySet,
+    Draft,
     Event,
+    EventQuerySet,
     LetterKind,
+    Outcome,
 )
 from complaints.pagination import KeysetPage, bounded_page, keyset_page
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS, PlaceholderError
@@ -94,15 +103,48 @@ def get_complaint_for(request: AuthenticatedRequest, reference: str, permission:
     return complaint
 
 
-def timeline(complaint: Complaint, user: Any) -> list[Event]:
-    """The events ``user`` may read, with the files they may read as a plain list
-    (``event.files``: a related manager built per event and per use would cost more than
-    the query), through the one read path."""
-    events = Event.objects.visible_to(user).filter(complaint=complaint).select_related("actor")
-    attachments = Attachment.objects.visible_to(user).order_by("pk")
-    return list(
-        events.prefetch_related(Prefetch("attachments", queryset=attachments, to_attr="files"))
+# The newest timeline entries a complaint page shows; older ones come on request, so many
+# at a time.
+TIMELINE_SHOWN = 20
+TIMELINE_PAGE = 100
+
+
+def timeline_events(complaint: Complaint, user: Any) -> EventQuerySet:
+    """The events ``user`` may read on ``complaint`` and on the duplicates merged into it
+    (their correspondence and files are the survivor's evidence), through the one read path."""
+    return (
+        Event.objects.visible_to(user)
+        .filter(Q(complaint=complaint) | Q(complaint__merged_into=complaint))
+        .select_related("actor", "complaint")
+        .only(*(f.attname for f in Event._meta.concrete_fields), "actor", "complaint__reference")
     )
+
+
+def timeline(
+    complaint: Complaint, user: Any, *, before: Event | None = None, shown: int = TIMELINE_SHOWN
+) -> tuple[list[Event], int]:
+    """The newest ``shown`` events ``user`` may read (older than ``before`` when given), oldest
+    first and with their files, and how many older ones there are. The count costs a query
+    only when the thread is longer than what is shown."""
+    events = timeline_events(complaint, user)
+    if before is not None:
+        events = events.filter(
+            Q(created_at__lt=before.created_at) | Q(created_at=before.created_at, pk__lt=before.pk)
+        )
+    attachments = Attachment.objects.visible_to(user).order_by("pk")
+    newest = list(
+        events.order_by("-created_at", "-pk").prefetch_related(
+            Prefetch("attachments", queryset=attachments, to_attr="files")
+        )[: shown + 1]
+    )
+    earlier = 0
+    if len(newest) > shown:
+        newest = newest[:shown]
+        earlier = events.filter(
+            Q(created_at__lt=newest[-1].created_at)
+            | Q(created_at=newest[-1].created_at, pk__lt=newest[-1].pk)
+        ).count()
+    return newest[::-1], earlier
 
 
 @require_GET
@@ -137,14 +179,26 @@ def _resolved_message(event: Event) -> str:
     return "Resolution sent to the consumer."
 
 
+# The statuses a reply can set in the same step, for its confirmation.
+REPLY_TARGETS = {services.MOVES[name].target for name in REPLY_MOVES}
+
+
+def _replied_message(event: Event) -> str:
+    if event.to_status in REPLY_TARGETS:
+        return (
+            f"Your reply was sent and the complaint is now {event.get_to_status_display().lower()}."
+        )
+    return "Your reply was sent."
+
+
 ACTIONS: dict[str, Action] = {
     "reply": Action(
-        MessageForm,
+        ReplyForm,
         "complaints.reply_to_complaint",
         lambda c, data, user: services.reply_to_complaint(
-            c, data["body"], actor=user, files=data["attachments"]
+            c, data["body"], actor=user, files=data["attachments"], then=data.get("then") or ""
         ),
-        "Your reply was sent.",
+        _replied_message,
     ),
     "note": Action(
         MessageForm,
@@ -288,24 +342,77 @@ PORTAL_PAGE = "complaints/complaint_detail.html"
 CONSOLE_PAGE = "complaints/console_complaint.html"
 
 
+# The boxes whose text is kept as a draft, by action.
+DRAFT_BOXES = {"reply": Draft.Box.REPLY, "note": Draft.Box.NOTE}
+# How long a form's token is remembered (seconds): a second send of the form within it is
+# the same send.
+FORM_TOKEN_SECONDS = 24 * 60 * 60
+
+
+def _action_url(template: str, reference: str, action: str) -> str:
+    name = "console_action" if template == CONSOLE_PAGE else "portal_action"
+    return reverse(name, args=[reference, action])
+
+
+def _box_urls(template: str, reference: str, action: str) -> list[str]:
+    """The addresses that take the text of a box: its draft beacon, then its action (text
+    sent is newer than text saved while typing)."""
+    if template == CONSOLE_PAGE:
+        draft = reverse("console_draft", args=[reference, action])
+    else:
+        draft = reverse("portal_draft", args=[reference])
+    return [draft, _action_url(template, reference, action)]
+
+
 def _workspace(
     request: AuthenticatedRequest,
     complaint: Complaint,
     template: str,
     bound: dict[str, forms.Form] | None = None,
+    *,
+    acted: str = "",
 ) -> HttpResponse:
-    """A complaint page, or only its workspace region for an htmx request."""
+    """A complaint page, or only its workspace region for an htmx request.
+
+    The action forms carry the newest timeline entry shown (the version the person sees) and
+    the reply and note boxes are filled from the person's drafts. ``acted`` names the action
+    just done, so its confirmation is shown and focused beside its form.
+    """
     user = request.user
     actions = CONSOLE_ACTIONS if template == CONSOLE_PAGE else PORTAL_ACTIONS
     available = {name for name in actions if user.has_perm(ACTIONS[name].permission, complaint)}
-    action_forms = {
-        name: (bound or {}).get(name)
-        or ACTIONS[name].form(complaint=complaint, actor=user, auto_id=f"id_{name}_%s")
-        for name in available
+    everything = request.GET.get("timeline") == "all"
+    events, earlier = timeline(complaint, user, shown=10_000 if everything else TIMELINE_SHOWN)
+    version = max((event.pk for event in events), default=0)
+    boxes = {
+        url: box
+        for name, box in DRAFT_BOXES.items()
+        if name in available and name not in (bound or {})
+        for url in _box_urls(template, complaint.reference, name)
     }
+    drafts = drafts_for(user, complaint, request.session, boxes) if boxes else {}
+    action_forms: dict[str, Any] = {}
+    for name in available:
+        form: Any = (bound or {}).get(name)
+        if form is None:
+            initial: dict[str, Any] = {"seen": version}
+            if name in DRAFT_BOXES and drafts.get(DRAFT_BOXES[name]):
+                initial["body"] = drafts[DRAFT_BOXES[name]]
+            form = ACTIONS[name].form(
+                complaint=complaint, actor=user, auto_id=f"id_{name}_%s", initial=initial
+            )
+        else:
+            # The page now shows the complaint as it is: sending the form again acts on it.
+            form.data = form.data.copy()
+            form.data["seen"] = str(version)
+        action_forms[name] = form
     context: dict[str, Any] = {
         "complaint": complaint,
-        "events": timeline(complaint, user),
+        "events": events,
+        "earlier": earlier,
+        "version": version,
+        "acted": acted,
+        "acted_url": _action_url(template, complaint.reference, acted) if acted else "",
         "forms": action_forms,
         "allowed_statuses": services.allowed_statuses(complaint, user),
         "deadlines": services.clocks_on_page(complaint),
@@ -334,6 +441,30 @@ def _workspace(
     return render(request, template, context)
 
 
+def _checked_version(action: str, form: forms.Form, user: User, complaint: Complaint) -> Any:
+    """The version check an action makes (``unchanged_since``): none for an internal note,
+    which never conflicts; newer messages only for a staff reply; everything else for the
+    rest, and for every consumer action."""
+    seen = form.cleaned_data.get("seen")
+    if action == "note":
+        seen = None
+    staff_reply = action == "reply" and user.pk != complaint.consumer_id
+    return services.unchanged_since(complaint, seen, actor=user, only_messages=staff_reply)
+
+
+def _claim_token(user: User, form: forms.Form) -> bool:
+    """False when this very form was sent already (a double click, a resend)."""
+    token = form.cleaned_data.get("token")
+    return not token or cache.add(f"form-token:{user.pk}:{token}", 1, FORM_TOKEN_SECONDS)
+
+
+def _release_token(user: User, form: forms.Form) -> None:
+    """The send failed: the same form may be sent again."""
+    token = form.cleaned_data.get("token")
+    if token:
+        cache.delete(f"form-token:{user.pk}:{token}")
+
+
 def _perform(
     request: AuthenticatedRequest, reference: str, action: str, *, console: bool
 ) -> HttpResponse:
@@ -341,6 +472,7 @@ def _perform(
     if action not in names:
         raise Http404
     spec = ACTIONS[action]
+    user = request.user
     complaint = get_complaint_for(request, reference, spec.permission)
     template = CONSOLE_PAGE if console else PORTAL_PAGE
     page = "console_complaint" if console else "complaint_detail"
@@ -348,7 +480,7 @@ def _perform(
         request.POST,
         request.FILES,
         complaint=complaint,
-        actor=request.user,
+        actor=user,
         auto_id=f"id_{action}_%s",
     )
     if not form.is_valid():
@@ -357,16 +489,24 @@ def _perform(
             label = form.fields[field].label if field in form.fields else None
             for error in errors:
                 messages.error(request, f"{label}: {error}" if label else str(error))
-        return _workspace(request, complaint, template, {action: form})
+        return _workspace(request, complaint, template, {action: form}, acted=action)
+    if not _claim_token(user, form):
+        messages.info(request, "That was sent already; it was not sent twice.")
+        return _after_action(request, reference, template, page, action)
     try:
-        result = spec.run(complaint, form.cleaned_data, request.user)
+        with _checked_version(action, form, user, complaint):
+            result = spec.run(complaint, form.cleaned_data, user)
     except ComplaintError as error:
-        # A refusal goes to the messages region, which the page and the htmx workspace both
-        # show: the form that carried the action may no longer be on the page (the complaint
-        # moved on). The page is shown again, not redirected to, so typed text is kept.
+        # A refusal is shown beside the form, which keeps the typed text: the page is shown
+        # again, not redirected to, and the text is kept as a draft too.
+        _release_token(user, form)
         messages.error(request, str(error))
         fresh = get_complaint_for(request, reference, "complaints.view_complaint")
-        return _workspace(request, fresh, template, {action: form})
+        if action in DRAFT_BOXES:
+            save_draft(user, fresh, DRAFT_BOXES[action], form.cleaned_data["body"])
+        return _workspace(request, fresh, template, {action: form}, acted=action)
+    if action in DRAFT_BOXES:
+        discard_draft(user, complaint, DRAFT_BOXES[action])
     try:
         fresh = get_complaint_for(request, reference, "complaints.view_complaint")
     except Http404:
@@ -376,8 +516,22 @@ def _perform(
         messages.success(request, _done(spec, result, complaint))
         return full_page_redirect(request, reverse("console_queue" if console else "my_complaints"))
     messages.success(request, _done(spec, result, fresh))
+    return _after_action(request, reference, template, page, action, fresh)
+
+
+def _after_action(
+    request: AuthenticatedRequest,
+    reference: str,
+    template: str,
+    page: str,
+    action: str,
+    complaint: Complaint | None = None,
+) -> HttpResponse:
+    """The page after a done action: the workspace for htmx (its message beside the form),
+    else a redirect to the page."""
     if request.htmx:  # type: ignore[attr-defined]
-        return _workspace(request, fresh, template)
+        fresh = complaint or get_complaint_for(request, reference, "complaints.view_complaint")
+        return _workspace(request, fresh, template, acted=action)
     return redirect(page, reference)
 
 
@@ -390,6 +544,15 @@ def _done(spec: Action, result: Any, complaint: Complaint) -> str:
     )
 
 
+def _console_page(reference: str, **_: Any) -> str:
+    return reverse("console_complaint", args=[reference])
+
+
+def _portal_page(reference: str, **_: Any) -> str:
+    return reverse("complaint_detail", args=[reference])
+
+
+@returns_to(_portal_page, keeps=("body",))
 @require_POST
 @vary_on_headers("HX-Request")
 @login_required
@@ -397,11 +560,119 @@ def portal_action(request: AuthenticatedRequest, reference: str, action: str) ->
     return _perform(request, reference, action, console=False)
 
 
+@returns_to(_console_page, keeps=("body",))
 @require_POST
 @vary_on_headers("HX-Request")
 @permission_required("complaints.use_console")
 def console_action(request: AuthenticatedRequest, reference: str, action: str) -> HttpResponse:
     return _perform(request, reference, action, console=True)
+
+
+@returns_to(_portal_page, keeps=("body",), quiet=True)
+@require_POST
+@login_required
+def portal_draft(request: AuthenticatedRequest, reference: str) -> HttpResponse:
+    """The consumer's reply box, saved as a draft while they type."""
+    complaint = get_complaint_for(request, reference, "complaints.reply_to_complaint")
+    save_draft(request.user, complaint, Draft.Box.REPLY, request.POST.get("body", ""))
+    return HttpResponse(status=204)
+
+
+@returns_to(_console_page, keeps=("body",), quiet=True)
+@require_POST
+@permission_required("complaints.use_console")
+def console_draft(request: AuthenticatedRequest, reference: str, box: str) -> HttpResponse:
+    """A reply or note box, saved as a draft while the person types; a reply box with text
+    also tells colleagues on the complaint that this person is replying."""
+    if box not in DRAFT_BOXES:
+        raise Http404
+    complaint = get_complaint_for(request, reference, ACTIONS[box].permission)
+    body = request.POST.get("body", "")
+    save_draft(request.user, complaint, DRAFT_BOXES[box], body)
+    if box == "reply":
+        record_presence(complaint, request.user, replying=bool(body.strip()))
+    return HttpResponse(status=204)
+
+
+# The letters a console page previews, by the action that sends them, and who may see them.
+PREVIEWED = {
+    "resolve": "complaints.resolve_complaint",
+    "holding_response": "complaints.resolve_complaint",
+    "approve_resolution": "complaints.approve_resolution",
+}
+
+
+def _resolution_values(
+    outcome: str, summary: str, amount: Decimal | None, currency: str
+) -> dict[str, str]:
+    """The letter's placeholders for a resolution not yet recorded."""
+    currency = (currency or TenantSettings.current().currency).upper()
+    return {
+        "outcome": Outcome(outcome).label.lower() if outcome else "",
+        "resolution_summary": summary,
+        "redress": f"{currency} {amount:,.2f}" if amount else "none",
+    }
+
+
+@returns_to(_console_page)
+@require_POST
+@vary_on_headers("HX-Request")
+@permission_required("complaints.use_console")
+def console_letter_preview(
+    request: AuthenticatedRequest, reference: str, action: str
+) -> HttpResponse:
+    """The letter an action would send, exactly, from what is typed in its form (or, for the
+    approving manager, from the resolution waiting for approval); nothing is changed."""
+    if action not in PREVIEWED:
+        raise Http404
+    complaint = get_complaint_for(request, reference, PREVIEWED[action])
+    tenant = request.tenant  # type: ignore[attr-defined]
+    values: dict[str, str] = {}
+    if action == "holding_response":
+        holding = HoldingResponseForm(request.POST, complaint=complaint)
+        holding.is_valid()
+        expected = holding.cleaned_data.get("expected")
+        values = {
+            "holding_reason": holding.cleaned_data.get("reason", "").strip().rstrip("."),
+            "expected_date": expected.strftime("%-d %B %Y") if expected else "",
+        }
+        kind = LetterKind.HOLDING_RESPONSE
+    else:
+        if action == "resolve":
+            resolve = ResolveForm(request.POST, complaint=complaint)
+            resolve.is_valid()
+            data = resolve.cleaned_data
+            values = _resolution_values(
+                data.get("outcome", ""),
+                data.get("summary", ""),
+                data.get("redress_amount"),
+                data.get("redress_currency", ""),
+            )
+        elif (proposal := complaint.open_proposal) is not None:
+            values = _resolution_values(
+                proposal.outcome,
+                proposal.summary,
+                proposal.redress_amount,
+                proposal.redress_currency,
+            )
+        kind = services.resolution_letter(complaint, timezone.now())
+    preview = preview_letter(complaint, tenant, kind, **values)
+    context = {"complaint": complaint, "preview": preview, "action": action}
+    template = "complaints/console_letter_preview.html"
+    return render(request, f"{template}#letter" if request.htmx else template, context)  # type: ignore[attr-defined]
+
+
+@require_GET
+@login_required
+def timeline_earlier(request: AuthenticatedRequest, reference: str) -> HttpResponse:
+    """The timeline entries older than entry ``before``, for a page's "show earlier" link."""
+    complaint = get_complaint_for(request, reference, "complaints.view_complaint")
+    before = get_object_or_404(
+        timeline_events(complaint, request.user), pk=_int_or_none(request.GET.get("before"))
+    )
+    events, earlier = timeline(complaint, request.user, before=before, shown=TIMELINE_PAGE)
+    context = {"complaint": complaint, "events": events, "earlier": earlier}
+    return render(request, "complaints/_timeline_entries.html", context)
 
 
 @require_GET
@@ -656,6 +927,7 @@ def console_complaint(request: AuthenticatedRequest, reference: str) -> HttpResp
     return _workspace(request, complaint, CONSOLE_PAGE)
 
 
+@returns_to(_console_page)
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 @permission_required("complaints.use_console")

@@ -20,7 +20,15 @@ from complaints.services.clocks import (
     update_next_due,
 )
 from complaints.services.correspondence import add_internal_note, reply_to_complaint
-from complaints.services.gate import MOVES, RESOLVABLE, Change, ComplaintError, changing
+from complaints.services.gate import (
+    MOVES,
+    RESOLVABLE,
+    Change,
+    ComplaintError,
+    StaleComplaint,
+    changing,
+    unchanged_since,
+)
 from complaints.services.handling import (
     allowed_statuses,
     assign_complaint,
@@ -52,6 +60,7 @@ from complaints.services.resolution import (
     rate_complaint,
     reject_resolution,
     reopen_window_ends,
+    resolution_letter,
     resolve_complaint,
     return_resolution,
 )
@@ -62,6 +71,7 @@ __all__ = [
     "RESOLVABLE",
     "Change",
     "ComplaintError",
+    "StaleComplaint",
     "accept_resolution",
     "add_internal_note",
     "allowed_statuses",
@@ -92,6 +102,7 @@ __all__ = [
     "reject_resolution",
     "reopen_window_ends",
     "reply_to_complaint",
+    "resolution_letter",
     "resolve_complaint",
     "resume_sla",
     "return_resolution",
@@ -101,5 +112,6 @@ __all__ = [
     "send_holding_response",
     "send_in_progress_response",
     "submit_complaint",
+    "unchanged_since",
     "update_next_due",
 ]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from complaints.attachments import AttachmentError, check_uploads
 from complaints.models import Attachment, Complaint, Event, Status
 from complaints.services.clocks import mark_met
-from complaints.services.gate import Actor, Change, ComplaintError, changing, person
+from complaints.services.gate import MOVES, Actor, Change, ComplaintError, changing, person
 from complaints.services.notices import notify, portal_link, tell_staff
 from complaints.text import clean_text
 from configuration.models import TenantSettings
@@ -80,10 +80,19 @@ def attach_files(change: Change, event: Event, uploads: Sequence[UploadedFile]) 
 
 
 def reply_to_complaint(
-    complaint: Complaint, body: str, *, actor: Actor, files: Sequence[UploadedFile] = ()
+    complaint: Complaint,
+    body: str,
+    *,
+    actor: Actor,
+    files: Sequence[UploadedFile] = (),
+    then: str = "",
 ) -> Event:
     """A reply the consumer sees. A consumer's reply brings a waiting complaint back to work;
-    the first staff reply starts work on a new one and meets the first-response clocks."""
+    the first staff reply starts work on a new one and meets the first-response clocks.
+
+    ``then`` names a plain status move (a row of ``MOVES``, e.g. ``await_consumer``) that
+    staff make in the same change: the reply's one timeline event records the move, and the
+    reply is not sent when the move is refused (``ComplaintError``)."""
     body = clean_text(body)
     if not body:
         raise ComplaintError("A reply cannot be empty.")
@@ -99,10 +108,16 @@ def reply_to_complaint(
                 "it no longer takes replies."
             )
         if change.by_consumer:
+            if then:
+                raise ComplaintError("Only staff change the status with a reply.")
             if complaint.status == Status.AWAITING_CONSUMER:
                 change.move("consumer_reply")
         else:
-            if complaint.status == Status.NEW:
+            if then:
+                if then not in MOVES or not MOVES[then].manual:
+                    raise ComplaintError("That status cannot be set with a reply.")
+                change.move(then)
+            elif complaint.status == Status.NEW:
                 change.move("first_reply")
             if complaint.first_responded_at is None:
                 change.set(first_responded_at=timezone.now())

@@ -293,3 +293,59 @@ def changing(
         change.save()
         for observer in CHANGE_OBSERVERS:
             observer(change)
+
+
+class StaleComplaint(ComplaintError):
+    """A change asked for on a version of the complaint older than the current one.
+
+    ``events`` are the timeline entries the person has not seen (those they may read), oldest
+    first; the message names them, and who made them when ``names_staff``.
+    """
+
+    def __init__(self, events: Sequence[Event], *, lead: str, names_staff: bool) -> None:
+        self.events = list(events)
+        what = "; ".join(
+            f"{event.headline}"
+            f"{' by ' + event.actor.display_name if event.actor and names_staff else ''}"
+            f" ({timezone.localtime(event.created_at):%d %b %H:%M})"
+            for event in self.events
+        )
+        super().__init__(f"{lead} {what}.")
+
+
+STALE = "This complaint changed since you opened it, so nothing was changed:"
+NEWER_MESSAGE = (
+    "A newer message arrived since you opened this complaint; your reply was not sent. "
+    "Read it, then send again if your reply still fits:"
+)
+
+
+@contextmanager
+def unchanged_since(
+    complaint: Complaint, seen: int | None, *, actor: Actor, only_messages: bool = False
+) -> Iterator[None]:
+    """A transaction in which ``complaint`` is locked and has no timeline entry, readable by
+    ``actor``, newer than entry ``seen`` (the last one the person was shown).
+
+    Every change writes exactly one event, so the newest event id is the complaint's version.
+    With ``only_messages`` only public replies count (a reply conflicts with a newer message,
+    not with a changed priority). The changes made inside the block join this transaction and
+    its lock, so nobody can slip a change in between the check and the change. ``seen=None``
+    (a client that sent no version, the API) checks nothing. Raises ``StaleComplaint`` and
+    writes nothing when the complaint moved on.
+    """
+    with transaction.atomic():
+        if seen is not None:
+            lock(complaint)
+            newer = Event.objects.visible_to(actor).filter(complaint=complaint, pk__gt=seen)
+            if only_messages:
+                newer = newer.filter(kind=Event.Kind.REPLY, is_internal=False)
+            unseen = list(newer.select_related("actor"))
+            if unseen:
+                # Consumers are never told which member of staff did what, as on their page.
+                raise StaleComplaint(
+                    unseen,
+                    lead=NEWER_MESSAGE if only_messages else STALE,
+                    names_staff=getattr(actor, "is_staff_member", False),
+                )
+        yield

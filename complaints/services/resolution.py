@@ -129,6 +129,15 @@ def resolve_complaint(
         )
 
 
+def resolution_letter(complaint: Complaint, now: datetime) -> LetterKind:
+    """The letter a resolution at ``now`` sends: a summary resolution for a complaint settled
+    within its summary-resolution clock and never rejected, else the final response."""
+    summary_clock = deadline_for(complaint, Clock.SUMMARY_RESOLUTION)
+    if summary_clock is not None and now <= summary_clock.due_at and complaint.reopened_at is None:
+        return LetterKind.SUMMARY_RESOLUTION
+    return LetterKind.FINAL_RESPONSE
+
+
 def _resolve(
     change: Change,
     *,
@@ -150,14 +159,8 @@ def _resolve(
     change.move("resolve")
     event = change.record(Event.Kind.RESOLVED, body=summary, outcome=str(outcome))
     now = timezone.now()
-    summary_clock = deadline_for(complaint, Clock.SUMMARY_RESOLUTION)
-    # A summary resolution is for complaints settled at once; once a consumer has
-    # rejected a resolution, only a final response will do.
     # The letter meets the regulator's clocks; the resolution itself the tenant's own.
-    if summary_clock is not None and now <= summary_clock.due_at and complaint.reopened_at is None:
-        send_letter(change, LetterKind.SUMMARY_RESOLUTION)
-    else:
-        send_letter(change, LetterKind.FINAL_RESPONSE)
+    send_letter(change, resolution_letter(complaint, now))
     mark_met(complaint, [Clock.RESOLUTION, Clock.FIRST_RESPONSE], now)
     if outcome == Outcome.NOT_UPHELD:
         send_adr_letter_if_required(change)

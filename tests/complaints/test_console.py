@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from complaints.models import Category, Complaint, Event, Status, Team
 from complaints.services import add_internal_note, reply_to_complaint
+from complaints.views import TIMELINE_SHOWN
 from tenancy.models import Tenant
 from tests.complaints.conftest import as_request_user, put_in_status, references_in, snapshot
 
@@ -307,11 +308,12 @@ def test_queue_query_count_does_not_grow_with_complaints(
 # search_path, session, user, OTP device, the complaint, the agent's team ids, the timeline,
 # its attachments, the deadlines, the tenant settings (read once for the at-risk margin and
 # the branding), the consumer's other complaints, the resolution waiting for approval, the
-# canned responses, and the choices of the action forms:
+# canned responses, the person's drafts of a reply and a note, and the choices of the action
+# forms:
 # root causes, teams (2) and categories (2). A required select without an empty choice reads
 # its first option once more to decide on the ``required`` attribute, hence the pairs. The
 # assignees and specialists come from the cached staff directory.
-CONSOLE_PAGE_QUERIES = 18
+CONSOLE_PAGE_QUERIES = 19
 
 
 @pytest.fixture
@@ -402,7 +404,7 @@ def test_console_page_sends_anonymous_visitor_to_sign_in(
     assert response["Location"].startswith(LOGIN)
 
 
-def test_console_page_query_count_does_not_grow_with_the_timeline(
+def test_console_page_query_count_does_not_grow_with_the_timeline_and_older_entries_fold(
     agent_client: Client,
     complaint: Complaint,
     agent: User,
@@ -421,10 +423,24 @@ def test_console_page_query_count_does_not_grow_with_the_timeline(
         reply_to_complaint(complaint, f"Consumer reply {number}", actor=owner)
         add_internal_note(complaint, f"Note {number}", actor=staff)
 
-    with django_assert_num_queries(len(short_timeline)):
+    # A thread longer than the page shows costs one query more: how many entries are folded.
+    with django_assert_num_queries(len(short_timeline) + 1):
         response = agent_client.get(url)
-    assert response.content.count(b'class="event ') == 32
+    assert response.content.count(b'class="event ') == TIMELINE_SHOWN
+    assert b"Show 12 earlier entries" in response.content
+    assert b"Staff reply 0" not in response.content
+    assert b"Note 9" in response.content
     assert len(short_timeline) == CONSOLE_PAGE_QUERIES
+
+    first = response.content.decode().split('id="event-', 2)[1].split('"')[0]
+    earlier = agent_client.get(
+        f"/complaints/{complaint.reference}/timeline/?before={first}", **HTMX
+    )
+    assert earlier.content.count(b'class="event ') == 12
+    assert b"Staff reply 0" in earlier.content
+    assert b"earlier entr" not in earlier.content
+    everything = agent_client.get(f"{url}?timeline=all")
+    assert everything.content.count(b'class="event ') == 32
 
 
 # --- Replies, notes and status changes from the console -------------------------------------

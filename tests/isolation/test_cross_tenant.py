@@ -218,6 +218,13 @@ SESSION_CASES: list[Case] = [
         "consumer",
     ),
     *[_portal_action(name) for name in sorted(PORTAL_ACTIONS)],
+    _post(
+        "portal_draft",
+        lambda v: f"/complaints/{ref(v)}/draft/",
+        "consumer",
+        lambda v: {"body": "Hijack"},
+    ),
+    _get("timeline_earlier", lambda v: f"/complaints/{ref(v)}/timeline/?before=1", "consumer"),
     _get("portal_account", lambda v: "/account/", "consumer"),
     _get("portal_data_export", lambda v: "/account/data.json", "consumer"),
     _post(
@@ -242,6 +249,18 @@ SESSION_CASES: list[Case] = [
         "console_canned_fill",
         lambda v: f"/console/complaints/{ref(v)}/canned/?canned={v.canned.pk}",
         "manager",
+    ),
+    _post(
+        "console_draft",
+        lambda v: f"/console/complaints/{ref(v)}/draft/reply/",
+        "manager",
+        lambda v: {"body": "Hijack"},
+    ),
+    _post(
+        "console_letter_preview",
+        lambda v: f"/console/complaints/{ref(v)}/letter/resolve/",
+        "manager",
+        lambda v: {"outcome": "upheld", "summary": "Hijack"},
     ),
     *[_console_action(name) for name in sorted(CONSOLE_ACTIONS)],
     _get("canned_responses", lambda v: "/console/canned-responses/", "manager"),
