@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import connection, models
 from django.db.models import (
     Case,
@@ -26,7 +28,7 @@ from django.db.models.functions import Coalesce, Extract
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from accounts.models import Role, SystemActor
+from accounts.models import Role, SystemActor, User
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS
 from complaints.predicates import sees_internal
 from deadlines.models import Clock, Deadline, at_risk_condition, breached_condition
@@ -212,8 +214,33 @@ SEARCH_CANDIDATES = 200
 SEARCH_HALF_LIFE = timedelta(days=30)
 
 
+# The text search configuration of stored vectors and queries: PostgreSQL's English with
+# accents folded (``unaccent``) where the server has that extension (migration 0014).
+SEARCH_CONFIG = "complaints_english"
+
+
 def _search_query(text: str) -> SearchQuery:
-    return SearchQuery(text, search_type="websearch", config="english")
+    return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+
+
+def reference_in(text: str) -> str | None:
+    """The complaint reference ``text`` names, if it is one: ``C-2026-000042``, any case,
+    with or without the ``C-`` prefix. ``None`` for anything else."""
+    candidate = text.strip().upper()
+    if not candidate.startswith("C-"):
+        candidate = f"C-{candidate}"
+    return candidate if re.fullmatch(REFERENCE_PATTERN, candidate) else None
+
+
+def _correspondence(kind: str, *, internal: bool) -> Subquery:
+    """All message bodies of one kind on the outer complaint, as one text."""
+    return Subquery(
+        Event.objects.filter(complaint=OuterRef("pk"), kind=kind, is_internal=internal)
+        .order_by()
+        .values("complaint")
+        .annotate(text=StringAgg("body", "\n"))
+        .values("text")
+    )
 
 
 class ComplaintQuerySet(models.QuerySet["Complaint"]):
@@ -282,11 +309,39 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
         )
         return self.annotate(promised_at=Subquery(running))
 
-    def search(self, text: str, *, actor: Any) -> ComplaintQuerySet:
-        """Complaints matching a web-search style query (``"exact words" -excluded or``).
+    def refresh_search(self) -> int:
+        """Index the words of these complaints again, in one statement; returns the count.
 
-        Internal notes are searched only for those who may read them (``sees_internal``).
+        The public vector holds the subject (weight A), the consumer's name and e-mail (A),
+        the description (B) and the public replies (C); internal notes have a vector of their
+        own so that no search a consumer can run ever matches them. Both use
+        ``SEARCH_CONFIG``, so accents are folded where the server can.
         """
+
+        def words(expression: Any, weight: str | None = None) -> SearchVector:
+            return SearchVector(expression, weight=weight, config=SEARCH_CONFIG)
+
+        consumer = User.objects.filter(pk=OuterRef("consumer_id"))
+        return self.update(
+            search_vector=words("subject", "A")
+            + words(Subquery(consumer.values("full_name")), "A")
+            + words(Subquery(consumer.values("email")), "A")
+            + words("description", "B")
+            + words(_correspondence(Event.Kind.REPLY, internal=False), "C"),
+            internal_search_vector=words(_correspondence(Event.Kind.NOTE, internal=True)),
+        )
+
+    def search(self, text: str, *, actor: Any) -> ComplaintQuerySet:
+        """Complaints matching a web-search style query (``"exact words" -excluded or``),
+        or the one complaint a reference names (``C-2026-000042``, ``2026-000042``, any case).
+
+        Words match the subject, description, correspondence and the consumer's name and
+        e-mail, accents folded. Internal notes are searched only for those who may read them
+        (``sees_internal``).
+        """
+        reference = reference_in(text)
+        if reference is not None:
+            return self.filter(reference=reference)
         query = _search_query(text)
         match = Q(search_vector=query)
         if sees_internal(actor):
@@ -307,6 +362,8 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
             .order_by("-received_at", "-id")
             .values("pk")[:SEARCH_CANDIDATES]
         )
+        if reference_in(text) is not None:
+            return self.search(text, actor=actor).annotate(score=Value(1.0))
         query = _search_query(text)
         rank: Any = Coalesce(SearchRank(F("search_vector"), query), Value(0.0))
         if sees_internal(actor):
@@ -452,8 +509,12 @@ class Complaint(models.Model):
                 condition=Q(status__in=ACTIVE_STATUSES),
                 name="complaint_active_internal_idx",
             ),
-            # Reports: complaints received, resolved or closed in a date range.
-            models.Index(fields=["received_at"], name="complaint_received_idx"),
+            # Searches over every status (a closed complaint found by its words).
+            GinIndex(fields=["search_vector"], name="complaint_search_idx"),
+            GinIndex(fields=["internal_search_vector"], name="complaint_internal_search_idx"),
+            # Reports: complaints received, resolved or closed in a date range; the queue
+            # over every status, in order of receipt.
+            models.Index(fields=["received_at", "id"], name="complaint_received_idx"),
             models.Index(
                 fields=["resolved_at"],
                 condition=Q(resolved_at__isnull=False),

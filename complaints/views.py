@@ -541,7 +541,7 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
     filters = QueueFilterForm(request.GET, auto_id="id_filter_%s")
     queryset, default_sort = _queue_view(
-        Complaint.objects.visible_to(user).active().for_list(), current, user, now
+        Complaint.objects.visible_to(user).for_list(), current, user, now
     )
     sort = filters.chosen_sort(default_sort)
     queryset = filters.apply(queryset, actor=user, now=now, sort=sort)
@@ -550,8 +550,9 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
     if sort == BEST_MATCH:
         page = bounded_page(queryset, after=after, size=PAGE_SIZE)
     else:
+        field, descending = QUEUE_SORTS[sort]
         page = keyset_page(
-            queryset, field=QUEUE_SORTS[sort], after=after, size=PAGE_SIZE, descending=False
+            queryset, field=field, after=after, size=PAGE_SIZE, descending=descending
         )
     if request.GET.get("after"):
         params["after"] = request.GET["after"]
@@ -565,6 +566,7 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
         return unchanged
     query = urlencode({name: value for name, value in params.items() if name != "after"})
     context = {
+        "sorting": _sort_headers(params, sort),
         "page": page,
         "views": views,
         "current_view": current,
@@ -585,6 +587,35 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
         response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
     return response
+
+
+# Column headers that sort the queue, and the orders a click on each goes through.
+SORT_HEADERS = {"due": ("due",), "received": ("received", "-received")}
+
+
+@dataclass(frozen=True)
+class SortHeader:
+    """A sortable column: the link its header leads to and how the list is sorted by it now
+    (``aria-sort``: ``ascending``, ``descending`` or ``none``)."""
+
+    url: str
+    aria_sort: str
+
+
+def _sort_headers(params: dict[str, str], current: str) -> dict[str, SortHeader]:
+    """Each sortable column's header: the first of its orders, or the next one when the
+    queue is already sorted by it; the other filters are kept, the page starts over."""
+    kept = {name: value for name, value in params.items() if name not in ("sort", "after")}
+    headers = {}
+    for column, orders in SORT_HEADERS.items():
+        following = (
+            orders[(orders.index(current) + 1) % len(orders)] if current in orders else orders[0]
+        )
+        state = "none"
+        if current in orders:
+            state = "descending" if QUEUE_SORTS[current][1] else "ascending"
+        headers[column] = SortHeader(f"?{urlencode({**kept, 'sort': following})}", state)
+    return headers
 
 
 def _queue_url(query: str) -> str:

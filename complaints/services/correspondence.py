@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.search import SearchVector
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from complaints.attachments import AttachmentError, check_uploads
@@ -20,29 +17,9 @@ from configuration.models import TenantSettings
 from deadlines.models import Clock
 
 
-def _correspondence(kind: Event.Kind, *, internal: bool) -> Subquery:
-    """All message bodies of one kind on the outer complaint, as one text."""
-    return Subquery(
-        Event.objects.filter(complaint=OuterRef("pk"), kind=kind, is_internal=internal)
-        .order_by()
-        .values("complaint")
-        .annotate(text=StringAgg("body", "\n"))
-        .values("text")
-    )
-
-
 def refresh_search_vector(complaint: Complaint) -> None:
     """Index the complaint's words: public ones, and internal notes apart for staff search."""
-    Complaint.objects.filter(pk=complaint.pk).update(
-        search_vector=SearchVector("subject", weight="A", config="english")
-        + SearchVector("description", weight="B", config="english")
-        + SearchVector(
-            _correspondence(Event.Kind.REPLY, internal=False), weight="C", config="english"
-        ),
-        internal_search_vector=SearchVector(
-            _correspondence(Event.Kind.NOTE, internal=True), config="english"
-        ),
-    )
+    Complaint.objects.filter(pk=complaint.pk).refresh_search()
 
 
 def attach_files(change: Change, event: Event, uploads: Sequence[UploadedFile]) -> None:

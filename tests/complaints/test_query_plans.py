@@ -17,7 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from complaints.models import Complaint, Team
+from complaints.models import SEARCH_CONFIG, Complaint, Team
 from complaints.pagination import keyset_page
 
 
@@ -109,7 +109,7 @@ def test_search_in_the_active_queue_reads_the_partial_text_index(
         for number in range(2000)
     )
     Complaint.objects.filter(reference__startswith="P-").update(
-        search_vector=SearchVector("subject", "description", config="english")
+        search_vector=SearchVector("subject", "description", config=SEARCH_CONFIG)
     )
     with connection.cursor() as cursor:
         # Steady state, as autovacuum keeps it: the text indexes' pending lists merged (the
