@@ -1,5 +1,5 @@
 """Finding a complaint in the console: by reference, by the consumer, by its words with or
-without accents, and in any status, closed ones included."""
+without accents, in any status, closed ones included; and sorting by a column header."""
 
 from __future__ import annotations
 
@@ -116,3 +116,19 @@ def test_the_status_filter_offers_every_status_and_all(manager_client: Client) -
     content = manager_client.get("/console/").content.decode()
     for value in [*Status.values, "all"]:
         assert f'<option value="{value}"' in content
+
+
+def test_a_column_header_sorts_the_queue_and_a_second_click_reverses_it(
+    manager_client: Client, theirs: Complaint, bystander: Complaint
+) -> None:
+    oldest_first = manager_client.get("/console/", {"priority": "normal"})
+    content = oldest_first.content.decode()
+    assert references_in(oldest_first) == [theirs.reference, bystander.reference]
+    assert 'aria-sort="ascending"' in content
+    assert 'href="?view=team&amp;priority=normal&amp;sort=-received"' in content
+    newest_first = manager_client.get("/console/", {"priority": "normal", "sort": "-received"})
+    content = newest_first.content.decode()
+    assert references_in(newest_first) == [bystander.reference, theirs.reference]
+    assert 'aria-sort="descending"' in content
+    assert 'href="?view=team&amp;priority=normal&amp;sort=received"' in content
+    assert 'href="?view=team&amp;priority=normal&amp;sort=due"' in content
