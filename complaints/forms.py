@@ -13,6 +13,7 @@ from accounts.directory import StaffChoiceField
 from accounts.models import Role
 from complaints.attachments import ALLOWED_DESCRIPTION, MAX_FILES_PER_MESSAGE
 from complaints.models import (
+    QUEUE_COLUMNS,
     REFERENCE_PATTERN,
     TEXT_MAX_LENGTH,
     CannedResponse,
@@ -597,3 +598,31 @@ class CannedResponseForm(forms.ModelForm):
         if problem:
             raise forms.ValidationError(problem)
         return body
+
+
+class SavedViewForm(forms.Form):
+    """Save the queue on screen under a name: its filters and order, and the columns shown."""
+
+    name = forms.CharField(
+        label="Name of the view",
+        max_length=60,
+        error_messages={"required": "Give the view a name."},
+    )
+    columns = forms.MultipleChoiceField(
+        label="Columns",
+        choices=list(QUEUE_COLUMNS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    shared = forms.BooleanField(label="Share with all staff", required=False)
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not user.has_perm("complaints.share_queue_view"):
+            del self.fields["shared"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data.setdefault("shared", False)
+        return data

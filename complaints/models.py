@@ -823,3 +823,62 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.key}"
+
+
+# Columns of the console queue a saved view may show; the reference and subject always show.
+QUEUE_COLUMNS = {
+    "consumer": "Consumer",
+    "status": "Status",
+    "priority": "Priority",
+    "team": "Team",
+    "assignee": "Assignee",
+    "due": "Next deadline",
+    "received": "Received",
+}
+
+
+class SavedViewQuerySet(models.QuerySet["SavedView"]):
+    def available_to(self, user: Any) -> SavedViewQuerySet:
+        """The views ``user`` may open: their own and the shared ones, shared first."""
+        return self.filter(Q(owner=user) | Q(shared=True)).order_by("-shared", "name", "id")
+
+
+class SavedView(models.Model):
+    """A queue someone saved: its filters and order (the queue's query string) and columns.
+
+    A view is its owner's; a shared one (managers and admins share) is listed for all staff,
+    each of whom sees in it only the complaints they may see.
+    """
+
+    name = models.CharField(max_length=60)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    shared = models.BooleanField(default=False)
+    # The queue's own parameters (view, filters, sort), as the filter form writes them.
+    query = models.CharField(max_length=1000, blank=True)
+    columns = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[SavedViewQuerySet] = SavedViewQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "name"],
+                name="saved_view_unique_name_per_owner",
+                violation_error_message="You already have a view with this name.",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["name"], condition=Q(shared=True), name="saved_view_shared_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def shown_columns(self) -> set[str]:
+        """The columns to show: those saved that still exist, or all when none were."""
+        chosen = {column for column in self.columns if column in QUEUE_COLUMNS}
+        return chosen or set(QUEUE_COLUMNS)

@@ -66,3 +66,17 @@ works_in_console = is_console_staff
 # Who reads internal notes and internal files: staff in the console and the system itself.
 # ``Event.objects.visible_to`` and ``Attachment.objects.visible_to`` apply it; nothing else does.
 sees_internal = is_console_staff | is_system
+
+
+@rules.predicate
+def owns_saved_view(user: Any, view: Any) -> bool:
+    return view is not None and view.owner_id == user.pk
+
+
+@rules.predicate
+def is_shared_view(user: Any, view: Any) -> bool:
+    return view is not None and view.shared
+
+
+# Managers and admins share queue views with every member of staff, and remove shared ones.
+shares_views = is_manager | is_tenant_admin

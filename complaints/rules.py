@@ -18,8 +18,11 @@ from complaints.predicates import (
     handles_complaint,
     is_complaint_consumer,
     is_referred_specialist,
+    is_shared_view,
     owns_complaint,
+    owns_saved_view,
     sees_internal,
+    shares_views,
     works_in_console,
 )
 
@@ -58,3 +61,12 @@ rules.add_perm("complaints.watch_deadlines", is_system)
 rules.add_perm("complaints.close_automatically", is_system)
 # A deactivated person's open complaints go back to the queue (``deactivate_staff_member``).
 rules.add_perm("complaints.return_work", is_system)
+# Saved queue views: anyone in the console saves their own; managers and admins share them.
+rules.add_perm("complaints.save_queue_view", works_in_console)
+rules.add_perm("complaints.share_queue_view", shares_views)
+rules.add_perm(
+    "complaints.delete_queue_view",
+    works_in_console & (owns_saved_view | (is_shared_view & shares_views)),
+)
+# The "awaiting my approval" queue: those who approve resolutions.
+rules.add_perm("complaints.approve_resolutions", is_manager | is_tenant_admin)
