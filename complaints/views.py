@@ -847,8 +847,17 @@ def console_canned_fill(request: AuthenticatedRequest, reference: str) -> HttpRe
     return _workspace(request, complaint, CONSOLE_PAGE, {"reply": reply})
 
 
+# The largest id an integer column holds: a larger number in a URL names nothing.
+LARGEST_ID = 2**31 - 1
+
+
 def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    """A row id from a query string; None for anything that is not one (``1e999``, ``-1``,
+    ``²``, a number past the column's range)."""
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if number <= LARGEST_ID else None
 
 
 @require_http_methods(["GET", "POST"])

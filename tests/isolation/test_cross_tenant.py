@@ -37,6 +37,7 @@ from complaints.models import (
     LetterKind,
     ResolutionProposal,
     RootCause,
+    SavedView,
     Team,
 )
 from complaints.services import add_internal_note, reply_to_complaint, submit_complaint
@@ -103,6 +104,7 @@ class Victim:
     invitation: Invitation
     closure: Closure
     proposal: ResolutionProposal
+    saved_view: SavedView
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,18 @@ SESSION_CASES: list[Case] = [
         lambda v: f"/console/canned-responses/{v.canned.pk}/",
         "manager",
         lambda v: {"delete": "1"},
+    ),
+    _post(
+        "console_save_view",
+        lambda v: "/console/views/",
+        "manager",
+        lambda v: {"name": "Stolen", "query": "q=Zanzibar", "shared": "on"},
+    ),
+    _post(
+        "console_delete_view",
+        lambda v: f"/console/views/{v.saved_view.pk}/delete/",
+        "manager",
+        lambda v: {},
     ),
     # Dashboard
     _get("dashboard", lambda v: "/dashboard/", "manager"),
@@ -449,6 +463,9 @@ def victim(
             root_cause=root_cause,
             proposed_by=agent,
         ),
+        saved_view=SavedView.objects.create(
+            name="Zanzibar view", owner=manager, shared=True, query="q=Zanzibar"
+        ),
     )
 
 
@@ -466,6 +483,7 @@ def bank_state(victim: Victim) -> dict[str, Any]:
         "closures": sorted(Closure.objects.values_list("pk", "day")),
         "sla": sorted(SlaPolicy.objects.values_list("priority", "resolution_hours")),
         "invitations": sorted(Invitation.objects.pending().values_list("pk", flat=True)),
+        "saved_views": sorted(SavedView.objects.values_list("pk", "name", "query")),
     }
 
 

@@ -94,8 +94,10 @@ def hostile_queries() -> list[dict[str, str]]:
     return [dict.fromkeys(QUERY_NAMES, value) for value in HOSTILE]
 
 
-def assert_answered(client: Client, method: str, path: str, data: dict[str, str]) -> None:
-    response = getattr(client, method)(path, data)
+def assert_answered(
+    client: Client, method: str, path: str, data: dict[str, str], **headers: str
+) -> None:
+    response = getattr(client, method)(path, data, **headers)
     assert response.status_code < 500, f"{method.upper()} {path} {list(data.values())[:1]!r}"
 
 
@@ -113,6 +115,9 @@ def walk(clients: dict[str, Client], urlconf: str, known: dict[str, list[str]]) 
                 for client in clients.values():
                     assert_answered(client, "get", path, data)
                     made += 1
+                # The htmx requests of the last client (staff): partial pages, polls.
+                assert_answered(client, "get", path, data, HTTP_HX_REQUEST="true")
+                made += 1
     return made
 
 
