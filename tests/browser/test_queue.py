@@ -151,3 +151,7 @@ def test_a_dashboard_figure_opens_the_queue_it_counts(
         expect(manager.locator("table.queue a.row-link")).to_have_count(count)
     pages.check(manager, "dashboard-drill-down")
     expect(manager.get_by_role("link", name="Awaiting my approval")).to_be_visible()
+
+    manager.goto(e2e_server.url("bank", "/dashboard/"))
+    manager.locator("svg.chart .chart-link").first.click()
+    expect(manager.get_by_role("heading", name="Queue")).to_be_visible()
