@@ -38,9 +38,11 @@ from tenancy.models import is_on_current_host
 
 
 def _next_url(request: AuthenticatedRequest) -> str:
+    """Where to go after this step: ``next`` when it is a path or a URL on this tenant's
+    host; anything else (a view name, ``a b``, another host) goes home."""
     candidate = request.POST.get("next") or request.GET.get("next") or "/"
-    return candidate if is_on_current_host(candidate) else "/"
-    return "/"
+    local = candidate.startswith(("/", "http://", "https://"))
+    return candidate if local and is_on_current_host(candidate) else "/"
 
 
 @login_required

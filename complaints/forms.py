@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.directory import StaffChoiceField
@@ -14,7 +15,7 @@ from accounts.forms import PersonNameField
 from accounts.models import Role
 from complaints.attachments import ALLOWED_DESCRIPTION, MAX_FILES_PER_MESSAGE
 from complaints.models import (
-    ACTIVE_STATUSES,
+    QUEUE_COLUMNS,
     REFERENCE_PATTERN,
     TEXT_MAX_LENGTH,
     CannedResponse,
@@ -391,7 +392,15 @@ class EmptyForm(ComplaintActionForm):
 
 # --- Console queue ----------------------------------------------------------------------------
 
-QUEUE_SORTS = {"received": "received_at", "due": "next_due_at"}
+# The queue's orders: the column and direction of each, every one a keyset path through an
+# index on (column, id) (next deadline ascending only: its undated rows come last).
+QUEUE_SORTS = {
+    "received": ("received_at", False),
+    "-received": ("received_at", True),
+    "due": ("next_due_at", False),
+}
+# The status filter's value for complaints in any status, closed ones included.
+EVERY_STATUS = "all"
 # A search's own order: by rank and recency (``ComplaintQuerySet.best_matches``).
 BEST_MATCH = "best"
 
@@ -409,7 +418,7 @@ class QueueFilterForm(forms.Form):
     )
     status = forms.ChoiceField(
         required=False,
-        choices=[("", "Any active"), *[(s.value, s.label) for s in ACTIVE_STATUSES]],
+        choices=[("", "Any active"), *Status.choices, (EVERY_STATUS, "Any status")],
     )
     priority = forms.ChoiceField(required=False, choices=[("", "Any"), *Priority.choices])
     category = forms.ModelChoiceField(
@@ -424,11 +433,39 @@ class QueueFilterForm(forms.Form):
     received_to = CalendarDateField(
         label="Received to", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    # What the dashboard's figures count, so each figure opens the complaints it counts.
+    age_min = forms.IntegerField(
+        label="At least days old", required=False, min_value=0, max_value=36_500
+    )
+    age_max = forms.IntegerField(
+        label="Less than days old", required=False, min_value=1, max_value=36_500
+    )
+    resolved_from = CalendarDateField(
+        label="Resolved from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    resolved_to = CalendarDateField(
+        label="Resolved to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    responded = forms.ChoiceField(
+        label="First reply",
+        required=False,
+        choices=[("", "Either"), ("yes", "Sent"), ("no", "Not yet")],
+    )
+    rating = forms.TypedChoiceField(
+        label="Rating",
+        required=False,
+        coerce=int,
+        choices=[("", "Any"), *[(n, f"{n} out of 5") for n in range(1, 6)]],
+    )
+    root_cause = forms.ModelChoiceField(
+        label="Root cause", queryset=RootCause.objects.all(), required=False, empty_label="Any"
+    )
     sort = forms.ChoiceField(
         required=False,
         choices=[
             ("", "Queue default"),
             ("received", "Oldest received first"),
+            ("-received", "Newest received first"),
             ("due", "Next deadline first"),
             (BEST_MATCH, "Best match first (searches)"),
         ],
@@ -453,28 +490,77 @@ class QueueFilterForm(forms.Form):
     def apply(
         self, queryset: ComplaintQuerySet, *, actor: Any, now: datetime, sort: str
     ) -> ComplaintQuerySet:
-        """``queryset`` narrowed by the filters; searched, and ranked if ``sort`` is best match."""
+        """``queryset`` narrowed by the filters; searched, and ranked if ``sort`` is best match.
+
+        Without a status, the active complaints; ``EVERY_STATUS`` keeps every status.
+        """
         data = self.valid_data()
         exact = {
             name: data[name]
             for name in ("status", "priority", "category", "team", "assignee", "channel")
-            if name in data
+            if name in data and data[name] != EVERY_STATUS
         }
+        if "status" not in data:
+            queryset = queryset.active()
         queryset = queryset.filter(**exact)
-        timezone_now = timezone.get_current_timezone()
-        if "received_from" in data:
-            start = datetime.combine(data["received_from"], time.min, tzinfo=timezone_now)
-            queryset = queryset.filter(received_at__gte=start)
-        if "received_to" in data:
-            end = datetime.combine(
-                data["received_to"] + timedelta(days=1), time.min, tzinfo=timezone_now
-            )
-            queryset = queryset.filter(received_at__lt=end)
+        if "rating" in data:
+            queryset = queryset.filter(satisfaction_score=data["rating"])
+        if "root_cause" in data:
+            queryset = queryset.filter(root_cause=data["root_cause"])
+        if "responded" in data:
+            queryset = queryset.filter(first_responded_at__isnull=data["responded"] == "no")
+        if "age_min" in data:
+            queryset = queryset.filter(received_at__lte=now - timedelta(days=data["age_min"]))
+        if "age_max" in data:
+            queryset = queryset.filter(received_at__gt=now - timedelta(days=data["age_max"]))
+        for field in ("received", "resolved"):
+            queryset = queryset.filter(self._local_days(field, data))
         if sort == BEST_MATCH:
             return queryset.best_matches(data["q"], actor=actor, now=now)
         if data.get("q", "").strip():
             queryset = queryset.search(data["q"], actor=actor)
         return queryset
+
+    @staticmethod
+    def _local_days(field: str, data: dict[str, Any]) -> Q:
+        """``<field>_at`` within the local days ``<field>_from`` to ``<field>_to``: from 00:00
+        on the first to 00:00 after the last, in the current (the tenant's) time zone."""
+        zone = timezone.get_current_timezone()
+        condition = Q()
+        if f"{field}_from" in data:
+            start = datetime.combine(data[f"{field}_from"], time.min, tzinfo=zone)
+            condition &= Q(**{f"{field}_at__gte": start})
+        if f"{field}_to" in data:
+            end = datetime.combine(data[f"{field}_to"] + timedelta(days=1), time.min, tzinfo=zone)
+            condition &= Q(**{f"{field}_at__lt": end})
+        return condition
+
+    # Filters a person rarely sets by hand (the dashboard's links set them): shown apart.
+    MORE = (
+        "age_min",
+        "age_max",
+        "resolved_from",
+        "resolved_to",
+        "responded",
+        "rating",
+        "root_cause",
+    )
+
+    def main_fields(self) -> list[Any]:
+        return [field for field in self if field.name not in self.MORE]
+
+    def more_fields(self) -> list[Any]:
+        """The rarer filters; the root cause only when one is chosen (its list would cost
+        every queue page a query for a filter only the dashboard's links set)."""
+        given = self.valid_data()
+        return [
+            field
+            for field in self
+            if field.name in self.MORE and (field.name != "root_cause" or "root_cause" in given)
+        ]
+
+    def more_given(self) -> bool:
+        return any(name in self.valid_data() or self.errors.get(name) for name in self.MORE)
 
     def query_params(self) -> dict[str, str]:
         """The given, valid filters as they were written, in the form's order."""
@@ -567,3 +653,31 @@ class CannedResponseForm(forms.ModelForm):
         if problem:
             raise forms.ValidationError(problem)
         return body
+
+
+class SavedViewForm(forms.Form):
+    """Save the queue on screen under a name: its filters and order, and the columns shown."""
+
+    name = forms.CharField(
+        label="Name of the view",
+        max_length=60,
+        error_messages={"required": "Give the view a name."},
+    )
+    columns = forms.MultipleChoiceField(
+        label="Columns",
+        choices=list(QUEUE_COLUMNS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    shared = forms.BooleanField(label="Share with all staff", required=False)
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not user.has_perm("complaints.share_queue_view"):
+            del self.fields["shared"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data.setdefault("shared", False)
+        return data

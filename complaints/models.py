@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import connection, models
 from django.db.models import (
     Case,
@@ -26,7 +28,7 @@ from django.db.models.functions import Coalesce, Extract
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from accounts.models import ClientScope, Role, SystemActor
+from accounts.models import ClientScope, Role, SystemActor, User
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS, consumer_name
 from complaints.predicates import sees_internal
 from deadlines.models import Clock, Deadline, at_risk_condition, breached_condition
@@ -212,8 +214,33 @@ SEARCH_CANDIDATES = 200
 SEARCH_HALF_LIFE = timedelta(days=30)
 
 
+# The text search configuration of stored vectors and queries: PostgreSQL's English with
+# accents folded (``unaccent``) where the server has that extension (migration 0014).
+SEARCH_CONFIG = "complaints_english"
+
+
 def _search_query(text: str) -> SearchQuery:
-    return SearchQuery(text, search_type="websearch", config="english")
+    return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+
+
+def reference_in(text: str) -> str | None:
+    """The complaint reference ``text`` names, if it is one: ``C-2026-000042``, any case,
+    with or without the ``C-`` prefix. ``None`` for anything else."""
+    candidate = text.strip().upper()
+    if not candidate.startswith("C-"):
+        candidate = f"C-{candidate}"
+    return candidate if re.fullmatch(REFERENCE_PATTERN, candidate) else None
+
+
+def _correspondence(kind: str, *, internal: bool) -> Subquery:
+    """All message bodies of one kind on the outer complaint, as one text."""
+    return Subquery(
+        Event.objects.filter(complaint=OuterRef("pk"), kind=kind, is_internal=internal)
+        .order_by()
+        .values("complaint")
+        .annotate(text=StringAgg("body", "\n"))
+        .values("text")
+    )
 
 
 class ComplaintQuerySet(models.QuerySet["Complaint"]):
@@ -296,11 +323,39 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
         )
         return self.annotate(promised_at=Subquery(running))
 
-    def search(self, text: str, *, actor: Any) -> ComplaintQuerySet:
-        """Complaints matching a web-search style query (``"exact words" -excluded or``).
+    def refresh_search(self) -> int:
+        """Index the words of these complaints again, in one statement; returns the count.
 
-        Internal notes are searched only for those who may read them (``sees_internal``).
+        The public vector holds the subject (weight A), the consumer's name and e-mail (A),
+        the description (B) and the public replies (C); internal notes have a vector of their
+        own so that no search a consumer can run ever matches them. Both use
+        ``SEARCH_CONFIG``, so accents are folded where the server can.
         """
+
+        def words(expression: Any, weight: str | None = None) -> SearchVector:
+            return SearchVector(expression, weight=weight, config=SEARCH_CONFIG)
+
+        consumer = User.objects.filter(pk=OuterRef("consumer_id"))
+        return self.update(
+            search_vector=words("subject", "A")
+            + words(Subquery(consumer.values("full_name")), "A")
+            + words(Subquery(consumer.values("email")), "A")
+            + words("description", "B")
+            + words(_correspondence(Event.Kind.REPLY, internal=False), "C"),
+            internal_search_vector=words(_correspondence(Event.Kind.NOTE, internal=True)),
+        )
+
+    def search(self, text: str, *, actor: Any) -> ComplaintQuerySet:
+        """Complaints matching a web-search style query (``"exact words" -excluded or``),
+        or the one complaint a reference names (``C-2026-000042``, ``2026-000042``, any case).
+
+        Words match the subject, description, correspondence and the consumer's name and
+        e-mail, accents folded. Internal notes are searched only for those who may read them
+        (``sees_internal``).
+        """
+        reference = reference_in(text)
+        if reference is not None:
+            return self.filter(reference=reference)
         query = _search_query(text)
         match = Q(search_vector=query)
         if sees_internal(actor):
@@ -321,6 +376,8 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
             .order_by("-received_at", "-id")
             .values("pk")[:SEARCH_CANDIDATES]
         )
+        if reference_in(text) is not None:
+            return self.search(text, actor=actor).annotate(score=Value(1.0))
         query = _search_query(text)
         rank: Any = Coalesce(SearchRank(F("search_vector"), query), Value(0.0))
         if sees_internal(actor):
@@ -466,8 +523,12 @@ class Complaint(models.Model):
                 condition=Q(status__in=ACTIVE_STATUSES),
                 name="complaint_active_internal_idx",
             ),
-            # Reports: complaints received, resolved or closed in a date range.
-            models.Index(fields=["received_at"], name="complaint_received_idx"),
+            # Searches over every status (a closed complaint found by its words).
+            GinIndex(fields=["search_vector"], name="complaint_search_idx"),
+            GinIndex(fields=["internal_search_vector"], name="complaint_internal_search_idx"),
+            # Reports: complaints received, resolved or closed in a date range; the queue
+            # over every status, in order of receipt.
+            models.Index(fields=["received_at", "id"], name="complaint_received_idx"),
             models.Index(
                 fields=["resolved_at"],
                 condition=Q(resolved_at__isnull=False),
@@ -837,3 +898,62 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.complaint_id} {self.box}"
+
+
+# Columns of the console queue a saved view may show; the reference and subject always show.
+QUEUE_COLUMNS = {
+    "consumer": "Consumer",
+    "status": "Status",
+    "priority": "Priority",
+    "team": "Team",
+    "assignee": "Assignee",
+    "due": "Next deadline",
+    "received": "Received",
+}
+
+
+class SavedViewQuerySet(models.QuerySet["SavedView"]):
+    def available_to(self, user: Any) -> SavedViewQuerySet:
+        """The views ``user`` may open: their own and the shared ones, shared first."""
+        return self.filter(Q(owner=user) | Q(shared=True)).order_by("-shared", "name", "id")
+
+
+class SavedView(models.Model):
+    """A queue someone saved: its filters and order (the queue's query string) and columns.
+
+    A view is its owner's; a shared one (managers and admins share) is listed for all staff,
+    each of whom sees in it only the complaints they may see.
+    """
+
+    name = models.CharField(max_length=60)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    shared = models.BooleanField(default=False)
+    # The queue's own parameters (view, filters, sort), as the filter form writes them.
+    query = models.CharField(max_length=1000, blank=True)
+    columns = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[SavedViewQuerySet] = SavedViewQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "name"],
+                name="saved_view_unique_name_per_owner",
+                violation_error_message="You already have a view with this name.",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["name"], condition=Q(shared=True), name="saved_view_shared_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def shown_columns(self) -> set[str]:
+        """The columns to show: those saved that still exist, or all when none were."""
+        chosen = {column for column in self.columns if column in QUEUE_COLUMNS}
+        return chosen or set(QUEUE_COLUMNS)

@@ -103,3 +103,17 @@ def sees_customer(user: Any, consumer: Any) -> bool:
 # Who changes a consumer's contact details and keeps notes about them: those who work their
 # complaints.
 serves_customer = (is_agent | is_manager) & sees_customer
+
+
+@rules.predicate
+def owns_saved_view(user: Any, view: Any) -> bool:
+    return view is not None and view.owner_id == user.pk
+
+
+@rules.predicate
+def is_shared_view(user: Any, view: Any) -> bool:
+    return view is not None and view.shared
+
+
+# Managers and admins share queue views with every member of staff, and remove shared ones.
+shares_views = is_manager | is_tenant_admin

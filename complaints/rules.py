@@ -19,10 +19,13 @@ from complaints.predicates import (
     handles_complaint,
     is_complaint_consumer,
     is_referred_specialist,
+    is_shared_view,
     owns_complaint,
+    owns_saved_view,
     sees_customer,
     sees_internal,
     serves_customer,
+    shares_views,
     works_in_console,
 )
 
@@ -67,3 +70,12 @@ rules.add_perm("complaints.return_work", is_system)
 rules.add_perm("complaints.view_customer", sees_customer)
 rules.add_perm("complaints.edit_customer", serves_customer)
 rules.add_perm("complaints.add_customer_note", serves_customer)
+# Saved queue views: anyone in the console saves their own; managers and admins share them.
+rules.add_perm("complaints.save_queue_view", works_in_console)
+rules.add_perm("complaints.share_queue_view", shares_views)
+rules.add_perm(
+    "complaints.delete_queue_view",
+    works_in_console & (owns_saved_view | (is_shared_view & shares_views)),
+)
+# The "awaiting my approval" queue: those who approve resolutions.
+rules.add_perm("complaints.approve_resolutions", is_manager | is_tenant_admin)

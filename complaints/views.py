@@ -53,11 +53,13 @@ from complaints.forms import (
     ReplyForm,
     ResolveForm,
     ReturnResolutionForm,
+    SavedViewForm,
     StatusForm,
     TeamForm,
 )
 from complaints.letters import preview_letter
 from complaints.models import (
+    QUEUE_COLUMNS,
     Attachment,
     CannedResponse,
     Category,
@@ -68,6 +70,8 @@ from complaints.models import (
     EventQuerySet,
     LetterKind,
     Outcome,
+    ResolutionProposal,
+    SavedView,
 )
 from complaints.pagination import KeysetPage, bounded_page, keyset_page
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS, PlaceholderError
@@ -770,7 +774,13 @@ QUEUE_VIEWS = {
     "unassigned": "Unassigned",
     "at_risk": "At risk",
     "breached": "Breached",
+    "approval": "Awaiting my approval",
 }
+# Tabs only some people have, and the permission each needs.
+QUEUE_VIEW_PERMISSIONS = {"approval": "complaints.approve_resolutions"}
+# A view's count reads at most this many rows (shown as "1000+" beyond), and is kept briefly.
+VIEW_COUNT_CAP = 1000
+VIEW_COUNT_SECONDS = 60
 QUEUE_PAGE = "complaints/console_queue.html"
 QUEUE_POLL_SECONDS = 20
 # What the queue says was done, per bulk action.
@@ -794,7 +804,69 @@ def _queue_view(
         return queryset.at_risk(now, TenantSettings.current().at_risk_margin), "due"
     if view == "breached":
         return queryset.breached(now), "due"
+    if view == "approval":
+        waiting = ResolutionProposal.objects.open().values("complaint_id")
+        return queryset.filter(pk__in=waiting), "received"
     return queryset, "received"
+
+
+@dataclass
+class Queue:
+    """One queue as a person asked for it: the tab, the filters and the order."""
+
+    view: str
+    filters: QueueFilterForm
+    queryset: ComplaintQuerySet
+    sort: str
+    params: dict[str, str]
+
+
+def queue_views(user: User) -> dict[str, str]:
+    """The queue tabs ``user`` has, by key, with their labels."""
+    views = {
+        key: label
+        for key, label in QUEUE_VIEWS.items()
+        if key not in QUEUE_VIEW_PERMISSIONS or user.has_perm(QUEUE_VIEW_PERMISSIONS[key])
+    }
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        views["team"] = "All teams"
+    return views
+
+
+def read_queue(user: User, data: QueryDict, now: datetime) -> Queue:
+    """The complaints of the queue ``data`` (a query string) names, as ``user`` sees them."""
+    current = data.get("view", "team")
+    if current not in queue_views(user):
+        current = "team"
+    filters = QueueFilterForm(data, auto_id="id_filter_%s")
+    queryset, default_sort = _queue_view(
+        Complaint.objects.visible_to(user).for_list(), current, user, now
+    )
+    sort = filters.chosen_sort(default_sort)
+    queryset = filters.apply(queryset, actor=user, now=now, sort=sort)
+    return Queue(current, filters, queryset, sort, {"view": current, **filters.query_params()})
+
+
+def view_counts(user: User, views: list[SavedView], now: datetime) -> dict[int, str]:
+    """Each saved view's number of complaints for ``user``, as shown beside its name.
+
+    Never a COUNT over the table: each count reads at most ``VIEW_COUNT_CAP`` + 1 rows and
+    says "1000+" beyond; counts are cached per tenant and person for ``VIEW_COUNT_SECONDS``.
+    """
+    keys = {
+        view.pk: f"queue-count:{user.pk}:{hashlib.sha256(view.query.encode()).hexdigest()[:24]}"
+        for view in views
+    }
+    known = cache.get_many(list(keys.values()))
+    counts = {}
+    for view in views:
+        count = known.get(keys[view.pk])
+        if count is None:
+            queue = read_queue(user, QueryDict(view.query), now)
+            count = queue.queryset.order_by()[: VIEW_COUNT_CAP + 1].count()
+            cache.set(keys[view.pk], count, VIEW_COUNT_SECONDS)
+        counts[view.pk] = f"{VIEW_COUNT_CAP}+" if count > VIEW_COUNT_CAP else str(count)
+    return counts
 
 
 def _queue_etag(page: KeysetPage[Complaint], params: dict[str, str]) -> str:
@@ -810,31 +882,26 @@ def _queue_etag(page: KeysetPage[Complaint], params: dict[str, str]) -> str:
 def console_queue(request: AuthenticatedRequest) -> HttpResponse:
     """The work queues, filtered and searched; htmx polls the results region for changes."""
     user = request.user
-    current = request.GET.get("view", "team")
-    if current not in QUEUE_VIEWS:
-        current = "team"
-    views = dict(QUEUE_VIEWS)
-    if user.role in (Role.MANAGER, Role.ADMIN):
-        views["team"] = "All teams"
     now = timezone.now()
-    filters = QueueFilterForm(request.GET, auto_id="id_filter_%s")
-    queryset, default_sort = _queue_view(
-        Complaint.objects.visible_to(user).active().for_list(), current, user, now
-    )
-    sort = filters.chosen_sort(default_sort)
-    queryset = filters.apply(queryset, actor=user, now=now, sort=sort)
-    params = {"view": current, **filters.query_params()}
+    queue = read_queue(user, request.GET, now)
+    current, filters, queryset, sort = queue.view, queue.filters, queue.queryset, queue.sort
+    params = dict(queue.params)
+    views = queue_views(user)
     after = request.GET.get("after")
     if sort == BEST_MATCH:
         page = bounded_page(queryset, after=after, size=PAGE_SIZE)
     else:
+        field, descending = QUEUE_SORTS[sort]
         page = keyset_page(
-            queryset, field=QUEUE_SORTS[sort], after=after, size=PAGE_SIZE, descending=False
+            queryset, field=field, after=after, size=PAGE_SIZE, descending=descending
         )
     if request.GET.get("after"):
         params["after"] = request.GET["after"]
     htmx = request.htmx  # type: ignore[attr-defined]
     partial = bool(htmx) and not htmx.history_restore_request
+    saved_pk = _int_or_none(request.GET.get("saved"))
+    if saved_pk is not None:
+        params["saved"] = str(saved_pk)
     etag = _queue_etag(page, params)
     if partial and etag in parse_etags(request.headers.get("If-None-Match", "")):
         unchanged = HttpResponseNotModified()
@@ -842,7 +909,32 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
         unchanged["HX-Reswap"] = "none"
         return unchanged
     query = urlencode({name: value for name, value in params.items() if name != "after"})
-    context = {
+    # The person's saved views, listed on the full page; a poll only needs the chosen one's
+    # columns.
+    saved_views = (
+        list(SavedView.objects.available_to(user))
+        if not partial
+        else list(SavedView.objects.available_to(user).filter(pk=saved_pk))
+        if saved_pk is not None
+        else []
+    )
+    if not partial:
+        counts = view_counts(user, saved_views, now)
+        for saved in saved_views:
+            saved.count_label = counts[saved.pk]  # type: ignore[attr-defined]
+    chosen = next((view for view in saved_views if view.pk == saved_pk), None)
+    columns = chosen.shown_columns if chosen else set(QUEUE_COLUMNS)
+    context: dict[str, Any] = {
+        "saved_views": saved_views,
+        "saved_view": chosen,
+        "columns": columns,
+        "column_count": len(columns) + 2 + (1 if user.has_perm("complaints.bulk_update") else 0),
+        "save_view_form": SavedViewForm(
+            user=user,
+            initial={"query": urlencode(_saved_query(params)), "columns": sorted(columns)},
+            auto_id="id_save_%s",
+        ),
+        "sorting": _sort_headers(params, sort),
         "page": page,
         "views": views,
         "current_view": current,
@@ -863,6 +955,82 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
         response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
     return response
+
+
+# Column headers that sort the queue, and the orders a click on each goes through.
+SORT_HEADERS = {"due": ("due",), "received": ("received", "-received")}
+
+
+@dataclass(frozen=True)
+class SortHeader:
+    """A sortable column: the link its header leads to and how the list is sorted by it now
+    (``aria-sort``: ``ascending``, ``descending`` or ``none``)."""
+
+    url: str
+    aria_sort: str
+
+
+def _sort_headers(params: dict[str, str], current: str) -> dict[str, SortHeader]:
+    """Each sortable column's header: the first of its orders, or the next one when the
+    queue is already sorted by it; the other filters are kept, the page starts over."""
+    kept = {name: value for name, value in params.items() if name not in ("sort", "after")}
+    headers = {}
+    for column, orders in SORT_HEADERS.items():
+        following = (
+            orders[(orders.index(current) + 1) % len(orders)] if current in orders else orders[0]
+        )
+        state = "none"
+        if current in orders:
+            state = "descending" if QUEUE_SORTS[current][1] else "ascending"
+        headers[column] = SortHeader(f"?{urlencode({**kept, 'sort': following})}", state)
+    return headers
+
+
+def _saved_query(params: dict[str, str]) -> dict[str, str]:
+    """The queue parameters a saved view keeps: not the page or the view it came from."""
+    return {name: value for name, value in params.items() if name not in ("after", "saved")}
+
+
+@require_POST
+@permission_required("complaints.save_queue_view")
+def console_save_view(request: AuthenticatedRequest) -> HttpResponse:
+    """Save the queue the person is looking at, with the columns they chose, under a name."""
+    form = SavedViewForm(request.POST, user=request.user)
+    back = _queue_url(request.POST.get("query", ""))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"The view was not saved: {error}")
+        return redirect(back)
+    # The query is read through the queue's own filter form: only what the queue reads stays.
+    queue = read_queue(request.user, QueryDict(form.cleaned_data["query"]), timezone.now())
+    try:
+        view = services.save_queue_view(
+            name=form.cleaned_data["name"],
+            query=urlencode(_saved_query(queue.params)),
+            columns=form.cleaned_data["columns"],
+            shared=form.cleaned_data["shared"],
+            actor=request.user,
+        )
+    except ComplaintError as error:
+        messages.error(request, f"The view was not saved: {error}")
+        return redirect(back)
+    messages.success(request, f"View “{view.name}” saved{' and shared' if view.shared else ''}.")
+    return redirect(f"{reverse('console_queue')}?{view.query}&saved={view.pk}")
+
+
+@require_POST
+@permission_required("complaints.save_queue_view")
+def console_delete_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Remove a saved view (one's own, or a shared one by a manager or admin)."""
+    view = get_object_or_404(SavedView.objects.available_to(request.user), pk=pk)
+    try:
+        services.delete_queue_view(view, actor=request.user)
+    except ComplaintError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"View “{view.name}” removed.")
+    return redirect("console_queue")
 
 
 def _queue_url(query: str) -> str:
@@ -959,8 +1127,17 @@ def console_canned_fill(request: AuthenticatedRequest, reference: str) -> HttpRe
     return _workspace(request, complaint, CONSOLE_PAGE, {"reply": reply})
 
 
+# The largest id an integer column holds: a larger number in a URL names nothing.
+LARGEST_ID = 2**31 - 1
+
+
 def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    """A row id from a query string; None for anything that is not one (``1e999``, ``-1``,
+    ``²``, a number past the column's range)."""
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if number <= LARGEST_ID else None
 
 
 CANNED_SAMPLE_VALUES = {

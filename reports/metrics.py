@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
@@ -85,6 +86,10 @@ class Period:
     def slug(self) -> str:
         return f"{self.first:%Y-%m-%d}_{self.last:%Y-%m-%d}"
 
+    def queue_dates(self, field: str) -> dict[str, str]:
+        """The period as the queue's date filters ``<field>_from`` and ``<field>_to``."""
+        return {f"{field}_from": self.first.isoformat(), f"{field}_to": self.last.isoformat()}
+
     def within(self, field: str) -> Q:
         return Q(**{f"{field}__gte": self.start, f"{field}__lt": self.end})
 
@@ -104,6 +109,41 @@ class Link:
         return self.text
 
 
+class Counted(int):
+    """A count of complaints that opens them in the console queue (``url``): a number
+    everywhere (sums, charts, CSV files), a link on screen."""
+
+    url: str
+
+    def __new__(cls, count: int, url: str) -> Counted:
+        counted = super().__new__(cls, count)
+        counted.url = url
+        return counted
+
+    def __getnewargs__(self) -> tuple[int, str]:  # type: ignore[override]
+        # Cached tables are pickled: a count comes back with its link.
+        return (int(self), self.url)
+
+
+def queue_link(count: Any, **filters: Any) -> Any:
+    """``count``, opening the console queue filtered to the complaints it counts (the
+    queue's own filter names); a zero or an empty count stays plain."""
+    if not count:
+        return count
+    given = {name: value for name, value in filters.items() if value not in (None, "")}
+    return Counted(count, queue_url(**given))
+
+
+def bar_links(rows: Sequence[Sequence[Any]], column: int = 1) -> list[str | None]:
+    """The queue link of each row's counted column, for the bars of its chart."""
+    return [getattr(row[column], "url", None) for row in rows]
+
+
+def queue_url(**filters: Any) -> str:
+    """The console queue with ``filters`` (names as the queue's filter form reads them)."""
+    return f"{reverse('console_queue')}?{urlencode(filters)}"
+
+
 @dataclass(frozen=True)
 class Table:
     key: str
@@ -112,6 +152,8 @@ class Table:
     rows: Sequence[Sequence[Any]]
     chart: SafeString | None = None
     note: str = ""
+    # The queue listing what the whole table counts, when there is one.
+    queue_url: str = ""
 
     @property
     def body_html(self) -> SafeString:
@@ -150,6 +192,8 @@ class Table:
 def _cell_html(cell: Any) -> SafeString | str:
     if isinstance(cell, Link):
         return format_html('<a href="{}">{}</a>', cell.url, cell.text)
+    if isinstance(cell, Counted):
+        return format_html('<a href="{}">{}</a>', cell.url, localize(int(cell)))
     if cell is None or cell == "":
         return "—"
     return localize(cell)
@@ -219,13 +263,27 @@ def _workload(scope: Scope, key: str, title: str, group: str, label: str) -> Tab
         )
         .order_by()
     }
-    rows = [
-        (row["name"] or label, *(row[name] for name in counts), *urgent.get(row[group], (0, 0)))
-        for row in active.values(group)
+    views = {"open": "team", "at_risk": "at_risk", "breached": "breached"}
+    rows = []
+    for row in (
+        active.values(group)
         .annotate(name=_group_name(group), **counts)
         .filter(open__gt=0)
         .order_by("name", group)
-    ]
+    ):
+        at_risk, breached = urgent.get(row[group], (0, 0))
+        figures = {**{name: row[name] for name in counts}, "at_risk": at_risk, "breached": breached}
+        rows.append(
+            (
+                row["name"] or label,
+                *(
+                    queue_link(value, view=views[name], **{group: row[group]})
+                    if name in views and row[group] is not None
+                    else value
+                    for name, value in figures.items()
+                ),
+            )
+        )
     headers = ["Team" if group == "team" else "Agent", "Open"]
     headers += ["Assigned"] if "assigned" in counts else []
     whose = (
@@ -238,7 +296,12 @@ def _workload(scope: Scope, key: str, title: str, group: str, label: str) -> Tab
         title=title,
         headers=[*headers, "At risk", "Breached"],
         rows=rows,
-        chart=bar_chart(f"{title}: open complaints", [(row[0], row[1]) for row in rows]),
+        queue_url=queue_url(view="team"),
+        chart=bar_chart(
+            f"{title}: open complaints",
+            [(row[0], row[1]) for row in rows],
+            links=bar_links(rows),
+        ),
         note=f"Now, whatever the period: complaints still being worked (new, open, awaiting "
         f"the consumer, reopened), {whose}. {_due_words(scope)}",
     )
@@ -298,7 +361,8 @@ def backlog_by_age(scope: Scope) -> Table:
     open_now = active.aggregate(open=Sum("count", default=0))["open"]
     totals[f"bucket{len(bounded)}"] = open_now - totals["since"]
     rows = [
-        (label, totals[f"bucket{index}"]) for index, (label, _, _) in enumerate(BACKLOG_BUCKETS)
+        (label, queue_link(totals[f"bucket{index}"], age_min=youngest, age_max=oldest))
+        for index, (label, youngest, oldest) in enumerate(BACKLOG_BUCKETS)
     ]
     title = "Backlog by age"
     return Table(
@@ -306,7 +370,10 @@ def backlog_by_age(scope: Scope) -> Table:
         title=title,
         headers=["Days since receipt", "Open complaints"],
         rows=rows,
-        chart=bar_chart(f"{title}: open complaints by days since receipt", rows),
+        queue_url=queue_url(view="team"),
+        chart=bar_chart(
+            f"{title}: open complaints by days since receipt", rows, links=bar_links(rows)
+        ),
         note="Now, whatever the period: complaints still being worked, by whole calendar "
         "days (24-hour spans) from receipt to now; a complaint received exactly 3 days ago is "
         "in 3-7 days.",
@@ -314,6 +381,7 @@ def backlog_by_age(scope: Scope) -> Table:
 
 
 def _due_list(scope: Scope, key: str, title: str, condition: Q) -> Table:
+    """The first complaints of the at-risk or breached queue (``key`` is also the view)."""
     complaints = (
         Complaint.objects.active()
         .filter(condition)
@@ -339,6 +407,7 @@ def _due_list(scope: Scope, key: str, title: str, condition: Q) -> Table:
         title=title,
         headers=["Reference", "Subject", "Status", "Team", "Assignee", "Next deadline"],
         rows=rows,
+        queue_url=queue_url(view=key.replace("-", "_")),
         note=f"Now, whatever the period: the {LIST_LENGTH} complaints still being worked "
         f"with the earliest next deadline, in the tenant's local time. {_due_words(scope)}",
     )
@@ -379,13 +448,15 @@ def response_times(scope: Scope) -> Table:
         rows=[
             (
                 "First response (complaints received in the period)",
-                first["count"],
+                queue_link(
+                    first["count"], status="all", responded="yes", **period.queue_dates("received")
+                ),
                 hours(first["median"]),
                 hours(first["average"]),
             ),
             (
                 "Resolution (complaints resolved in the period)",
-                resolution["count"],
+                queue_link(resolution["count"], status="all", **period.queue_dates("resolved")),
                 hours(resolution["median"]),
                 hours(resolution["average"]),
             ),
@@ -458,10 +529,11 @@ def satisfaction(scope: Scope) -> Table:
         ratings=Count("pk"),
         **{f"score{score}": Count("pk", filter=Q(satisfaction_score=score)) for score in scores},
     )
+    resolved = scope.period.queue_dates("resolved")
     rows: list[tuple[str, Any, Any]] = [
         (
             f"{score} out of 5",
-            figures[f"score{score}"],
+            queue_link(figures[f"score{score}"], status="all", rating=score, **resolved),
             share(figures[f"score{score}"], figures["ratings"]),
         )
         for score in scores
@@ -474,7 +546,9 @@ def satisfaction(scope: Scope) -> Table:
         headers=["Rating", "Complaints", "Share (%)"],
         rows=[*rows, ("Average rating", average, None)],
         chart=bar_chart(
-            f"{title}: ratings of complaints resolved in the period", [row[:2] for row in rows]
+            f"{title}: ratings of complaints resolved in the period",
+            [row[:2] for row in rows],
+            links=bar_links(rows),
         ),
         note=f"{figures['ratings']} ratings (1 to 5, given by the consumer) of complaints "
         "resolved in the period; each score's share of those ratings, and their average.",
@@ -482,19 +556,26 @@ def satisfaction(scope: Scope) -> Table:
 
 
 def root_causes(scope: Scope) -> Table:
-    rows = list(
+    figures = list(
         Complaint.objects.filter(scope.period.within("resolved_at"), root_cause__isnull=False)
-        .values_list("root_cause__name")
+        .values_list("root_cause__name", "root_cause")
         .annotate(complaints=Count("pk"))
         .order_by("-complaints", "root_cause__name")
     )
+    resolved = scope.period.queue_dates("resolved")
+    rows = [
+        (name, queue_link(count, status="all", root_cause=pk, **resolved))
+        for name, pk, count in figures
+    ]
     title = "Root causes"
     return Table(
         key="root-causes",
         title=title,
         headers=["Root cause", "Complaints"],
         rows=rows,
-        chart=bar_chart(f"{title} of complaints resolved in the period", rows),
+        chart=bar_chart(
+            f"{title} of complaints resolved in the period", rows, links=bar_links(rows)
+        ),
         note="Complaints resolved in the period, by the root cause recorded with the "
         "resolution, most common first.",
     )

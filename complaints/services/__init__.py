@@ -53,6 +53,7 @@ from complaints.services.letters import (
     send_holding_response,
     send_in_progress_response,
 )
+from complaints.services.queue_views import delete_queue_view, save_queue_view
 from complaints.services.resolution import (
     accept_resolution,
     approve_resolution,
@@ -88,6 +89,7 @@ __all__ = [
     "deactivate_staff_member",
     "deadline_for",
     "delete_canned_response",
+    "delete_queue_view",
     "escalate_complaint",
     "hand_back",
     "log_complaint_on_behalf",
@@ -107,6 +109,7 @@ __all__ = [
     "resume_sla",
     "return_resolution",
     "save_canned_response",
+    "save_queue_view",
     "scan_deadlines",
     "send_adr_letter",
     "send_holding_response",

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchVector
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import OuterRef, Subquery, Value
+from django.db.models import Value
 from django.utils import timezone
 
 from complaints.attachments import AttachmentError, check_uploads
-from complaints.models import Attachment, Complaint, Event, Status
+from complaints.models import SEARCH_CONFIG, Attachment, Complaint, Event, Status
 from complaints.services.clocks import mark_met
 from complaints.services.gate import MOVES, Actor, Change, ComplaintError, changing, person
 from complaints.services.notices import notify, portal_link, tell_staff
@@ -20,39 +19,28 @@ from configuration.models import TenantSettings
 from deadlines.models import Clock
 
 
-def _correspondence(kind: Event.Kind, *, internal: bool) -> Subquery:
-    """All message bodies of one kind on the outer complaint, as one text."""
-    return Subquery(
-        Event.objects.filter(complaint=OuterRef("pk"), kind=kind, is_internal=internal)
-        .order_by()
-        .values("complaint")
-        .annotate(text=StringAgg("body", "\n"))
-        .values("text")
-    )
-
-
 def refresh_search_vector(complaint: Complaint) -> None:
     """Index the complaint's words: public ones, and internal notes apart for staff search."""
-    Complaint.objects.filter(pk=complaint.pk).update(
-        search_vector=SearchVector("subject", weight="A", config="english")
-        + SearchVector("description", weight="B", config="english")
-        + SearchVector(
-            _correspondence(Event.Kind.REPLY, internal=False), weight="C", config="english"
-        ),
-        internal_search_vector=SearchVector(
-            _correspondence(Event.Kind.NOTE, internal=True), config="english"
-        ),
-    )
+    Complaint.objects.filter(pk=complaint.pk).refresh_search()
 
 
 def index_new_complaint(complaint: Complaint) -> None:
     """Give a complaint about to be inserted the words ``refresh_search_vector`` would: its
-    subject and description, no correspondence yet. The values are SQL expressions of the
-    INSERT: drop them from the instance once it is saved."""
-    complaint.search_vector = SearchVector(
-        Value(complaint.subject), weight="A", config="english"
-    ) + SearchVector(Value(complaint.description), weight="B", config="english")
-    complaint.internal_search_vector = SearchVector(Value(""), config="english")
+    subject, its consumer's name and e-mail and its description, no correspondence yet
+    (``ComplaintQuerySet.refresh_search``, in ``SEARCH_CONFIG``). The values are SQL
+    expressions of the INSERT: drop them from the instance once it is saved."""
+
+    def words(text: str, weight: str | None = None) -> SearchVector:
+        return SearchVector(Value(text), weight=weight, config=SEARCH_CONFIG)
+
+    consumer = complaint.consumer
+    complaint.search_vector = (
+        words(complaint.subject, "A")
+        + words(consumer.full_name, "A")
+        + words(consumer.email, "A")
+        + words(complaint.description, "B")
+    )
+    complaint.internal_search_vector = words("")
 
 
 def attach_files(change: Change, event: Event, uploads: Sequence[UploadedFile]) -> None:

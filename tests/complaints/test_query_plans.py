@@ -18,7 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Invitation, User
-from complaints.models import Complaint, Team
+from complaints.models import SEARCH_CONFIG, Complaint, Team
 from complaints.pagination import keyset_page
 
 
@@ -49,16 +49,34 @@ def queue(make_complaint: Callable[..., Complaint], front_line: Team) -> list[Co
     return made
 
 
-@pytest.mark.parametrize("field", ["received_at", "next_due_at"])
+@pytest.mark.parametrize(
+    ("field", "descending"),
+    [("received_at", False), ("received_at", True), ("next_due_at", False)],
+)
 @pytest.mark.parametrize("role", ["manager", "agent"])
 def test_deep_cursor_in_the_active_queue_is_an_index_condition(
-    request: pytest.FixtureRequest, queue: list[Complaint], field: str, role: str
+    request: pytest.FixtureRequest,
+    queue: list[Complaint],
+    field: str,
+    descending: bool,
+    role: str,
 ) -> None:
     user: User = request.getfixturevalue(role)
     queryset = Complaint.objects.visible_to(user).active().for_list()
-    plan = explain_page_after_cursor(queryset, field, descending=False)
+    plan = explain_page_after_cursor(queryset, field, descending=descending)
     index_conds, filters = keyset_condition(plan, field)
-    assert any(f"ROW({field}, id) >" in line for line in index_conds), plan
+    operator = "<" if descending else ">"
+    assert any(f"ROW({field}, id) {operator}" in line for line in index_conds), plan
+    assert not filters, plan
+
+
+def test_deep_cursor_over_every_status_is_an_index_condition(
+    queue: list[Complaint], manager: User
+) -> None:
+    queryset = Complaint.objects.visible_to(manager).for_list()
+    plan = explain_page_after_cursor(queryset, "received_at", descending=True)
+    index_conds, filters = keyset_condition(plan, "received_at")
+    assert any("ROW(received_at, id) <" in line for line in index_conds), plan
     assert not filters, plan
 
 
@@ -110,7 +128,7 @@ def test_search_in_the_active_queue_reads_the_partial_text_index(
         for number in range(2000)
     )
     Complaint.objects.filter(reference__startswith="P-").update(
-        search_vector=SearchVector("subject", "description", config="english")
+        search_vector=SearchVector("subject", "description", config=SEARCH_CONFIG)
     )
     with connection.cursor() as cursor:
         # Steady state, as autovacuum keeps it: the text indexes' pending lists merged (the

@@ -39,6 +39,7 @@ from complaints.models import (
     LetterKind,
     ResolutionProposal,
     RootCause,
+    SavedView,
     Team,
 )
 from complaints.services import add_internal_note, reply_to_complaint, submit_complaint
@@ -114,6 +115,7 @@ class Victim:
     api_client: ApiClient
     webhook: WebhookEndpoint
     delivery: WebhookDelivery
+    saved_view: SavedView
 
 
 @dataclass(frozen=True)
@@ -286,6 +288,18 @@ SESSION_CASES: list[Case] = [
     _post(
         "notification_read",
         lambda v: f"/console/notifications/{v.notification.pk}/read/",
+        "manager",
+        lambda v: {},
+    ),
+    _post(
+        "console_save_view",
+        lambda v: "/console/views/",
+        "manager",
+        lambda v: {"name": "Stolen", "query": "q=Zanzibar", "shared": "on"},
+    ),
+    _post(
+        "console_delete_view",
+        lambda v: f"/console/views/{v.saved_view.pk}/delete/",
         "manager",
         lambda v: {},
     ),
@@ -558,6 +572,9 @@ def victim(
             payload={"complaint": {"reference": complaint.reference}},
             status=WebhookDelivery.Status.FAILED,
         ),
+        saved_view=SavedView.objects.create(
+            name="Zanzibar view", owner=manager, shared=True, query="q=Zanzibar"
+        ),
     )
 
 
@@ -581,6 +598,7 @@ def bank_state(victim: Victim) -> dict[str, Any]:
         "api_clients": sorted(ApiClient.objects.values_list("pk", "name", "revoked_at")),
         "webhooks": sorted(WebhookEndpoint.objects.values_list("pk", "url", "disabled_at")),
         "deliveries": sorted(WebhookDelivery.objects.values_list("pk", "status", "attempts")),
+        "saved_views": sorted(SavedView.objects.values_list("pk", "name", "query")),
     }
 
 

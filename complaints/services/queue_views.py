@@ -1,0 +1,54 @@
+"""Saved queue views: a person's filters, order and columns, kept under a name."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import IntegrityError, transaction
+
+from complaints.models import QUEUE_COLUMNS, SavedView
+from complaints.services.gate import Actor, ComplaintError, may, person
+
+MAX_VIEWS_PER_PERSON = 30
+
+
+def save_queue_view(
+    *, name: str, query: str, columns: Sequence[str], shared: bool, actor: Actor
+) -> SavedView:
+    """Save the queue ``query`` (the queue's own parameters, already checked by its filter
+    form) and ``columns`` under ``name`` for ``actor``; shared with all staff if ``shared``.
+
+    Raises ``ComplaintError`` for an empty or taken name, a share by someone who may not
+    share, or more than ``MAX_VIEWS_PER_PERSON`` views.
+    """
+    owner = person(actor)
+    if owner is None or not may(actor, "complaints.save_queue_view"):
+        raise ComplaintError("You may not save queue views.")
+    if shared and not may(actor, "complaints.share_queue_view"):
+        raise ComplaintError("Only managers and admins share views.")
+    name = " ".join(name.split())
+    if not name:
+        raise ComplaintError("Give the view a name.")
+    if SavedView.objects.filter(owner=owner).count() >= MAX_VIEWS_PER_PERSON:
+        raise ComplaintError(f"You have {MAX_VIEWS_PER_PERSON} views; remove one first.")
+    view = SavedView(
+        name=name,
+        owner=owner,
+        shared=shared,
+        query=query,
+        columns=[column for column in QUEUE_COLUMNS if column in columns],
+    )
+    try:
+        with transaction.atomic():
+            view.save()
+    except IntegrityError as error:
+        raise ComplaintError(f"You already have a view named “{name}”.") from error
+    return view
+
+
+def delete_queue_view(view: SavedView, *, actor: Actor) -> None:
+    """Remove a saved view: one's own, or a shared one by a manager or admin. Raises
+    ``ComplaintError`` for anyone else."""
+    if not may(actor, "complaints.delete_queue_view", view):
+        raise ComplaintError("You may not remove this view.")
+    view.delete()

@@ -1,0 +1,203 @@
+"""Saved queue views: personal and shared, with their filters, order and columns, a capped
+count beside each, and the managers' "awaiting my approval" queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from complaints import views
+from complaints.models import (
+    Complaint,
+    Outcome,
+    Priority,
+    ResolutionProposal,
+    RootCause,
+    SavedView,
+    Team,
+)
+from tests.complaints.conftest import references_in
+
+
+@pytest.fixture
+def queue(make_complaint: Callable[..., Complaint], front_line: Team) -> list[Complaint]:
+    made = [make_complaint(subject=f"Complaint {n}") for n in range(3)]
+    Complaint.objects.filter(pk__in=[c.pk for c in made]).update(team=front_line)
+    Complaint.objects.filter(pk=made[2].pk).update(priority=Priority.URGENT)
+    return made
+
+
+def save(client: Client, **fields: Any) -> Any:
+    data = {"name": "Urgent", "query": "view=team&priority=urgent&sort=-received"} | fields
+    return client.post("/console/views/", data)
+
+
+def test_an_agent_saves_a_view_and_opens_it_with_its_filters_and_columns(
+    agent_client: Client, agent: User, queue: list[Complaint]
+) -> None:
+    response = save(agent_client, columns=["status", "due"])
+    view = SavedView.objects.get(owner=agent)
+    assert view.query == "view=team&priority=urgent&sort=-received"
+    assert view.columns == ["status", "due"]
+    assert not view.shared
+    assert response["Location"] == f"/console/?{view.query}&saved={view.pk}"
+
+    opened = agent_client.get(response["Location"])
+    content = opened.content.decode()
+    assert references_in(opened) == [queue[2].reference]
+    assert '<th scope="col">Status</th>' in content
+    assert '<th scope="col">Consumer</th>' not in content
+    assert ">Received<" not in content
+    assert 'aria-current="page">Urgent' in content
+
+
+def test_each_view_is_listed_with_its_count(
+    agent_client: Client, agent: User, queue: list[Complaint]
+) -> None:
+    SavedView.objects.create(name="Everything", owner=agent, query="view=team")
+    content = agent_client.get("/console/").content.decode()
+    assert "Everything" in content
+    assert '<span class="count">3<span class="visually-hidden"> complaints</span>' in content
+
+
+def test_a_count_reads_at_most_the_cap_and_says_so(
+    agent_client: Client, agent: User, queue: list[Complaint], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "VIEW_COUNT_CAP", 2)
+    SavedView.objects.create(name="Everything", owner=agent, query="view=team")
+    content = agent_client.get("/console/").content.decode()
+    assert '<span class="count">2+<span class="visually-hidden">' in content
+
+
+def test_counts_are_kept_briefly_so_a_second_page_does_not_count_again(
+    agent_client: Client,
+    agent: User,
+    queue: list[Complaint],
+    django_assert_num_queries: Callable[..., Any],
+) -> None:
+    SavedView.objects.create(name="Everything", owner=agent, query="view=team")
+    SavedView.objects.create(name="Urgent", owner=agent, query="priority=urgent")
+    agent_client.get("/console/")
+    # The queue page's own queries (tests/complaints/test_console.py) and the list of views;
+    # no count.
+    with django_assert_num_queries(9):
+        agent_client.get("/console/")
+
+
+def test_an_agent_cannot_share_a_view_but_a_manager_can(
+    agent_client: Client,
+    manager_client: Client,
+    agent: User,
+    manager: User,
+    other_agent_client: Client,
+    queue: list[Complaint],
+) -> None:
+    save(agent_client, shared="on")
+    assert not SavedView.objects.get(owner=agent).shared
+    save(manager_client, name="Team urgent", shared="on")
+    shared = SavedView.objects.get(owner=manager)
+    assert shared.shared
+    content = other_agent_client.get("/console/").content.decode()
+    assert "Team urgent" in content
+    assert ">Urgent <span" not in content  # the agent's own view stays theirs
+
+
+def test_a_shared_view_shows_each_person_only_what_they_may_see(
+    manager: User, other_agent_client: Client, queue: list[Complaint]
+) -> None:
+    shared = SavedView.objects.create(
+        name="All urgent", owner=manager, shared=True, query="priority=urgent"
+    )
+    opened = other_agent_client.get(f"/console/?{shared.query}&saved={shared.pk}")
+    assert references_in(opened) == []
+
+
+def test_views_are_removed_by_their_owner_or_for_shared_ones_a_manager(
+    agent_client: Client,
+    manager_client: Client,
+    other_agent_client: Client,
+    agent: User,
+    manager: User,
+) -> None:
+    mine = SavedView.objects.create(name="Mine", owner=agent, query="view=mine")
+    shared = SavedView.objects.create(name="Shared", owner=manager, shared=True, query="")
+    assert other_agent_client.post(f"/console/views/{mine.pk}/delete/").status_code == 404
+    agent_client.post(f"/console/views/{shared.pk}/delete/")
+    assert SavedView.objects.filter(pk=shared.pk).exists()
+    agent_client.post(f"/console/views/{mine.pk}/delete/")
+    assert not SavedView.objects.filter(pk=mine.pk).exists()
+    manager_client.post(f"/console/views/{shared.pk}/delete/")
+    assert not SavedView.objects.filter(pk=shared.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": "   "}, "Give the view a name."),
+        ({"name": "x" * 61}, "at most 60 characters"),
+    ],
+)
+def test_a_view_without_a_proper_name_is_refused_with_a_sentence(
+    agent_client: Client, agent: User, fields: dict[str, str], message: str
+) -> None:
+    response = save(agent_client, **fields)
+    assert not SavedView.objects.filter(owner=agent).exists()
+    page = agent_client.get(response["Location"]).content.decode()
+    assert message in page
+
+
+def test_a_name_used_twice_is_refused_with_a_sentence(agent_client: Client, agent: User) -> None:
+    save(agent_client)
+    response = save(agent_client)
+    assert SavedView.objects.filter(owner=agent).count() == 1
+    assert "You already have a view named “Urgent”." in agent_client.get(
+        response["Location"]
+    ).content.decode("utf-8")
+
+
+def test_only_what_the_queue_reads_is_kept_from_the_query(
+    agent_client: Client, agent: User
+) -> None:
+    save(agent_client, query="view=team&priority=extreme&q=a%00b&evil=1&after=abc&saved=4")
+    assert SavedView.objects.get(owner=agent).query == "view=team"
+
+
+def test_consumers_and_outsiders_cannot_save_views(
+    consumer_client: Client, outsider_at_bank: Client
+) -> None:
+    assert save(consumer_client).status_code == 403
+    assert save(outsider_at_bank).status_code in (302, 403)
+    assert not SavedView.objects.exists()
+
+
+@pytest.fixture
+def proposal(queue: list[Complaint], agent: User) -> ResolutionProposal:
+    cause = RootCause.objects.create(name="Process gap")
+    return ResolutionProposal.objects.create(
+        complaint=queue[1],
+        outcome=Outcome.UPHELD,
+        summary="We refund the fee.",
+        root_cause=cause,
+        proposed_by=agent,
+    )
+
+
+def test_managers_have_a_queue_of_resolutions_awaiting_their_approval(
+    manager_client: Client, proposal: ResolutionProposal
+) -> None:
+    content = manager_client.get("/console/").content.decode()
+    assert ">Awaiting my approval</a>" in content
+    waiting = manager_client.get("/console/?view=approval")
+    assert references_in(waiting) == [proposal.complaint.reference]
+
+
+def test_agents_have_no_approval_queue(
+    agent_client: Client, proposal: ResolutionProposal, queue: list[Complaint]
+) -> None:
+    assert b"Awaiting my approval" not in agent_client.get("/console/").content
+    # Asked for anyway, it is their ordinary queue.
+    assert len(references_in(agent_client.get("/console/?view=approval"))) == 3
