@@ -13,6 +13,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from project.problems import PROBLEM_JSON, problem
+
 
 class BoundedJSONParser(JSONParser):
     """JSON bodies parsed with bounds: nesting too deep for the decoder, numbers beyond a
@@ -47,19 +49,21 @@ def _finite_float(text: str) -> float:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Every API error body has a readable ``detail``; field errors also come under ``errors``."""
+    """Every API error is RFC 9457 problem details (``application/problem+json``) with a
+    readable ``detail``; field errors also come under ``errors`` (field → messages)."""
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     data = response.data
+    status = response.status_code
     if isinstance(data, dict) and "detail" in data:
-        response.data = {"detail": str(data["detail"])}
-        if getattr(data["detail"], "code", None):
-            response.data["code"] = data["detail"].code
+        code = getattr(data["detail"], "code", None)
+        response.data = problem(status, str(data["detail"]), code)
     else:
         errors = data if isinstance(data, dict) else {"non_field_errors": data}
         first_field, first_messages = next(iter(errors.items()))
         first = first_messages[0] if isinstance(first_messages, list) else first_messages
         prefix = "" if first_field == "non_field_errors" else f"{first_field}: "
-        response.data = {"detail": f"{prefix}{first}", "errors": errors}
+        response.data = problem(status, f"{prefix}{first}", "invalid", errors=errors)
+    response.content_type = PROBLEM_JSON
     return response

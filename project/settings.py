@@ -123,6 +123,7 @@ MIDDLEWARE = [
     "project.middleware.RequestIdMiddleware",
     "project.observability.RequestObservationMiddleware",
     "audit.middleware.AuditRequestMiddleware",
+    "project.middleware.ApiProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -343,7 +344,10 @@ WHITENOISE_USE_FINDERS = DEBUG
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.TenantJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "project.renderers.ProblemJSONRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": ["project.api.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "project.api.exception_handler",
@@ -376,7 +380,12 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # Complaint.status and the timeline's from/to statuses share one choice set: one enum.
-    "ENUM_NAME_OVERRIDES": {"ComplaintStatusEnum": "complaints.models.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStatusEnum": "complaints.models.Status",
+        "ComplaintPriorityEnum": "complaints.models.Priority",
+        "ComplaintOutcomeEnum": "complaints.models.Outcome",
+        "ResolutionOutcomeEnum": "complaints.forms.RESOLUTION_OUTCOMES",
+    },
 }
 
 # --- Background work ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 from drf_spectacular.drainage import GENERATOR_STATS
 
+from complaints.api.actions import VERBS
 from complaints.models import Status
 from tenancy.models import Tenant
 
@@ -25,6 +26,22 @@ API_PATHS = {
     "/api/v1/auth/credentials/{kind}/{id}/",
     "/api/v1/complaints/",
     "/api/v1/complaints/{reference}/",
+    "/api/v1/complaints/{reference}/messages/",
+    "/api/v1/complaints/{reference}/attachments/",
+    "/api/v1/complaints/{reference}/attachments/{attachment_id}/",
+    "/api/v1/complaints/{reference}/deadlines/",
+    *(f"/api/v1/complaints/{{reference}}/actions/{verb}/" for verb in VERBS),
+    "/api/v1/categories/",
+    "/api/v1/categories/{id}/",
+    "/api/v1/root-causes/",
+    "/api/v1/root-causes/{id}/",
+    "/api/v1/teams/",
+    "/api/v1/teams/{id}/",
+    "/api/v1/staff/",
+    "/api/v1/staff/{id}/",
+    "/api/v1/reports/dashboard/",
+    "/api/v1/reports/return/",
+    "/api/v1/audit-events/",
 }
 CDN_HOSTS = ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com", "fonts.googleapis.com")
 
