@@ -67,3 +67,70 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = problem(status, f"{prefix}{first}", "invalid", errors=errors)
     response.content_type = PROBLEM_JSON
     return response
+
+
+# The errors every operation may answer, each as problem details. 400: the input does not
+# parse or validate; 401: no valid token for this organisation; 403: visible but not allowed;
+# 404: not found or not visible; 409: the complaint's state refuses the change, or a request
+# with the same Idempotency-Key is still being answered; 411: a chunked body; 412: If-Match
+# names an old version; 415: a body type the operation does not take; 422: an
+# Idempotency-Key reused for another request; 429: too many requests (see Retry-After);
+# 503: briefly unavailable (retry).
+ERROR_STATUSES = {
+    "400": "The input does not parse or is not valid; `errors` names each field's problems.",
+    "401": "No valid token for this organisation.",
+    "403": "You may see this but not do this.",
+    "404": "Not found, or not visible to you.",
+    "409": "The complaint's state refuses the change, or a request with the same "
+    "Idempotency-Key is still being answered.",
+    "411": "The body was sent chunked; send it with a Content-Length.",
+    "412": "If-Match names a version of the complaint that is no longer current.",
+    "415": "The body is not of a type this operation takes.",
+    "422": "This Idempotency-Key was used for another request.",
+    "429": "Too many requests; retry after the seconds in Retry-After.",
+    "500": "An error on our side; quote request_id.",
+    "503": "Briefly unavailable; retry.",
+}
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "properties": {
+        "type": {"type": "string", "description": "about:blank: the status says the kind."},
+        "title": {"type": "string", "description": "The status's phrase."},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "What went wrong, readable."},
+        "code": {"type": "string", "description": "A stable code for programs."},
+        "errors": {
+            "type": "object",
+            "description": "Each field's messages (non_field_errors for the whole input).",
+            "additionalProperties": {},
+        },
+        "request_id": {"type": "string"},
+    },
+    "required": ["type", "title", "status", "detail"],
+    "example": {
+        "type": "about:blank",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": "subject: This field may not be blank.",
+        "code": "invalid",
+        "errors": {"subject": ["This field may not be blank."]},
+    },
+}
+
+
+def document_errors(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: one ``Problem`` component, and every error
+    status an operation may answer documented on it with that component."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    problem = {"$ref": "#/components/schemas/Problem"}
+    content = {"application/problem+json": {"schema": problem}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for status, description in ERROR_STATUSES.items():
+                operation["responses"].setdefault(
+                    status, {"description": description, "content": content}
+                )
+    return result
