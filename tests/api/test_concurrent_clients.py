@@ -11,7 +11,11 @@ from django.test import Client
 from accounts.api import issue_tokens
 from complaints.models import Complaint, Event
 from tenancy.models import Tenant
-from tests.complaints.test_concurrency import World, in_bank, race, world  # noqa: F401
+from tests.complaints import test_concurrency
+from tests.complaints.test_concurrency import World, in_bank, race
+
+# Committed people and a team in the bank's schema (the page-level race tests' fixture).
+world = test_concurrency.world
 
 
 def clients_for(world: World) -> tuple[Client, Client, str]:
