@@ -26,7 +26,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ParseError, PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -391,16 +391,12 @@ def post_message(request: Request, reference: str, *, require_files: bool) -> Re
     return response
 
 
-class AnyFileRenderer(BaseRenderer):
-    """Lets a download be asked for with any ``Accept``; the file is its own body."""
+class AnyFileRenderer(JSONRenderer):
+    """Lets a download be asked for with any ``Accept``: the file is its own body, and a
+    refusal is still JSON problem details."""
 
     media_type = "*/*"
     format = "file"
-
-    def render(
-        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
-    ) -> Any:
-        return data
 
 
 @extend_schema_view(
