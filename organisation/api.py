@@ -111,7 +111,7 @@ class SettingsResource(ScopedView, GenericAPIView):  # type: ignore[type-arg]
         """Create (``instance`` None) or change a row: the page's form, then its service."""
         if not request.user.has_perm(MANAGE):
             raise PermissionDenied("Only admins may change the organisation's settings.")
-        data = form_input(request.data)
+        data = form_input(request.data, lists=True)
         if instance is not None:
             current = {
                 key: ("on" if value is True else "" if value is False else value)

@@ -98,17 +98,22 @@ def if_match(request: Request, complaint: Complaint, run: Callable[[], Result]) 
         return run()
 
 
-def form_input(data: Any, fixed: dict[str, str] | None = None) -> dict[str, Any]:
+def form_input(
+    data: Any, fixed: dict[str, str] | None = None, *, lists: bool = False
+) -> dict[str, Any]:
     """A JSON object or a multipart form as the data of a Django form, the way a browser would
     send it: numbers as their digits, ``true``/``false`` as ``on``/empty. Nested values, and
     numbers that are not whole where a whole one is needed, are refused as the form would
-    refuse them; a number beyond a bigint is a 400 here, never an overflow later."""
+    refuse them; a number beyond a bigint is a 400 here, never an overflow later. With
+    ``lists``, a list of such values (several choices) is kept as a list."""
     if hasattr(data, "getlist"):
         converted: dict[str, Any] = {key: data.get(key) for key in data}
     elif isinstance(data, dict):
         converted = {}
         for key, value in data.items():
-            if isinstance(value, bool):
+            if lists and isinstance(value, list):
+                converted[key] = [form_input({key: item})[key] for item in value]
+            elif isinstance(value, bool):
                 converted[key] = "on" if value else ""
             elif isinstance(value, int):
                 if abs(value) > MAX_ID:
