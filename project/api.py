@@ -121,14 +121,25 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 
 def document_errors(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: one ``Problem`` component, and every error
-    status an operation may answer documented on it with that component."""
+    status an operation may answer documented on it with that component; the ``ETag`` of
+    the complaint on the successful answers about one complaint."""
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     problem = {"$ref": "#/components/schemas/Problem"}
     content = {"application/problem+json": {"schema": problem}}
-    for operations in result.get("paths", {}).values():
+    etag = {
+        "ETag": {
+            "description": "The complaint's version: send it as If-Match with a change.",
+            "schema": {"type": "string"},
+        }
+    }
+    for path, operations in result.get("paths", {}).items():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            if "{reference}" in path and "attachments/{" not in path:
+                for status in ("200", "201"):
+                    if status in operation["responses"]:
+                        operation["responses"][status].setdefault("headers", etag)
             for status, description in ERROR_STATUSES.items():
                 operation["responses"].setdefault(
                     status, {"description": description, "content": content}

@@ -138,3 +138,28 @@ def test_schema_is_not_served_on_the_platform_host(public_tenant: Tenant) -> Non
 
     assert response.status_code == 404
     assert response.json()["detail"]
+
+
+def test_every_operation_documents_its_errors_as_problem_details(anonymous_api: Client) -> None:
+    schema = json.loads(anonymous_api.get(SCHEMA_URL, {"format": "json"}).content)
+
+    assert schema["components"]["schemas"]["Problem"]["required"] == [
+        "type",
+        "title",
+        "status",
+        "detail",
+    ]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status in ("400", "401", "403", "404", "409", "412", "415", "422", "429"):
+                response = operation["responses"][status]
+                media = response["content"]["application/problem+json"]
+                assert media["schema"] == {"$ref": "#/components/schemas/Problem"}, (path, method)
+
+
+def test_a_complaint_answer_documents_its_etag(anonymous_api: Client) -> None:
+    schema = json.loads(anonymous_api.get(SCHEMA_URL, {"format": "json"}).content)
+    claim = schema["paths"]["/api/v1/complaints/{reference}/actions/claim/"]["post"]
+
+    assert "ETag" in claim["responses"]["200"]["headers"]
+    assert any(p["name"] == "If-Match" for p in claim["parameters"])
