@@ -258,10 +258,12 @@ class EscalateForm(ComplaintActionForm):
     )
 
 
+# A resolution's outcomes: a withdrawal is the consumer's, never a handler's resolution.
+RESOLUTION_OUTCOMES = [(o.value, o.label) for o in Outcome if o != Outcome.WITHDRAWN]
+
+
 class ResolveForm(ComplaintActionForm):
-    outcome = forms.ChoiceField(
-        choices=[(o.value, o.label) for o in Outcome if o != Outcome.WITHDRAWN]
-    )
+    outcome = forms.ChoiceField(choices=RESOLUTION_OUTCOMES)
     root_cause = forms.ModelChoiceField(
         queryset=RootCause.objects.filter(is_active=True), label="Root cause"
     )

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import status
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -36,14 +37,35 @@ KEPT_FOR = timedelta(hours=24)
 Handler = Callable[..., Response]
 
 
-def _problem(status_code: int, detail: str) -> Response:
-    return Response({"detail": detail}, status=status_code)
+class KeyReused(APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = f"This {HEADER} was used for another request; use a new key for a new request."
+    default_code = "idempotency_key_reused"
+
+
+class StillAnswering(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = f"A request with this {HEADER} is still being answered; retry in a moment."
+    default_code = "idempotency_key_in_use"
 
 
 def _fingerprint(request: Request) -> str:
+    """The request's method, path and body. A multipart body is taken as its fields and the
+    name, type and content digest of each file (its raw bytes may be too large to keep)."""
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}\n".encode())
-    digest.update(request.body)
+    if request.content_type.startswith("multipart/"):
+        for name, value in sorted(request.POST.lists()):
+            digest.update(f"{name}={value}\n".encode())
+        for name, uploads in sorted(request.FILES.lists()):
+            for upload in uploads:
+                content = hashlib.sha256()
+                for chunk in upload.chunks():
+                    content.update(chunk)
+                upload.seek(0)
+                digest.update(f"{name}:{upload.name}:{content.hexdigest()}\n".encode())
+    else:
+        digest.update(request.body)
     return digest.hexdigest()
 
 
@@ -56,10 +78,7 @@ def idempotent(handler: Handler) -> Handler:
         if key is None:
             return handler(view, request, *args, **kwargs)
         if not VALID_KEY.fullmatch(key):
-            return _problem(
-                status.HTTP_400_BAD_REQUEST,
-                f"{HEADER} must be 1 to 255 printable characters, such as a UUID.",
-            )
+            raise ParseError(f"{HEADER} must be 1 to 255 printable characters, such as a UUID.")
         fingerprint = _fingerprint(request)
         record, answer = _claim(request.user, key, fingerprint)
         if answer is not None:
@@ -111,15 +130,9 @@ def _claim(user: Any, key: str, fingerprint: str) -> tuple[IdempotencyKey, Respo
             record.save()
             return record, None
     if record.request_hash != fingerprint:
-        return record, _problem(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
-            f"This {HEADER} was used for another request; use a new key for a new request.",
-        )
+        raise KeyReused()
     if record.status_code is None:
-        return record, _problem(
-            status.HTTP_409_CONFLICT,
-            f"A request with this {HEADER} is still being answered; retry in a moment.",
-        )
+        raise StillAnswering()
     replay = Response(record.response_body, status=record.status_code)
     replay["Idempotent-Replayed"] = "true"
     return record, replay

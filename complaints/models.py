@@ -25,6 +25,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Extract
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -769,6 +770,19 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    def download(self) -> FileResponse:
+        """The file as a download that is never cached and never runs in the browser; call
+        only after the permission check (``visible_to``)."""
+        response = FileResponse(
+            self.file.open("rb"),
+            as_attachment=True,
+            filename=self.original_name,
+            content_type=self.content_type,
+        )
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
 
 
 # The required communications are the regulators' vocabulary (deadlines.regulation).

@@ -17,6 +17,10 @@ from django.db.models.sql.compiler import SQLCompiler
 Row = TypeVar("Row", bound=models.Model)
 
 
+class CursorError(ValueError):
+    """A cursor that this list did not hand out (forged, truncated or for another order)."""
+
+
 @dataclass
 class KeysetPage(Generic[Row]):
     rows: list[Row]
@@ -72,9 +76,12 @@ def _decode(cursor: str, field: str) -> tuple[datetime | None, int] | None:
     """The position a cursor names, if it is readable and was made for ``field``."""
     try:
         name, moment, pk = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        if name != field:
+        if name != field or len(moment) > 40 or len(pk) > 19:
             return None
-        return (datetime.fromisoformat(moment) if moment else None), int(pk)
+        position = datetime.fromisoformat(moment) if moment else None
+        if position is not None and position.tzinfo is None:
+            return None
+        return position, int(pk)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
 
@@ -86,8 +93,10 @@ def keyset_page(
     after: str | None,
     size: int,
     descending: bool,
+    strict: bool = False,
 ) -> KeysetPage[Row]:
-    """One page of ``queryset`` ordered by (``field``, id); an unreadable cursor starts over.
+    """One page of ``queryset`` ordered by (``field``, id); an unreadable cursor starts over,
+    or with ``strict`` (the API) raises ``CursorError``.
 
     A page after a cursor is one row comparison ``(field, id) > (value, id)`` that an index
     on ``(field, id)`` seeks to. When ``field`` is nullable, rows without a value come after
@@ -102,6 +111,8 @@ def keyset_page(
         primary = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
     ordered = queryset.order_by(primary, f"{direction}id")
     position = _decode(after, field) if after else None
+    if strict and after and position is None:
+        raise CursorError(after)
     if position is None:
         rows = list(ordered[: size + 1])
     else:
@@ -132,7 +143,7 @@ def _undated(
 
 
 def bounded_page(
-    queryset: models.QuerySet[Row], *, after: str | None, size: int
+    queryset: models.QuerySet[Row], *, after: str | None, size: int, strict: bool = False
 ) -> KeysetPage[Row]:
     """One page of a queryset that is already ordered and bounded (a ranked search).
 
@@ -141,6 +152,8 @@ def bounded_page(
     search, ``SEARCH_CANDIDATES``). An unreadable cursor starts over.
     """
     start = _decode_offset(after) if after else 0
+    if strict and after and _decode_offset(after) == 0:
+        raise CursorError(after)
     rows = list(queryset[start : start + size + 1])
     next_cursor = None
     if len(rows) > size:
@@ -155,6 +168,7 @@ OFFSET_CURSOR = "rows-read"
 def _decode_offset(cursor: str) -> int:
     try:
         name, start = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return int(start) if name == OFFSET_CURSOR and int(start) >= 0 else 0
+        readable = name == OFFSET_CURSOR and start.isdigit() and len(start) < 10
+        return int(start) if readable else 0
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return 0

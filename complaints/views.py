@@ -26,36 +26,19 @@ from accounts.decorators import AuthenticatedRequest, permission_required
 from accounts.middleware import full_page_redirect, returns_to
 from accounts.models import Role, User
 from complaints import services
+from complaints.actions import ACTIONS, Action
 from complaints.drafts import discard_draft, drafts_for, save_draft
 from complaints.forms import (
     BEST_MATCH,
     QUEUE_SORTS,
-    REPLY_MOVES,
-    AssignForm,
     BulkActionForm,
     CannedResponseForm,
-    CategoryForm,
-    ComplaintActionForm,
-    EmptyForm,
-    EscalateForm,
-    FindingsForm,
     HoldingResponseForm,
-    InProgressForm,
     IntakeForm,
-    MergeForm,
     MessageForm,
-    PriorityForm,
-    ProposalDecisionForm,
     QueueFilterForm,
-    RatingForm,
-    ReferForm,
-    RejectResolutionForm,
-    ReplyForm,
     ResolveForm,
-    ReturnResolutionForm,
     SavedViewForm,
-    StatusForm,
-    TeamForm,
 )
 from complaints.letters import preview_letter
 from complaints.models import (
@@ -163,182 +146,6 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 # --- Actions on one complaint -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Action:
-    """One thing a person can do to a complaint: its form, permission and service call.
-
-    ``done`` is the message on success: a text (``{status}`` is the new status) or, where
-    it depends on what the service did, a function of the service's result.
-    """
-
-    form: type[ComplaintActionForm]
-    permission: str
-    run: Callable[[Complaint, dict[str, Any], User], Any]
-    done: str | Callable[[Any], str]
-
-
-def _resolved_message(event: Event) -> str:
-    if event.kind == Event.Kind.RESOLUTION_PROPOSED:
-        return "Resolution sent to a manager for approval. The consumer hears nothing until then."
-    return "Resolution sent to the consumer."
-
-
-# The statuses a reply can set in the same step, for its confirmation.
-REPLY_TARGETS = {services.MOVES[name].target for name in REPLY_MOVES}
-
-
-def _replied_message(event: Event) -> str:
-    if event.to_status in REPLY_TARGETS:
-        return (
-            f"Your reply was sent and the complaint is now {event.get_to_status_display().lower()}."
-        )
-    return "Your reply was sent."
-
-
-ACTIONS: dict[str, Action] = {
-    "reply": Action(
-        ReplyForm,
-        "complaints.reply_to_complaint",
-        lambda c, data, user: services.reply_to_complaint(
-            c, data["body"], actor=user, files=data["attachments"], then=data.get("then") or ""
-        ),
-        _replied_message,
-    ),
-    "note": Action(
-        MessageForm,
-        "complaints.add_internal_note",
-        lambda c, data, user: services.add_internal_note(
-            c, data["body"], actor=user, files=data["attachments"]
-        ),
-        "Internal note added.",
-    ),
-    "status": Action(
-        StatusForm,
-        "complaints.change_status",
-        lambda c, data, user: services.change_status(
-            c, data["status"], actor=user, note=data["note"]
-        ),
-        "Status changed to {status}.",
-    ),
-    "claim": Action(
-        EmptyForm,
-        "complaints.assign_complaint",
-        lambda c, data, user: services.assign_complaint(c, user, actor=user),
-        "The complaint is yours.",
-    ),
-    "assign": Action(
-        AssignForm,
-        "complaints.assign_complaint",
-        lambda c, data, user: services.assign_complaint(c, data["assignee"], actor=user),
-        "Assignment updated.",
-    ),
-    "team": Action(
-        TeamForm,
-        "complaints.assign_complaint",
-        lambda c, data, user: services.move_to_team(c, data["team"], actor=user),
-        "Moved to another queue.",
-    ),
-    "priority": Action(
-        PriorityForm,
-        "complaints.triage_complaint",
-        lambda c, data, user: services.change_priority(c, data["priority"], actor=user),
-        "Priority changed.",
-    ),
-    "category": Action(
-        CategoryForm,
-        "complaints.triage_complaint",
-        lambda c, data, user: services.change_category(c, data["category"], actor=user),
-        "Category changed.",
-    ),
-    "refer": Action(
-        ReferForm,
-        "complaints.refer_complaint",
-        lambda c, data, user: services.refer_to_specialist(
-            c, data["specialist"], data["note"], actor=user
-        ),
-        "Referred to the specialist.",
-    ),
-    "hand_back": Action(
-        FindingsForm,
-        "complaints.hand_back",
-        lambda c, data, user: services.hand_back(c, data["findings"], actor=user),
-        "Handed back with your findings.",
-    ),
-    "escalate": Action(
-        EscalateForm,
-        "complaints.escalate_complaint",
-        lambda c, data, user: services.escalate_complaint(c, data["reason"], actor=user),
-        "Escalated.",
-    ),
-    "resolve": Action(
-        ResolveForm,
-        "complaints.resolve_complaint",
-        lambda c, data, user: services.resolve_complaint(
-            c,
-            outcome=data["outcome"],
-            summary=data["summary"],
-            root_cause=data["root_cause"],
-            redress_amount=data["redress_amount"],
-            redress_currency=data["redress_currency"],
-            actor=user,
-        ),
-        _resolved_message,
-    ),
-    "approve_resolution": Action(
-        ProposalDecisionForm,
-        "complaints.approve_resolution",
-        lambda c, data, user: services.approve_resolution(data["proposal"], actor=user),
-        "Resolution approved and sent to the consumer.",
-    ),
-    "return_resolution": Action(
-        ReturnResolutionForm,
-        "complaints.approve_resolution",
-        lambda c, data, user: services.return_resolution(
-            data["proposal"], data["comment"], actor=user
-        ),
-        "Resolution returned with your comment.",
-    ),
-    "holding_response": Action(
-        HoldingResponseForm,
-        "complaints.resolve_complaint",
-        lambda c, data, user: services.send_holding_response(
-            c, data["reason"], data["expected"], actor=user
-        ),
-        "Holding response sent.",
-    ),
-    "in_progress": Action(
-        InProgressForm,
-        "complaints.resolve_complaint",
-        lambda c, data, user: services.send_in_progress_response(c, data["steps"], actor=user),
-        "In-progress response sent.",
-    ),
-    "merge": Action(
-        MergeForm,
-        "complaints.merge_complaint",
-        lambda c, data, user: services.merge_complaint(c, data["target"], actor=user),
-        "Closed as a duplicate.",
-    ),
-    "accept": Action(
-        EmptyForm,
-        "complaints.answer_resolution",
-        lambda c, data, user: services.accept_resolution(c, actor=user),
-        "Thank you. Your complaint is closed.",
-    ),
-    "reject": Action(
-        RejectResolutionForm,
-        "complaints.answer_resolution",
-        lambda c, data, user: services.reject_resolution(c, data["reason"], actor=user),
-        "We have reopened your complaint and will look at it again.",
-    ),
-    "rate": Action(
-        RatingForm,
-        "complaints.answer_resolution",
-        lambda c, data, user: services.rate_complaint(
-            c, data["score"], data["comment"], actor=user
-        ),
-        "Thank you for your feedback.",
-    ),
-}
 PORTAL_ACTIONS = frozenset({"reply", "status", "accept", "reject", "rate"})
 CONSOLE_ACTIONS = frozenset(ACTIONS) - {"accept", "reject", "rate"}
 
@@ -689,15 +496,7 @@ def attachment_download(
     attachment = get_object_or_404(
         Attachment.objects.visible_to(request.user), complaint=complaint, pk=attachment_id
     )
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment.download()
 
 
 # --- Consumer portal ------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from project.problems import PROBLEM_JSON, problem
+
 
 class BoundedJSONParser(JSONParser):
     """JSON bodies parsed with bounds: nesting too deep for the decoder, numbers beyond a
@@ -47,19 +49,99 @@ def _finite_float(text: str) -> float:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Every API error body has a readable ``detail``; field errors also come under ``errors``."""
+    """Every API error is RFC 9457 problem details (``application/problem+json``) with a
+    readable ``detail``; field errors also come under ``errors`` (field → messages)."""
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     data = response.data
+    status = response.status_code
     if isinstance(data, dict) and "detail" in data:
-        response.data = {"detail": str(data["detail"])}
-        if getattr(data["detail"], "code", None):
-            response.data["code"] = data["detail"].code
+        code = getattr(data["detail"], "code", None)
+        response.data = problem(status, str(data["detail"]), code)
     else:
         errors = data if isinstance(data, dict) else {"non_field_errors": data}
         first_field, first_messages = next(iter(errors.items()))
         first = first_messages[0] if isinstance(first_messages, list) else first_messages
         prefix = "" if first_field == "non_field_errors" else f"{first_field}: "
-        response.data = {"detail": f"{prefix}{first}", "errors": errors}
+        response.data = problem(status, f"{prefix}{first}", "invalid", errors=errors)
+    response.content_type = PROBLEM_JSON
     return response
+
+
+# The errors every operation may answer, each as problem details. 400: the input does not
+# parse or validate; 401: no valid token for this organisation; 403: visible but not allowed;
+# 404: not found or not visible; 409: the complaint's state refuses the change, or a request
+# with the same Idempotency-Key is still being answered; 411: a chunked body; 412: If-Match
+# names an old version; 415: a body type the operation does not take; 422: an
+# Idempotency-Key reused for another request; 429: too many requests (see Retry-After);
+# 503: briefly unavailable (retry).
+ERROR_STATUSES = {
+    "400": "The input does not parse or is not valid; `errors` names each field's problems.",
+    "401": "No valid token for this organisation.",
+    "403": "You may see this but not do this.",
+    "404": "Not found, or not visible to you.",
+    "409": "The complaint's state refuses the change, or a request with the same "
+    "Idempotency-Key is still being answered.",
+    "411": "The body was sent chunked; send it with a Content-Length.",
+    "412": "If-Match names a version of the complaint that is no longer current.",
+    "415": "The body is not of a type this operation takes.",
+    "422": "This Idempotency-Key was used for another request.",
+    "429": "Too many requests; retry after the seconds in Retry-After.",
+    "500": "An error on our side; quote request_id.",
+    "503": "Briefly unavailable; retry.",
+}
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "properties": {
+        "type": {"type": "string", "description": "about:blank: the status says the kind."},
+        "title": {"type": "string", "description": "The status's phrase."},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "What went wrong, readable."},
+        "code": {"type": "string", "description": "A stable code for programs."},
+        "errors": {
+            "type": "object",
+            "description": "Each field's messages (non_field_errors for the whole input).",
+            "additionalProperties": {},
+        },
+        "request_id": {"type": "string"},
+    },
+    "required": ["type", "title", "status", "detail"],
+    "example": {
+        "type": "about:blank",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": "subject: This field may not be blank.",
+        "code": "invalid",
+        "errors": {"subject": ["This field may not be blank."]},
+    },
+}
+
+
+def document_errors(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: one ``Problem`` component, and every error
+    status an operation may answer documented on it with that component; the ``ETag`` of
+    the complaint on the successful answers about one complaint."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    problem = {"$ref": "#/components/schemas/Problem"}
+    content = {"application/problem+json": {"schema": problem}}
+    etag = {
+        "ETag": {
+            "description": "The complaint's version: send it as If-Match with a change.",
+            "schema": {"type": "string"},
+        }
+    }
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            if "{reference}" in path and "attachments/{" not in path:
+                for status in ("200", "201"):
+                    if status in operation["responses"]:
+                        operation["responses"][status].setdefault("headers", etag)
+            for status, description in ERROR_STATUSES.items():
+                operation["responses"].setdefault(
+                    status, {"description": description, "content": content}
+                )
+    return result

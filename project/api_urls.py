@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
-from rest_framework.routers import SimpleRouter
 
 from accounts.api import (
     CredentialListView,
@@ -11,7 +10,7 @@ from accounts.api import (
     TokenObtainView,
     TokenRefreshView,
 )
-from complaints.api import ComplaintViewSet
+from complaints.api.urls import urlpatterns as complaint_urls
 from integrations.api import (
     ApiClientDetailView,
     ApiClientListView,
@@ -21,9 +20,8 @@ from integrations.api import (
     WebhookListView,
     WebhookRedeliverView,
 )
-
-router = SimpleRouter()
-router.register("complaints", ComplaintViewSet, basename="complaint")
+from organisation.api import urlpatterns as organisation_urls
+from reports.api import urlpatterns as report_urls
 
 urlpatterns = [
     # Every URL is named, so the isolation suite can list them all.
@@ -66,5 +64,7 @@ urlpatterns = [
         ),
         name="api_docs",
     ),
-    *router.urls,
+    *complaint_urls,
+    *organisation_urls,
+    *report_urls,
 ]

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
 from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
 
 from django.core.cache import caches
 from django.db import InterfaceError, OperationalError, connection
@@ -12,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from project.cache import ResilientRedisCache
 from project.logging import request_id_var
 from project.observability import metrics
+from project.problems import PROBLEM_JSON, problem_response
 from tenancy import current
 from tenancy.current import tenant_var
 
@@ -127,19 +131,17 @@ class ApiNotFoundMiddleware:
             logger.warning(
                 "database unavailable during an API request: %s", type(exception).__name__
             )
-            response = JsonResponse(
-                {"detail": "The service is briefly unavailable; retry in a moment."}, status=503
+            response = problem_response(
+                503, "The service is briefly unavailable; retry in a moment.", "unavailable"
             )
             response["Retry-After"] = "1"
             return response
         logger.error("unhandled error in an API request", exc_info=exception)
-        return JsonResponse(
-            {
-                "detail": "Something went wrong on our side. Quote the request id if you "
-                "contact us.",
-                "request_id": getattr(request, "request_id", ""),
-            },
-            status=500,
+        return problem_response(
+            500,
+            "Something went wrong on our side. Quote the request id if you contact us.",
+            "server_error",
+            request_id=getattr(request, "request_id", ""),
         )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -147,12 +149,45 @@ class ApiNotFoundMiddleware:
             request.path.startswith("/api/")
             and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
         ):
-            return JsonResponse(
-                {"detail": "Send the request body with a Content-Length, not chunked."},
-                status=411,
+            return problem_response(
+                411, "Send the request body with a Content-Length, not chunked.", "length_required"
             )
+        return self.get_response(request)
+
+
+class ApiProblemMiddleware:
+    """Every error answer under /api/ is problem details, whichever layer made it: Django's
+    HTML pages (404, 400) and the JSON errors of the tenancy layer (an unknown or suspended
+    tenant), which runs before the API's own error handling."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        is_json = response.get("Content-Type", "").startswith("application/json")
-        if request.path.startswith("/api/") and response.status_code == 404 and not is_json:
-            return JsonResponse({"detail": "Not found."}, status=404)
+        if request.path.startswith("/api/") and response.status_code >= 400:
+            return as_problem(response)
         return response
+
+
+def as_problem(response: HttpResponse) -> HttpResponse:
+    """An error answer as problem details, keeping its detail, code and other members."""
+    content_type = response.get("Content-Type", "")
+    if content_type.startswith(PROBLEM_JSON) or response.streaming:
+        return response
+    status = response.status_code
+    body: dict[str, Any] = {}
+    if content_type.startswith("application/json"):
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            body = {}
+    if not isinstance(body, dict):
+        body = {}
+    detail = str(body.pop("detail", "") or HTTPStatus(status).phrase)
+    code = body.pop("code", None)
+    converted = problem_response(status, detail, code, **body)
+    for header in ("Retry-After", "WWW-Authenticate", "Allow", "X-Request-ID"):
+        if header in response:
+            converted[header] = response[header]
+    return converted

@@ -132,6 +132,7 @@ MIDDLEWARE = [
     "project.middleware.RequestIdMiddleware",
     "project.observability.RequestObservationMiddleware",
     "audit.middleware.AuditRequestMiddleware",
+    "project.middleware.ApiProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -356,7 +357,10 @@ REST_FRAMEWORK = {
     # People's tokens and API clients' tokens; a client only reaches views naming its scope.
     "DEFAULT_AUTHENTICATION_CLASSES": ["integrations.authentication.ApiAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "project.renderers.ProblemJSONRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": ["project.api.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "project.api.exception_handler",
@@ -400,10 +404,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "project.api.document_errors",
+    ],
     # Complaint.status and the timeline's from/to statuses share one choice set: one enum.
     "ENUM_NAME_OVERRIDES": {
         "ComplaintStatusEnum": "complaints.models.Status",
         "WebhookEventEnum": "integrations.models.WebhookEvent",
+        "ComplaintPriorityEnum": "complaints.models.Priority",
+        "ComplaintOutcomeEnum": "complaints.models.Outcome",
+        "ResolutionOutcomeEnum": "complaints.forms.RESOLUTION_OUTCOMES",
     },
 }
 

@@ -22,16 +22,16 @@ from reports.metrics import Period, Scope, Table
 from tenancy import current
 
 
-def _time_zone() -> ZoneInfo:
+def tenant_time_zone() -> ZoneInfo:
     return ZoneInfo(current.tenant().time_zone)
 
 
-def _period(form: PeriodForm | ReturnPeriodForm, time_zone: ZoneInfo) -> Period:
+def period_of(form: PeriodForm | ReturnPeriodForm, time_zone: ZoneInfo) -> Period:
     first, last = form.dates()
     return Period(first, last, time_zone)
 
 
-def _today(time_zone: ZoneInfo) -> date:
+def local_today(time_zone: ZoneInfo) -> date:
     return timezone.now().astimezone(time_zone).date()
 
 
@@ -60,14 +60,14 @@ def cached_tables(
     return cached
 
 
-def _dashboard_tables(period: Period) -> tuple[list[Table], datetime]:
+def dashboard_tables(period: Period) -> tuple[list[Table], datetime]:
     scope = Scope(period, timezone.now())
     return cached_tables(
         "dashboard", period, lambda: [figure(scope) for figure in metrics.DASHBOARD_TABLES.values()]
     )
 
 
-def _return_tables(period: Period) -> tuple[list[Table], datetime]:
+def return_tables(period: Period) -> tuple[list[Table], datetime]:
     profile = current.tenant().regulatory_profile
     return cached_tables("return", period, lambda: metrics.regulatory_return(period, profile))
 
@@ -80,12 +80,12 @@ def _report_page(
     **context: Any,
 ) -> HttpResponse:
     """A report page for the period asked for; htmx gets the report region alone."""
-    time_zone = _time_zone()
-    form = form_class.for_request(request.GET, _today(time_zone))
+    time_zone = tenant_time_zone()
+    form = form_class.for_request(request.GET, local_today(time_zone))
     tables: list[Table] = []
     period = computed_at = None
     if form.is_valid():
-        period = _period(form, time_zone)
+        period = period_of(form, time_zone)
         tables, computed_at = tables_for(period)
     if request.htmx:  # type: ignore[attr-defined]
         template += "#report"
@@ -107,11 +107,11 @@ def _report_csv(
     prefix: str = "",
 ) -> HttpResponseBase:
     """One table of a report as a CSV download; 404 for a table the report does not have."""
-    time_zone = _time_zone()
-    form = form_class.for_request(request.GET, _today(time_zone))
+    time_zone = tenant_time_zone()
+    form = form_class.for_request(request.GET, local_today(time_zone))
     if not form.is_valid():
         return _invalid_period(form)
-    period = _period(form, time_zone)
+    period = period_of(form, time_zone)
     tables, _ = tables_for(period)
     chosen = next((table for table in tables if table.key == key), None)
     if chosen is None:
@@ -124,7 +124,7 @@ def _report_csv(
 @permission_required("reports.view_dashboard")
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     return _report_page(
-        request, PeriodForm, _dashboard_tables, "reports/dashboard.html", csv_view="dashboard_csv"
+        request, PeriodForm, dashboard_tables, "reports/dashboard.html", csv_view="dashboard_csv"
     )
 
 
@@ -133,7 +133,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
 def dashboard_csv(request: AuthenticatedRequest, table: str) -> HttpResponseBase:
     if table not in metrics.DASHBOARD_TABLES:
         raise Http404
-    return _report_csv(request, PeriodForm, _dashboard_tables, table)
+    return _report_csv(request, PeriodForm, dashboard_tables, table)
 
 
 @require_GET
@@ -143,7 +143,7 @@ def regulatory_return(request: AuthenticatedRequest) -> HttpResponse:
     return _report_page(
         request,
         ReturnPeriodForm,
-        _return_tables,
+        return_tables,
         "reports/regulatory_return.html",
         csv_view="regulatory_return_csv",
         profile=current.tenant().get_regulatory_profile_display(),
@@ -153,7 +153,7 @@ def regulatory_return(request: AuthenticatedRequest) -> HttpResponse:
 @require_GET
 @permission_required("reports.view_dashboard")
 def regulatory_return_csv(request: AuthenticatedRequest, table: str) -> HttpResponseBase:
-    return _report_csv(request, ReturnPeriodForm, _return_tables, table, prefix="return-")
+    return _report_csv(request, ReturnPeriodForm, return_tables, table, prefix="return-")
 
 
 def _invalid_period(form: PeriodForm | ReturnPeriodForm) -> HttpResponse:

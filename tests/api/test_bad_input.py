@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from complaints.api import ComplaintViewSet
+from complaints.api.views import ComplaintListView
 from complaints.models import Category, Complaint
 from tenancy.models import Tenant
 from tests.api.conftest import COMPLAINTS_URL, TOKEN_URL, post_json
@@ -21,7 +21,7 @@ def body(subject: str = "Card payment taken twice", **fields: object) -> dict[st
 
 def assert_refused_as_json(response: object, status: int = 400) -> dict[str, object]:
     assert response.status_code == status, response.content  # type: ignore[attr-defined]
-    assert response["Content-Type"].startswith("application/json")  # type: ignore[index]
+    assert response["Content-Type"].startswith("application/problem+json")  # type: ignore[index]
     data = response.json()  # type: ignore[attr-defined]
     assert data["detail"]
     return data
@@ -147,7 +147,7 @@ def test_a_server_error_under_the_api_is_json_with_the_request_id(
     def fail(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the list broke")
 
-    monkeypatch.setattr(ComplaintViewSet, "list", fail)
+    monkeypatch.setattr(ComplaintListView, "get", fail)
     consumer_api.raise_request_exception = False
 
     response = consumer_api.get(COMPLAINTS_URL)

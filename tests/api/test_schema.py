@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 from drf_spectacular.drainage import GENERATOR_STATS
 
+from complaints.api.actions import VERBS
 from complaints.models import Status
 from tenancy.models import Tenant
 
@@ -32,6 +33,22 @@ API_PATHS = {
     "/api/v1/integrations/webhooks/{id}/",
     "/api/v1/integrations/webhooks/{id}/deliveries/",
     "/api/v1/integrations/webhooks/{id}/deliveries/{delivery_id}/redeliver/",
+    "/api/v1/complaints/{reference}/messages/",
+    "/api/v1/complaints/{reference}/attachments/",
+    "/api/v1/complaints/{reference}/attachments/{attachment_id}/",
+    "/api/v1/complaints/{reference}/deadlines/",
+    *(f"/api/v1/complaints/{{reference}}/actions/{verb}/" for verb in VERBS),
+    "/api/v1/categories/",
+    "/api/v1/categories/{id}/",
+    "/api/v1/root-causes/",
+    "/api/v1/root-causes/{id}/",
+    "/api/v1/teams/",
+    "/api/v1/teams/{id}/",
+    "/api/v1/staff/",
+    "/api/v1/staff/{id}/",
+    "/api/v1/reports/dashboard/",
+    "/api/v1/reports/return/",
+    "/api/v1/audit-events/",
 }
 CDN_HOSTS = ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com", "fonts.googleapis.com")
 
@@ -128,3 +145,28 @@ def test_schema_is_not_served_on_the_platform_host(public_tenant: Tenant) -> Non
 
     assert response.status_code == 404
     assert response.json()["detail"]
+
+
+def test_every_operation_documents_its_errors_as_problem_details(anonymous_api: Client) -> None:
+    schema = json.loads(anonymous_api.get(SCHEMA_URL, {"format": "json"}).content)
+
+    assert schema["components"]["schemas"]["Problem"]["required"] == [
+        "type",
+        "title",
+        "status",
+        "detail",
+    ]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status in ("400", "401", "403", "404", "409", "412", "415", "422", "429"):
+                response = operation["responses"][status]
+                media = response["content"]["application/problem+json"]
+                assert media["schema"] == {"$ref": "#/components/schemas/Problem"}, (path, method)
+
+
+def test_a_complaint_answer_documents_its_etag(anonymous_api: Client) -> None:
+    schema = json.loads(anonymous_api.get(SCHEMA_URL, {"format": "json"}).content)
+    claim = schema["paths"]["/api/v1/complaints/{reference}/actions/claim/"]["post"]
+
+    assert "ETag" in claim["responses"]["200"]["headers"]
+    assert any(p["name"] == "If-Match" for p in claim["parameters"])

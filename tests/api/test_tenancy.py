@@ -32,7 +32,7 @@ def test_suspended_tenant_answers_503_json_to_a_valid_token(
     response = bearer_client(bank, access).get(COMPLAINTS_URL)
 
     assert response.status_code == 503
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert response.json()["detail"] == "Northwind Bank is suspended; the API is unavailable."
     assert complaint.reference not in response.content.decode()
 
@@ -86,7 +86,7 @@ def test_unknown_host_answers_404_json(db: None, path: str) -> None:
     response = Client(HTTP_HOST="nope.localhost").get(path)
 
     assert response.status_code == 404
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert response.json()["detail"] == "No organisation is served at this address."
 
 
@@ -105,7 +105,7 @@ def test_unknown_api_path_is_a_404_json(anonymous_api: Client, path: str) -> Non
     response = anonymous_api.get(path)
 
     assert response.status_code == 404
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert response.json()["detail"]
 
 

@@ -57,7 +57,7 @@ def test_wrong_password_is_refused_with_401_and_a_detail(bank: Tenant, consumer:
     response = request_tokens(bank, consumer.email, password="not-the-password")
 
     assert response.status_code == 401
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert response.json()["detail"] == "E-mail or password is not correct."
     assert response["WWW-Authenticate"].startswith("Bearer")
     assert "access" not in response.json()

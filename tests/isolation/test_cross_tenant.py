@@ -29,6 +29,7 @@ from pytest_django.fixtures import Settings
 
 from accounts.models import Invitation, Role, User
 from accounts.services import invite_staff
+from complaints.api.actions import VERBS
 from complaints.models import (
     Attachment,
     CannedResponse,
@@ -454,17 +455,6 @@ SESSION_CASES: list[Case] = [
     ),
     _get("settings_audit_export", lambda v: "/settings/audit/export.csv", "admin"),
 ]
-API_URL_NAMES = {
-    "complaint-list",
-    "complaint-detail",
-    "api_token_refresh",
-    "api_clients",
-    "api_client_detail",
-    "api_webhooks",
-    "api_webhook_detail",
-    "api_webhook_deliveries",
-    "api_webhook_redeliver",
-}
 
 
 def _tenant_url_names() -> set[str]:
@@ -672,6 +662,14 @@ def telco_tokens(
     return {who: tokens_for(user, neighbour()) for who, user in outsiders.items()}
 
 
+def _on_complaint(rest: str) -> Callable[[Victim], str]:
+    return lambda v: f"{COMPLAINTS_URL}{ref(v)}/{rest}"
+
+
+def _fixed(path: str) -> Callable[[Victim], str]:
+    return lambda v: f"/api/v1/{path}"
+
+
 API_CASES = [
     ("complaint-list", "get", lambda v: COMPLAINTS_URL, None),
     ("complaint-list", "get", lambda v: f"{COMPLAINTS_URL}?search=Zanzibar", None),
@@ -723,7 +721,62 @@ API_CASES = [
         lambda v: COMPLAINTS_URL,
         {"subject": "Hijack", "description": "Hijack", "consumer_email": "casey@example.com"},
     ),
+    ("api_complaint_messages", "get", lambda v: f"{COMPLAINTS_URL}{ref(v)}/messages/", None),
+    (
+        "api_complaint_messages",
+        "post",
+        lambda v: f"{COMPLAINTS_URL}{ref(v)}/messages/",
+        {"body": "Hijack"},
+    ),
+    ("api_complaint_attachments", "get", lambda v: f"{COMPLAINTS_URL}{ref(v)}/attachments/", None),
+    (
+        "api_complaint_attachments",
+        "post",
+        lambda v: f"{COMPLAINTS_URL}{ref(v)}/attachments/",
+        {"body": "Hijack"},
+    ),
+    ("api_complaint_attachment", "get", lambda v: f"{COMPLAINTS_URL}{ref(v)}/attachments/1/", None),
+    ("api_complaint_deadlines", "get", lambda v: f"{COMPLAINTS_URL}{ref(v)}/deadlines/", None),
+    *[
+        (
+            f"api_complaint_{verb.replace('-', '_')}",
+            "post",
+            _on_complaint(f"actions/{verb}/"),
+            {"priority": "low", "reason": "Hijack", "status": "withdrawn"},
+        )
+        for verb in VERBS
+    ],
+    *[
+        case
+        for name, path in [
+            ("api_categories", "categories/"),
+            ("api_root_causes", "root-causes/"),
+            ("api_teams", "teams/"),
+        ]
+        for case in [
+            (name, "get", _fixed(path), None),
+            (name, "post", _fixed(path), {"name": "Hijack"}),
+        ]
+    ],
+    *[
+        case
+        for name, path in [
+            ("api_category", "categories/1/"),
+            ("api_root_cause", "root-causes/1/"),
+            ("api_team", "teams/1/"),
+            ("api_staff_member", "staff/1/"),
+        ]
+        for case in [
+            (name, "get", _fixed(path), None),
+            (name, "patch", _fixed(path), {"name": "Hijack"}),
+        ]
+    ],
+    ("api_staff", "get", lambda v: "/api/v1/staff/", None),
+    ("api_report_dashboard", "get", lambda v: "/api/v1/reports/dashboard/", None),
+    ("api_report_return", "get", lambda v: "/api/v1/reports/return/", None),
+    ("api_audit_events", "get", lambda v: "/api/v1/audit-events/", None),
 ]
+API_URL_NAMES = {case[0] for case in API_CASES} | {"api_token_refresh"}
 
 
 @pytest.mark.parametrize("who", ["consumer", "manager", "admin"])
@@ -744,11 +797,13 @@ def test_a_telco_access_token_gets_nothing_from_the_bank_api(
 
     if method == "post":
         response = post_json(client, path(victim), body)
+    elif method == "patch":
+        response = client.patch(path(victim), body, content_type="application/json")
     else:
         response = client.get(path(victim))
 
     assert response.status_code == 401
-    assert set(response.json()) <= {"detail", "code", "messages"}
+    assert set(response.json()) <= {"type", "title", "status", "detail", "code", "messages"}
     assert_serves_nothing(response, victim)
     assert bank_state(victim) == before
 

@@ -64,8 +64,9 @@ def test_suspended_tenant_api_answers_503_json(
     response = getattr(anonymous_client, method)(path)
 
     assert response.status_code == 503
-    assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "Northwind Bank is suspended; the API is unavailable."}
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "Northwind Bank is suspended; the API is unavailable."
+    assert response.json()["status"] == 503
 
 
 def test_suspending_one_tenant_leaves_the_others_running(
@@ -149,7 +150,7 @@ def test_unknown_subdomain_api_gets_a_json_404(public_tenant: Tenant) -> None:
     response = Client(HTTP_HOST="nope.localhost").get("/api/v1/complaints/")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "No organisation is served at this address."}
+    assert response.json()["detail"] == "No organisation is served at this address."
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""The complaints part of the integration API (``/api/v1/complaints/...``)."""

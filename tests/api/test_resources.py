@@ -1,0 +1,301 @@
+"""Categories, root causes, teams, staff, reports and the audit log over the API, by role:
+allowed, refused (403), not found (404), and another tenant's token (401); exact query
+counts for the lists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from accounts.models import Role, User
+from complaints.models import Category, Complaint, RootCause, Team
+from tests.api.conftest import COMPLAINTS_URL, post_json
+
+API = "/api/v1/"
+
+
+def patch_json(client: Client, path: str, data: object) -> object:
+    return client.patch(path, data, content_type="application/json")
+
+
+@pytest.fixture
+def catalogue(category: Category) -> dict[str, Category]:
+    retired = Category.objects.create(name="Retired cause", parent=category.parent, is_active=False)
+    return {"cause": category, "product": category.parent, "retired": retired}  # type: ignore[dict-item]
+
+
+# --- categories -------------------------------------------------------------------------------
+
+
+def test_consumers_read_the_active_product_and_cause_tree(
+    consumer_api: Client, catalogue: dict[str, Category]
+) -> None:
+    response = consumer_api.get(f"{API}categories/")
+
+    assert response.status_code == 200
+    (product,) = response.json()
+    assert product["id"] == catalogue["product"].pk
+    assert product["causes"] == [{"id": catalogue["cause"].pk, "name": "Fees and charges"}]
+
+
+def test_staff_see_retired_causes_too(agent_api: Client, catalogue: dict[str, Category]) -> None:
+    (product,) = agent_api.get(f"{API}categories/").json()
+
+    assert {cause["name"] for cause in product["causes"]} == {"Fees and charges", "Retired cause"}
+
+
+def test_admin_creates_and_deactivates_a_category_through_the_settings_rules(
+    admin_api: Client, catalogue: dict[str, Category]
+) -> None:
+    created = post_json(
+        admin_api, f"{API}categories/", {"name": "Overdraft", "parent": catalogue["product"].pk}
+    )
+    twice = post_json(
+        admin_api, f"{API}categories/", {"name": "Overdraft", "parent": catalogue["product"].pk}
+    )
+
+    assert created.status_code == 201, created.content
+    assert twice.status_code == 400
+    assert "already has a cause with this name" in twice.json()["detail"]
+    made = created.json()["id"]
+    retired = patch_json(admin_api, f"{API}categories/{made}/", {"is_active": False})
+    assert retired.status_code == 200, retired.content  # type: ignore[attr-defined]
+    assert Category.objects.get(pk=made).is_active is False
+    assert Category.objects.get(pk=made).name == "Overdraft"
+
+
+@pytest.mark.parametrize("role_api", ["consumer_api", "agent_api", "manager_api"])
+def test_only_admins_change_categories(
+    role_api: str, request: pytest.FixtureRequest, catalogue: dict[str, Category]
+) -> None:
+    client: Client = request.getfixturevalue(role_api)
+
+    created = post_json(client, f"{API}categories/", {"name": "Sneaky"})
+    changed = patch_json(client, f"{API}categories/{catalogue['cause'].pk}/", {"name": "X"})
+
+    assert created.status_code == 403
+    assert changed.status_code == 403  # type: ignore[attr-defined]
+    assert not Category.objects.filter(name__in=["Sneaky", "X"]).exists()
+
+
+def test_an_unknown_category_is_a_404(admin_api: Client, catalogue: dict[str, Category]) -> None:
+    for pk in ("999999", "1e999", "0x10"):
+        assert admin_api.get(f"{API}categories/{pk}/").status_code == 404
+
+
+# --- root causes, teams, staff ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("resource", ["root-causes", "teams", "staff"])
+def test_consumers_may_not_read_staff_resources(consumer_api: Client, resource: str) -> None:
+    assert consumer_api.get(f"{API}{resource}/").status_code == 403
+
+
+def test_staff_read_root_causes_teams_and_staff(
+    agent_api: Client, agent: User, consumer: User, front_line: Team
+) -> None:
+    RootCause.objects.create(name="Processing error")
+
+    causes = agent_api.get(f"{API}root-causes/").json()
+    teams = agent_api.get(f"{API}teams/").json()
+    staff = agent_api.get(f"{API}staff/").json()
+
+    assert [cause["name"] for cause in causes] == ["Processing error"]
+    assert teams == [
+        {
+            "id": front_line.pk,
+            "name": "Front line",
+            "manager_id": None,
+            "is_default": False,
+            "members": [agent.pk],
+        }
+    ]
+    assert consumer.email not in str(staff)
+    assert agent.email in str(staff)
+
+
+def test_admin_creates_a_team_with_members(admin_api: Client, agent: User) -> None:
+    response = post_json(admin_api, f"{API}teams/", {"name": "Cards", "members": [agent.pk]})
+
+    assert response.status_code == 201, response.content
+    assert response.json()["members"] == [agent.pk]
+
+
+def test_admin_deactivates_a_staff_member_handing_their_work_back(
+    admin_api: Client, agent: User, complaint: Complaint
+) -> None:
+    complaint.assignee = agent
+    complaint.save(update_fields=["assignee"])
+
+    response = patch_json(admin_api, f"{API}staff/{agent.pk}/", {"is_active": False})
+
+    assert response.status_code == 200, response.content  # type: ignore[attr-defined]
+    agent.refresh_from_db()
+    complaint.refresh_from_db()
+    assert agent.is_active is False
+    assert complaint.assignee is None
+
+
+def test_a_manager_may_not_change_staff(manager_api: Client, agent: User) -> None:
+    assert (
+        patch_json(manager_api, f"{API}staff/{agent.pk}/", {"role": "manager"}).status_code == 403
+    )  # type: ignore[attr-defined]
+    agent.refresh_from_db()
+    assert agent.role == Role.AGENT
+
+
+def test_a_consumer_is_not_staff_so_not_found_among_staff(
+    admin_api: Client, consumer: User
+) -> None:
+    assert admin_api.get(f"{API}staff/{consumer.pk}/").status_code == 404
+
+
+# --- reports and the audit log ----------------------------------------------------------------
+
+
+def test_managers_read_the_dashboard_and_the_return_as_json(
+    manager_api: Client, complaint: Complaint
+) -> None:
+    dashboard = manager_api.get(f"{API}reports/dashboard/")
+    regulatory = manager_api.get(f"{API}reports/return/")
+
+    assert dashboard.status_code == regulatory.status_code == 200
+    assert dashboard.json()["tables"]
+    assert all(table["headers"] for table in regulatory.json()["tables"])
+
+
+@pytest.mark.parametrize("role_api", ["consumer_api", "agent_api"])
+def test_only_managers_and_admins_read_reports(
+    role_api: str, request: pytest.FixtureRequest
+) -> None:
+    client: Client = request.getfixturevalue(role_api)
+
+    assert client.get(f"{API}reports/dashboard/").status_code == 403
+
+
+def test_a_report_period_that_does_not_fit_is_a_400(manager_api: Client) -> None:
+    response = manager_api.get(
+        f"{API}reports/dashboard/", {"date_from": "2026-05-01", "date_to": "2026-01-01"}
+    )
+
+    assert response.status_code == 400
+    assert "date_to" in response.json()["errors"]
+
+
+def test_admins_read_and_filter_the_audit_log(admin_api: Client) -> None:
+    everything = admin_api.get(f"{API}audit-events/").json()["results"]
+    sign_ins = admin_api.get(f"{API}audit-events/", {"action": "api_token_issued"}).json()
+
+    assert everything
+    assert {event["action"] for event in sign_ins["results"]} <= {"api_token_issued"}
+
+
+@pytest.mark.parametrize("role_api", ["consumer_api", "agent_api", "manager_api"])
+def test_only_admins_read_the_audit_log(role_api: str, request: pytest.FixtureRequest) -> None:
+    client: Client = request.getfixturevalue(role_api)
+
+    assert client.get(f"{API}audit-events/").status_code == 403
+
+
+# --- another tenant's token -------------------------------------------------------------------
+
+EVERY_LIST = [
+    "categories/",
+    "root-causes/",
+    "teams/",
+    "staff/",
+    "audit-events/",
+    "reports/dashboard/",
+    "reports/return/",
+    "complaints/",
+]
+
+
+@pytest.mark.parametrize("path", EVERY_LIST)
+def test_a_token_from_another_tenant_is_refused_with_401(
+    outsider_on_bank: Client, complaint: Complaint, path: str
+) -> None:
+    response = outsider_on_bank.get(f"{API}{path}")
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "rest", ["", "messages/", "attachments/", "deadlines/", "actions/withdraw/"]
+)
+def test_a_token_from_another_tenant_gets_nothing_of_a_complaint(
+    outsider_on_bank: Client, complaint: Complaint, rest: str
+) -> None:
+    path = f"{COMPLAINTS_URL}{complaint.reference}/{rest}"
+    response = (
+        outsider_on_bank.post(path) if rest.startswith("actions") else outsider_on_bank.get(path)
+    )
+
+    assert response.status_code == 401
+    complaint.refresh_from_db()
+    assert complaint.status != "withdrawn"
+
+
+# --- query counts -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def many_complaints(
+    make_complaint: Callable[..., Complaint], front_line: Team, category: Category
+) -> list[Complaint]:
+    made = [make_complaint(subject=f"Complaint {n}", category=category) for n in range(6)]
+    Complaint.objects.filter(pk__in=[c.pk for c in made]).update(team=front_line)
+    return made
+
+
+def test_the_complaints_list_costs_the_same_queries_for_any_number_of_rows(
+    agent_api: Client,
+    consumer_api: Client,
+    many_complaints: list[Complaint],
+    django_assert_num_queries: Callable[..., object],
+) -> None:
+    agent_api.get(COMPLAINTS_URL)
+    consumer_api.get(COMPLAINTS_URL)
+    # Authentication and one page of rows, however many rows the page has.
+    with django_assert_num_queries(3):  # type: ignore[operator]
+        assert len(agent_api.get(COMPLAINTS_URL).json()["results"]) == 6
+    with django_assert_num_queries(3):  # type: ignore[operator]
+        assert len(consumer_api.get(COMPLAINTS_URL).json()["results"]) == 6
+
+
+def test_settings_lists_cost_fixed_queries(
+    agent_api: Client,
+    admin_api: Client,
+    catalogue: dict[str, Category],
+    front_line: Team,
+    django_assert_num_queries: Callable[..., object],
+) -> None:
+    for path in ("categories/", "teams/", "staff/", "root-causes/"):
+        agent_api.get(f"{API}{path}")
+    admin_api.get(f"{API}audit-events/")
+    with django_assert_num_queries(4):  # type: ignore[operator]
+        agent_api.get(f"{API}categories/")
+    with django_assert_num_queries(4):  # type: ignore[operator]
+        agent_api.get(f"{API}teams/")
+    with django_assert_num_queries(3):  # type: ignore[operator]
+        agent_api.get(f"{API}staff/")
+    with django_assert_num_queries(3):  # type: ignore[operator]
+        admin_api.get(f"{API}audit-events/")
+
+
+def test_the_messages_list_costs_fixed_queries(
+    consumer_api: Client,
+    complaint: Complaint,
+    django_assert_num_queries: Callable[..., object],
+) -> None:
+    for n in range(3):
+        post_json(
+            consumer_api, f"{COMPLAINTS_URL}{complaint.reference}/messages/", {"body": f"{n}"}
+        )
+    url = f"{COMPLAINTS_URL}{complaint.reference}/messages/"
+    consumer_api.get(url)
+    with django_assert_num_queries(5):  # type: ignore[operator]
+        assert len(consumer_api.get(url).json()) == 3
