@@ -51,7 +51,7 @@ def test_a_client_beyond_its_rate_gets_429_with_retry_after(
 
     assert refused.status_code == 429
     assert refused["Retry-After"] == "60"
-    assert refused["Content-Type"].startswith("application/json")
+    assert refused["Content-Type"].startswith("application/problem+json")
     assert refused.json()["code"] == "throttled"
     assert other.get(COMPLAINTS_URL).status_code == 200, "each client has its own limit"
     frozen.shift(timedelta(seconds=61))

@@ -13,7 +13,6 @@ from accounts.models import User
 from complaints.models import CannedResponse, Complaint, Event
 from complaints.views import PAGE_SIZE
 from configuration.models import TenantSettings
-from deadlines.services import regulatory_days
 from operations.management.commands.seed_demo import (
     DEMO_TENANTS,
     Command,
@@ -97,9 +96,7 @@ def test_the_demo_tenant_shows_every_part_of_the_product_and_seeds_once(
     # The regulatory return opens on a period with data.
     return_form = ReturnPeriodForm.for_request({}, today)
     assert return_form.is_valid()
-    tables = regulatory_return(
-        Period(*return_form.dates(), zone), seeded_bank.regulatory_profile, regulatory_days
-    )
+    tables = regulatory_return(Period(*return_form.dates(), zone), seeded_bank.regulatory_profile)
     for table in tables:
         assert any(_has_figure(row) for row in table.rows), (table.key, table.rows)
 

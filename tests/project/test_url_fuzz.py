@@ -47,6 +47,7 @@ CONVERTER_VALUES = {
     "slug": ["reply", "x" * 300, "1e999"],
     "str": [value for value in HOSTILE if "/" not in value and value.strip()],
     "path": HOSTILE,
+    "uuid": ["00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"],
 }
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
