@@ -225,15 +225,30 @@ class AssignForm(ComplaintActionForm):
     assignee = StaffChoiceField(*ASSIGNEE_ROLES, required=False, empty_label="Nobody (unassigned)")
 
 
-class TeamForm(ComplaintActionForm):
+class CurrentValueForm(ComplaintActionForm):
+    """A form that changes one column of the complaint: its choice starts at the current
+    value (``field`` is the form field, ``column`` the complaint's attribute it sets)."""
+
+    field = ""
+    column = ""
+
+    def __init__(self, *args: Any, complaint: Complaint, actor: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, complaint=complaint, actor=actor, **kwargs)
+        self.fields[self.field].initial = getattr(complaint, self.column)
+
+
+class TeamForm(CurrentValueForm):
+    field, column = "team", "team_id"
     team = forms.ModelChoiceField(queryset=Team.objects.all(), empty_label=None)
 
 
-class PriorityForm(ComplaintActionForm):
+class PriorityForm(CurrentValueForm):
+    field, column = "priority", "priority"
     priority = forms.ChoiceField(choices=Priority.choices)
 
 
-class CategoryForm(ComplaintActionForm):
+class CategoryForm(CurrentValueForm):
+    field, column = "category", "category_id"
     category = forms.ModelChoiceField(queryset=active_categories(), empty_label=None)
 
 

@@ -6,13 +6,20 @@ import os
 from pathlib import Path
 from typing import Any
 
-from celery.signals import beat_init, before_task_publish, task_postrun, task_prerun
+# Before anything that reads settings at import (the tenant context reads django-tenants'),
+# so `celery -A project worker` needs no DJANGO_SETTINGS_MODULE of its own.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+
+from celery.signals import (
+    beat_init,
+    before_task_publish,
+    task_postrun,
+    task_prerun,
+)
 from tenant_schemas_celery.app import CeleryApp
 
 from project.logging import request_id_var
 from tenancy.current import tenant_var
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 
 app = CeleryApp("complaints")
 app.config_from_object("django.conf:settings", namespace="CELERY")

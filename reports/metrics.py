@@ -311,7 +311,8 @@ def _due_words(scope: Scope) -> str:
     """What "at risk" and "breached" mean on the dashboard, with the tenant's margin."""
     margin = hours(scope.at_risk_margin)
     return (
-        f"At risk: the next running deadline is after now and at most {margin:g} hours away "
+        f"At risk: the next running deadline is after now and at most {margin:g} "
+        f"hour{'' if margin == 1 else 's'} away "
         "(the tenant's at-risk margin). Breached: the next running deadline is now or past."
     )
 
