@@ -24,17 +24,46 @@ class BoundedJSONParser(JSONParser):
     def parse(
         self, stream: IO[bytes], media_type: str | None = None, parser_context: Any = None
     ) -> Any:
-        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        """The body as a JSON object; raises ``ParseError`` (a 400) for a charset other than
+        UTF-8 (RFC 8259 §8.1), a body that is not an object, and unpaired surrogates
+        (``"\\ud800"``), which no answer could echo back."""
+        encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
         try:
-            return json.load(
-                codecs.getreader(encoding)(stream),
+            utf8 = codecs.lookup(encoding).name == "utf-8"
+        except LookupError:
+            utf8 = False
+        if not utf8:
+            raise ParseError("JSON bodies are UTF-8; send charset=utf-8 or none.")
+        try:
+            data = json.load(
+                codecs.getreader("utf-8")(stream),
                 parse_constant=_refuse_constant,
                 parse_float=_finite_float,
             )
+            if not isinstance(data, dict):
+                raise ParseError("The JSON body must be an object.")
+            _refuse_surrogates(data)
         except RecursionError as error:
             raise ParseError("JSON parse error - the body is nested too deeply.") from error
         except ValueError as error:
             raise ParseError(f"JSON parse error - {error}") from error
+        return data
+
+
+def _refuse_surrogates(value: Any) -> None:
+    """Raise ``ValueError`` when a key or string of ``value`` holds an unpaired surrogate."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ValueError("a string holds an unpaired surrogate") from error
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_surrogates(key)
+            _refuse_surrogates(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_surrogates(item)
 
 
 def _refuse_constant(name: str) -> Any:

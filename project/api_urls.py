@@ -36,7 +36,7 @@ urlpatterns = [
     ),
     path("integrations/api-clients/", ApiClientListView.as_view(), name="api_clients"),
     path(
-        "integrations/api-clients/<str:client_id>/",
+        "integrations/api-clients/<slug:client_id>/",
         ApiClientDetailView.as_view(),
         name="api_client_detail",
     ),

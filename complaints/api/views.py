@@ -31,7 +31,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from accounts.models import User
+from accounts.models import Role, User
 from complaints import services
 from complaints.api.common import (
     ACT,
@@ -354,9 +354,34 @@ class MessageListView(ScopedView, GenericAPIView):  # type: ignore[type-arg]
         return post_message(request, reference, require_files=False)
 
 
+MESSAGE_FIELDS = frozenset({"body", "internal", "attachments", "seen", "token"})
+FLAG_WORDS = {"true": True, "1": True, "on": True, "false": False, "0": False, "off": False}
+
+
+def _flag(data: Any, name: str) -> bool:
+    """The yes/no field ``name`` of a message body; raises ``ValidationError`` for a body that
+    is not an object, an unknown field, or a value that is not plainly yes or no."""
+    if not hasattr(data, "keys"):
+        raise ValidationError({"non_field_errors": ["Send the message as an object."]})
+    unknown = sorted(str(key) for key in data if key not in MESSAGE_FIELDS)
+    if unknown:
+        raise ValidationError({key: ["This endpoint does not take this field."] for key in unknown})
+    value = data.get(name, False)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in FLAG_WORDS:
+        return FLAG_WORDS[value.strip().lower()]
+    raise ValidationError({name: ["Say true or false."]})
+
+
 def post_message(request: Request, reference: str, *, require_files: bool) -> Response:
-    """A reply or an internal note with its files: the page's form, then the one service."""
-    internal = str(request.data.get("internal", "")).lower() in ("true", "on", "1")
+    """A reply or an internal note with its files: the page's form, then the one service.
+
+    ``internal`` must say yes or no plainly (a JSON boolean, or true/false, 1/0, on/off in a
+    form); anything else, and any field the endpoint does not take, is a 400: a note meant to
+    be internal never goes out as a reply because a flag was misspelt.
+    """
+    internal = _flag(request.data, "internal")
     action = "note" if internal else "reply"
     permission = "complaints.add_internal_note" if internal else "complaints.reply_to_complaint"
     complaint = complaint_for(request, reference, permission)
@@ -492,4 +517,8 @@ class DeadlineListView(ScopedView, GenericAPIView):  # type: ignore[type-arg]
         )
         now: datetime = timezone.now()
         clocks = services.clocks_on_page(complaint)
+        if getattr(request.user, "role", None) == Role.CONSUMER:
+            # The organisation's own targets follow the complaint's priority, which consumers
+            # are not told: they see the regulator's clocks only.
+            clocks = [clock for clock in clocks if clock.deadline.regulatory]
         return Response(DeadlineSerializer(clocks, many=True, context={"now": now}).data)

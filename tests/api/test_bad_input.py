@@ -228,3 +228,39 @@ def test_a_refused_request_is_replayed_as_refused_and_changes_nothing(consumer_a
     assert (first.status_code, again.status_code) == (400, 400)
     assert again.json() == first.json()
     assert not Complaint.objects.exists()
+
+
+@pytest.mark.parametrize("charset", ["rot13", "latin-1", "utf-16"])
+def test_a_json_body_in_another_charset_is_a_400_even_unauthenticated(
+    bank: Tenant, charset: str
+) -> None:
+    # ``generic`` sends the bytes as they are (``post`` would encode them in the charset).
+    response = Client(HTTP_HOST=bank.host).generic(
+        "POST", TOKEN_URL, b'{"email": "a@b.c", "password": "x"}',
+        content_type=f"application/json; charset={charset}",
+    )  # fmt: skip
+
+    assert "UTF-8" in str(assert_refused_as_json(response)["detail"])
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"email": "\\ud800", "password": "x"}',
+        '{"\\udfff": 1, "email": "a@b.c", "password": "x"}',
+        '{"email": "a@b.c", "password": ["\\ud800"]}',
+    ],
+)
+def test_an_unpaired_surrogate_anywhere_in_json_is_a_400(bank: Tenant, raw: str) -> None:
+    response = Client(HTTP_HOST=bank.host).post(TOKEN_URL, raw, content_type="application/json")
+
+    assert "surrogate" in str(assert_refused_as_json(response)["detail"])
+
+
+def test_a_surrogate_sent_to_a_choice_field_is_a_400(consumer_api: Client) -> None:
+    raw = '{"subject": "Fees", "description": "Charged twice.", "channel": "\\ud800"}'
+
+    response = consumer_api.post(COMPLAINTS_URL, raw, content_type="application/json")
+
+    assert_refused_as_json(response)
+    assert not Complaint.objects.exists()

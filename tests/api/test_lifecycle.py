@@ -357,3 +357,48 @@ def test_a_retried_reply_with_the_same_key_is_answered_once(
 @pytest.fixture
 def root_cause(bank: object) -> RootCause:
     return RootCause.objects.create(name="Processing error")
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"internal": "yes"},
+        {"internal": 2},
+        {"internal": "TRUE-ish"},
+        {"internal": None},
+        {"is_internal": True},
+        {"internal": True, "visibility": "private"},
+    ],
+)
+def test_a_note_flag_that_is_not_plainly_yes_or_no_is_refused_and_nothing_reaches_the_consumer(
+    agent_api: Client, consumer_api: Client, complaint: Complaint, fields: dict[str, object]
+) -> None:
+    before = Event.objects.count()
+
+    response = post_json(
+        agent_api, url(complaint, "messages/"), {"body": "Fraud risk, keep internal", **fields}
+    )
+
+    problem(response, 400)
+    assert Event.objects.count() == before
+    assert consumer_api.get(url(complaint, "messages/")).json() == []
+
+
+@pytest.mark.parametrize("raw", ["[]", "null", '"text"', "3"])
+def test_a_message_body_that_is_not_an_object_is_a_400(
+    consumer_api: Client, complaint: Complaint, raw: str
+) -> None:
+    response = consumer_api.post(url(complaint, "messages/"), raw, content_type="application/json")
+
+    problem(response, 400)
+
+
+def test_a_consumer_sees_only_the_regulators_clocks_never_the_priority_behind_the_others(
+    agent_api: Client, consumer_api: Client, complaint: Complaint
+) -> None:
+    staff = agent_api.get(url(complaint, "deadlines/")).json()
+    consumer = consumer_api.get(url(complaint, "deadlines/")).json()
+
+    assert staff
+    assert consumer == [clock for clock in staff if clock["regulatory"]]
+    assert all("priority" not in clock["rule"] for clock in consumer)

@@ -194,7 +194,7 @@ def test_token_request_that_is_a_json_list_is_a_400_with_a_detail(anonymous_api:
     response = post_json(anonymous_api, TOKEN_URL, ["casey@example.com", PASSWORD])
 
     assert response.status_code == 400
-    assert response.json()["detail"].startswith("Invalid data.")
+    assert response.json()["detail"] == "The JSON body must be an object."
 
 
 def test_form_encoded_token_request_is_refused_as_unsupported(

@@ -364,3 +364,9 @@ def test_creating_a_client_directly_needs_a_name_and_a_known_scope(tenant_admin:
         create_client("CRM", ["everything"], actor=tenant_admin)
     with pytest.raises(ClientError):
         create_client("", [READ], actor=tenant_admin)
+
+
+@pytest.mark.parametrize("client_id", ["%00", "cl_%00x", "..%2F..", "x" * 300])
+def test_a_hostile_client_id_in_the_path_is_a_404(admin_api: Client, client_id: str) -> None:
+    assert admin_api.get(f"{ADMIN_API_URL}{client_id}/").status_code == 404
+    assert admin_api.delete(f"{ADMIN_API_URL}{client_id}/").status_code == 404
