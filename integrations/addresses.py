@@ -36,10 +36,40 @@ class Target:
     address: str
 
 
+# IPv6 ranges whose addresses carry an IPv4 address a gateway may deliver to: NAT64
+# (RFC 6052, 64:ff9b::/96 and the local-use 64:ff9b:1::/48), IPv4-translated (SIIT, RFC 2765,
+# ::ffff:0:0/96), 6to4 (2002::/16) and the deprecated IPv4-compatible ::/96. Such an address is
+# allowed only as far as the IPv4 one is.
+NAT64 = (
+    ipaddress.ip_network("64:ff9b::/96"),
+    ipaddress.ip_network("64:ff9b:1::/48"),
+    ipaddress.ip_network("::ffff:0:0:0/96"),
+)
+COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries for a translator or tunnel, if any."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if any(ip in network for network in NAT64) or ip in COMPATIBLE:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def _allowed(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    """Whether a webhook may connect to ``address`` (an IPv4 or IPv6 literal)."""
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(
+        address.split("%", 1)[0]
+    )
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            if ip.is_loopback:  # ::1 lies in ::/96 but is IPv6's own loopback
+                return bool(settings.WEBHOOK_ALLOW_LOOPBACK)
+            ip = embedded
     if ip.is_loopback:
         return bool(settings.WEBHOOK_ALLOW_LOOPBACK)
     return ip.is_global and not ip.is_multicast

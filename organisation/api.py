@@ -26,7 +26,14 @@ from accounts import services as account_services
 from accounts.models import TENANT_STAFF_ROLES, User
 from accounts.services import AccountError
 from audit.models import AuditEvent
-from complaints.api.common import READ, ScopedView, form_errors, form_input, serializer_for_form
+from complaints.api.common import (
+    LOG,
+    READ,
+    ScopedView,
+    form_errors,
+    form_input,
+    serializer_for_form,
+)
 from complaints.api.views import CURSOR, PAGE_SIZE_PARAMETER, page_schema, page_size, paginated
 from complaints.idempotency import idempotent
 from complaints.models import Category, RootCause, Team
@@ -97,8 +104,9 @@ class SettingsResource(ScopedView, GenericAPIView):  # type: ignore[type-arg]
     def rows(self) -> QuerySet[Any]:
         return self.model._default_manager.all()  # type: ignore[attr-defined]
 
-    def get_client_scope(self, request: Any) -> str | None:
-        return READ if request.method == "GET" else None
+    def get_client_scope(self, request: Any) -> str | tuple[str, ...] | None:
+        # A client that logs complaints reads the ids they are filed under.
+        return (READ, LOG) if request.method == "GET" else None
 
     def check_reader(self, request: Request) -> None:
         if not _is_staff(request.user):

@@ -219,6 +219,15 @@ class ComplaintCreateSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Raises ``ValidationError`` for a field the endpoint does not take (``category``
+        for ``category_id``, say: a complaint is never logged without what was sent), and for
+        staff fields a consumer sends."""
+        if hasattr(self.initial_data, "keys"):
+            unknown = sorted(str(key) for key in self.initial_data if key not in self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: "This endpoint does not take this field." for key in unknown}
+                )
         user: User = self.context["request"].user
         staff_fields = {"consumer_email", "channel", "received_at"} & attrs.keys()
         if user.role == Role.CONSUMER:

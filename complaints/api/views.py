@@ -77,13 +77,27 @@ MULTIPART: list[type[BaseParser]] = [
 ]
 
 
+# A yes/no query value: anything else (``maybe``, ``2``) is a 400, never silently ignored.
+YES_NO = [("", "Either"), ("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
+
+
 class ComplaintFilterForm(QueueFilterForm):
     """The console's queue filters for the API: every status, the at-risk and breached
     queues, and the list's orders. Unlike the console, a value that does not fit is a 400."""
 
     status = forms.ChoiceField(required=False, choices=[("", "Any"), *Status.choices])
-    at_risk = forms.NullBooleanField(required=False)
-    breached = forms.NullBooleanField(required=False)
+    at_risk = forms.TypedChoiceField(
+        required=False,
+        choices=YES_NO,
+        coerce=lambda value: value in ("true", "1"),
+        empty_value=None,
+    )
+    breached = forms.TypedChoiceField(
+        required=False,
+        choices=YES_NO,
+        coerce=lambda value: value in ("true", "1"),
+        empty_value=None,
+    )
     sort = forms.ChoiceField(
         required=False,
         choices=[("", "Newest first"), *[(name, name) for name in SORTS], (BEST_MATCH, "best")],

@@ -264,3 +264,22 @@ def test_a_surrogate_sent_to_a_choice_field_is_a_400(consumer_api: Client) -> No
 
     assert_refused_as_json(response)
     assert not Complaint.objects.exists()
+
+
+def test_a_field_the_create_endpoint_does_not_take_is_a_400_and_logs_nothing(
+    consumer_api: Client, category: Category
+) -> None:
+    response = post_json(consumer_api, COMPLAINTS_URL, body(category=category.pk))
+
+    assert "category" in assert_refused_as_json(response)["errors"]  # type: ignore[operator]
+    assert not Complaint.objects.exists()
+
+
+@pytest.mark.parametrize("query", ["at_risk=maybe", "breached=2", "at_risk=yes"])
+def test_a_yes_no_filter_that_says_neither_is_a_400(agent_api: Client, query: str) -> None:
+    assert_refused_as_json(agent_api.get(f"{COMPLAINTS_URL}?{query}"))
+
+
+@pytest.mark.parametrize("query", ["at_risk=true", "breached=0", "at_risk="])
+def test_a_yes_no_filter_reads_true_false_one_and_zero(agent_api: Client, query: str) -> None:
+    assert agent_api.get(f"{COMPLAINTS_URL}?{query}").status_code == 200

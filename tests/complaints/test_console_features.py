@@ -369,14 +369,16 @@ def test_presence_says_replying_while_the_reply_box_has_text(
     assert "Alex Agent is viewing" in manager_client.get(presence, **HTMX).content.decode()
 
 
-def test_presence_region_polls_and_the_reply_box_saves_its_draft_as_a_throttled_beacon(
+def test_presence_region_polls_and_the_reply_box_saves_its_draft_once_typing_pauses(
     agent_client: Client, manager_client: Client, complaint: Complaint
 ) -> None:
     content = agent_client.get(f"/console/complaints/{complaint.reference}/").content.decode()
     presence = f"/console/complaints/{complaint.reference}/presence/"
     draft = f"/console/complaints/{complaint.reference}/draft/reply/"
     assert f'hx-get="{presence}" hx-trigger="every 15s"' in content
-    assert f'hx-post="{draft}" hx-trigger="input from:closest .reply-card throttle:5s' in content
+    # One trigger, debounced: the whole text is saved a second after the last keystroke (two
+    # triggers on the same event once let only the first keystroke through).
+    assert f'hx-post="{draft}" hx-trigger="input from:closest .reply-card delay:1s"' in content
 
     assert agent_client.post(draft, {"body": "We are looking"}, **HTMX).status_code == 204
     assert "Alex Agent is replying" in manager_client.get(presence, **HTMX).content.decode()

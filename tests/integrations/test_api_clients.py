@@ -185,6 +185,8 @@ def test_log_scope_logs_and_follows_only_its_own_complaints(
     assert api.get(f"{COMPLAINTS_URL}{complaint.reference}/").status_code == 404
     listing = api.get(COMPLAINTS_URL).json()["results"]
     assert [row["reference"] for row in listing] == [reference]
+    # It reads the category ids a complaint is filed under.
+    assert api.get("/api/v1/categories/").status_code == 200
 
 
 def test_a_view_that_names_no_scope_is_closed_to_clients(

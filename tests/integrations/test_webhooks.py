@@ -82,6 +82,13 @@ def sweep_until_quiet(start: Any, *, rounds: int = 12) -> None:
         "http://0.0.0.0/hook",
         "http://[fc00::1]/hook",
         "https://no-such-host.invalid/hook",
+        # IPv6 forms that carry a loopback or private IPv4 address to a translator or tunnel.
+        "http://[64:ff9b::7f00:1]/hook",
+        "http://[64:ff9b::a00:5]/hook",
+        "http://[2002:7f00:1::]/hook",
+        "http://[::127.0.0.1]/hook",
+        "http://[::ffff:0:127.0.0.1]/hook",
+        "http://[::ffff:169.254.169.254]/hook",
     ],
 )
 def test_urls_that_are_not_public_http_are_refused(
