@@ -172,6 +172,10 @@ TEMPLATES = [
     }
 ]
 
+# Inputs, selects and text areas written in Python, as Django's widget templates would write
+# them (project/form_renderer.py); other form templates through Django's renderer.
+FORM_RENDERER = "project.form_renderer.FastWidgetRenderer"
+
 WSGI_APPLICATION = "project.wsgi.application"
 
 # --- Database -----------------------------------------------------------------------------
