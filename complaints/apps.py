@@ -23,6 +23,9 @@ class ComplaintsConfig(AppConfig):
                 letter_settled(message, delivered=delivered)
 
         message_settled.connect(on_settled, sender=Message, dispatch_uid="letter_settled")
+        # Connects the receivers that drop cached choice lists, in every process.
+        import complaints.choices  # noqa: F401
+
         self._index_consumer_words()
 
     @staticmethod

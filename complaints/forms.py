@@ -14,6 +14,7 @@ from accounts.directory import StaffChoiceField
 from accounts.forms import PersonNameField
 from accounts.models import Role
 from complaints.attachments import ALLOWED_DESCRIPTION, MAX_FILES_PER_MESSAGE
+from complaints.choices import CachedModelChoiceField
 from complaints.models import (
     QUEUE_COLUMNS,
     REFERENCE_PATTERN,
@@ -239,7 +240,7 @@ class CurrentValueForm(ComplaintActionForm):
 
 class TeamForm(CurrentValueForm):
     field, column = "team", "team_id"
-    team = forms.ModelChoiceField(queryset=Team.objects.all(), empty_label=None)
+    team = CachedModelChoiceField(queryset=Team.objects.all(), empty_label=None)
 
 
 class PriorityForm(CurrentValueForm):
@@ -249,7 +250,7 @@ class PriorityForm(CurrentValueForm):
 
 class CategoryForm(CurrentValueForm):
     field, column = "category", "category_id"
-    category = forms.ModelChoiceField(queryset=active_categories(), empty_label=None)
+    category = CachedModelChoiceField(queryset=active_categories(), empty_label=None)
 
 
 class ReferForm(ComplaintActionForm):
@@ -279,7 +280,7 @@ RESOLUTION_OUTCOMES = [(o.value, o.label) for o in Outcome if o != Outcome.WITHD
 
 class ResolveForm(ComplaintActionForm):
     outcome = forms.ChoiceField(choices=RESOLUTION_OUTCOMES)
-    root_cause = forms.ModelChoiceField(
+    root_cause = CachedModelChoiceField(
         queryset=RootCause.objects.filter(is_active=True), label="Root cause"
     )
     redress_amount = AmountField(
@@ -438,10 +439,10 @@ class QueueFilterForm(forms.Form):
         choices=[("", "Any active"), *Status.choices, (EVERY_STATUS, "Any status")],
     )
     priority = forms.ChoiceField(required=False, choices=[("", "Any"), *Priority.choices])
-    category = forms.ModelChoiceField(
+    category = CachedModelChoiceField(
         queryset=Category.objects.select_related("parent"), required=False, empty_label="Any"
     )
-    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="Any")
+    team = CachedModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="Any")
     assignee = StaffChoiceField(*ASSIGNEE_ROLES, required=False, empty_label="Anyone")
     channel = forms.ChoiceField(required=False, choices=[("", "Any"), *Channel.choices])
     received_from = CalendarDateField(
@@ -474,7 +475,7 @@ class QueueFilterForm(forms.Form):
         coerce=int,
         choices=[("", "Any"), *[(n, f"{n} out of 5") for n in range(1, 6)]],
     )
-    root_cause = forms.ModelChoiceField(
+    root_cause = CachedModelChoiceField(
         label="Root cause", queryset=RootCause.objects.all(), required=False, empty_label="Any"
     )
     sort = forms.ChoiceField(

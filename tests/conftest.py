@@ -26,6 +26,7 @@ from django_tenants.utils import schema_context
 
 from accounts.directory import forget_rendered_options
 from accounts.models import Role, User
+from complaints.choices import forget_read_choices
 from complaints.models import Category, Complaint, Team
 from complaints.services import submit_complaint
 from configuration.models import forget_current_settings
@@ -68,6 +69,7 @@ def _fresh_cache_and_schema() -> Iterator[None]:
     # Each test's changes to the settings row roll back; so must the copy read in the test.
     forget_current_settings()
     forget_rendered_options()
+    forget_read_choices()
     yield
     connection.set_schema_to_public()
 

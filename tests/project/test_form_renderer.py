@@ -19,7 +19,9 @@ from project.form_renderer import FastWidgetRenderer
 
 TEMPLATES = "django.forms.renderers.DjangoTemplates"
 # The masked CSRF token and each action form's one-time token differ on every read.
-CSRF = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": "|name="token" value=")[^"]+"')
+CSRF = re.compile(
+    r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": "|name="token" value=")[^"]+"'
+)
 
 
 class EveryWidget(forms.Form):
@@ -120,4 +122,3 @@ def test_the_queue_and_complaint_pages_are_the_same_with_either_renderer(
                 difflib.unified_diff(other.splitlines(), one.splitlines(), lineterm="", n=1)
             )
         assert all("<select" in page for page in fast)
-

@@ -21,13 +21,16 @@ import http.client
 import importlib.util
 import json
 import os
+import secrets
 import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from argparse import ArgumentParser
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +45,8 @@ from django.test import Client
 from django.test.utils import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import tenant_context
+from rest_framework_simplejwt.backends import TokenBackend
+from rest_framework_simplejwt.state import token_backend
 
 from accounts.api import issue_tokens
 from accounts.models import Role, User
@@ -61,6 +66,23 @@ HISTORY = 200  # timeline entries of the complaint whose page is timed
 GOALS = {"page/floor": 2.5, "agent/manager": 1.2, "middle/first": 1.2, "complaint/floor": 3.0}
 QUEUE_PAGES = ("first page", "page 21", "middle", "search")
 COMPLAINT_PAGE = "complaint, 200 events"
+# Queue throughput with this many requests at once must reach this share of the floor's.
+CONCURRENCY = 8
+THROUGHPUT_GOAL = 0.6
+# Each product worker's resident memory after --memory-requests requests stays below this.
+MEMORY_GOAL_MIB = 150
+
+
+def worker_rss_mib(master: int) -> list[float]:
+    """Resident memory (MiB) of each worker process of the gunicorn master ``master``."""
+    sizes = []
+    for task in Path(f"/proc/{master}/task").glob("*/children"):
+        for child in task.read_text().split():
+            with contextlib.suppress(OSError):
+                status = Path(f"/proc/{child}/status").read_text()
+                kib = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
+                sizes.append(int(kib.split()[1]) / 1024)
+    return sizes
 
 
 @dataclass(frozen=True)
@@ -130,6 +152,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--client", action="store_true", help="use the test client even with gunicorn"
         )
+        parser.add_argument(
+            "--throughput-seconds",
+            type=float,
+            default=15,
+            help=f"seconds of queue requests at {CONCURRENCY} at once, to the product and the floor",
+        )
+        parser.add_argument(
+            "--memory-requests",
+            type=int,
+            default=10_000,
+            help="requests the product has served when its workers' memory is read",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
@@ -152,11 +186,27 @@ class Command(BaseCommand):
                 return
             manager = User.objects.get(email="manager@bench.example")
             targets = self.targets(agent, manager, consumer)
-            sessions = {user.email: self.session(user) for user in (agent, manager, consumer)}
-            token = issue_tokens(consumer, second_factor=False)["access"]
             count = Complaint.objects.count()
         use_http = not options["client"] and importlib.util.find_spec("gunicorn") is not None
-        with self.servers(tenant, options["port"]) if use_http else contextlib.nullcontext():
+        # The servers run with a production secret key of their own: the sessions and the
+        # token they are asked with are signed with it.
+        secret_key = secrets.token_urlsafe(48)
+        with (
+            override_settings(SECRET_KEY=secret_key) if use_http else contextlib.nullcontext(),
+            tenant_context(tenant),
+        ):
+            sessions = {user.email: self.session(user) for user in (agent, manager, consumer)}
+            token = issue_tokens(consumer, second_factor=False)["access"]
+        if use_http:
+            token = TokenBackend("HS256", secret_key).encode(
+                token_backend.decode(token)  # type: ignore[arg-type]
+            )
+        extra: dict[str, Any] = {}
+        env = self.production_env(tenant, secret_key)
+        serving: contextlib.AbstractContextManager[list[int]] = (
+            self.servers(tenant, options["port"], env) if use_http else contextlib.nullcontext([])
+        )
+        with serving as masters:
             fetch = (
                 self.http_fetch(tenant, options["port"], sessions, token)
                 if use_http
@@ -164,14 +214,23 @@ class Command(BaseCommand):
             )
             with tenant_context(tenant):
                 results = self.measure(targets, options["runs"], fetch)
+                if use_http:
+                    extra = self.load_figures(targets, fetch, masters, options)
         report = {
             "complaints": count,
-            "transport": "gunicorn (2 workers) over HTTP" if use_http else "Django test client",
+            "transport": (
+                "gunicorn (deploy/gunicorn.conf.py: 2 workers of 4 threads) over HTTP, "
+                "production settings (DJANGO_ENV=production: DEBUG off, connection pool, "
+                "cached templates)"
+                if use_http
+                else "Django test client"
+            ),
             "runs": options["runs"],
             "cpus": os.cpu_count(),
             "load_average_1_5_15": [round(load, 2) for load in os.getloadavg()],
             "pages_ms": results,
             "ratios": self.ratios(results),
+            **extra,
         }
         Path(options["json"]).write_text(json.dumps(report, indent=2))
         self.stdout.write(
@@ -345,10 +404,34 @@ class Command(BaseCommand):
         assert store.session_key is not None
         return store.session_key
 
+    @staticmethod
+    def production_env(tenant: Tenant, secret_key: str) -> dict[str, str]:
+        """The environment of a production deployment (``DJANGO_ENV=production``: debug off,
+        the connection pool, cached templates, JSON logs), for this machine's database and
+        Redis; the floor gets the same, so both have the same database settings."""
+        return {
+            **os.environ,
+            "DJANGO_ENV": "production",
+            "DEBUG": "0",
+            "SECRET_KEY": secret_key,
+            "BASE_DOMAIN": f"benchmark.{settings.BASE_DOMAIN}",
+            "ALLOWED_HOSTS": f".{settings.BASE_DOMAIN}",
+            "DATABASE_URL": settings.DATABASE_URL,
+            "REDIS_URL": settings.REDIS_URL,
+            "LOG_LEVEL": "WARNING",
+            # gunicorn as deploy/gunicorn.conf.py runs it: 2 workers of 4 threads; the access
+            # log is written (as in production) but thrown away; workers are not replaced
+            # during the run, so their memory after every request can be read.
+            "WEB_WORKERS": "2",
+            "WEB_ACCESS_LOG": os.devnull,
+            "WEB_MAX_REQUESTS": "0",
+            "BENCHMARK_SCHEMA": tenant.schema_name,
+        }
+
     @contextlib.contextmanager
-    def servers(self, tenant: Tenant, port: int) -> Iterator[None]:
-        """The product and the floor under gunicorn (2 sync workers each) while the block runs."""
-        env = {**os.environ, "DEBUG": "0", "BENCHMARK_SCHEMA": tenant.schema_name}
+    def servers(self, tenant: Tenant, port: int, env: dict[str, str]) -> Iterator[list[int]]:
+        """The product and the floor under gunicorn with the production configuration
+        (``deploy/gunicorn.conf.py``) while the block runs; yields the masters' process ids."""
         # Served as in production: without debug, static files from their manifest.
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity=0"],
@@ -362,10 +445,9 @@ class Command(BaseCommand):
                     sys.executable,
                     "-m",
                     "gunicorn",
-                    app,
-                    "--workers=2",
+                    "--config=deploy/gunicorn.conf.py",
                     f"--bind=127.0.0.1:{bound}",
-                    "--log-level=warning",
+                    app,
                 ],
                 env=env,
                 cwd=settings.BASE_DIR,
@@ -379,12 +461,94 @@ class Command(BaseCommand):
         try:
             for bound in (port, port + 1):
                 self.wait_for(bound)
-            yield
+            yield [process.pid for process in processes]
         finally:
             for process in processes:
                 os.killpg(process.pid, signal.SIGTERM)
             for process in processes:
                 process.wait(timeout=30)
+
+    def load_figures(
+        self,
+        targets: list[Target],
+        fetch: Callable[[Target], int],
+        masters: list[int],
+        options: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Queue throughput at ``CONCURRENCY`` requests at once (product and floor), then the
+        product workers' memory once they have served ``--memory-requests`` requests."""
+        by_label = {target.label: target for target in targets}
+        queue, floor = by_label["first page (manager)"], by_label["floor"]
+        seconds = options["throughput_seconds"]
+        product_rate, served = self.throughput(fetch, [queue], seconds=seconds)
+        floor_rate, _ = self.throughput(fetch, [floor], seconds=seconds)
+        ratio = round(product_rate / floor_rate, 2) if floor_rate else 0.0
+        self.stdout.write(
+            f"\nqueue throughput at c={CONCURRENCY}: {product_rate:.1f} requests/s, floor "
+            f"{floor_rate:.1f}/s: {ratio} of the floor (goal ≥ {THROUGHPUT_GOAL})"
+        )
+        # Every page but the floor and the cold reports, round and round, until the product
+        # has served the requests asked for (the timed rounds' included).
+        pages = [t for t in targets if t.label != "floor" and not t.cold]
+        served += (options["runs"] + 1) * (len(targets) - 1)
+        if options["memory_requests"] > served:
+            self.throughput(fetch, pages, requests=options["memory_requests"] - served)
+            served = options["memory_requests"]
+        rss = worker_rss_mib(masters[0])
+        self.stdout.write(
+            f"product workers after {served:,} requests: "
+            + ", ".join(f"{mib:.0f} MiB" for mib in rss)
+            + f" (goal < {MEMORY_GOAL_MIB} MiB each)"
+        )
+        return {
+            "throughput": {
+                "concurrency": CONCURRENCY,
+                "seconds": seconds,
+                "queue_requests_per_second": round(product_rate, 1),
+                "floor_requests_per_second": round(floor_rate, 1),
+                "ratio": ratio,
+                "goal": THROUGHPUT_GOAL,
+                "met": ratio >= THROUGHPUT_GOAL,
+            },
+            "memory": {
+                "requests_served": served,
+                "worker_rss_mib": [round(mib, 1) for mib in rss],
+                "goal_mib": MEMORY_GOAL_MIB,
+                "met": bool(rss) and max(rss) < MEMORY_GOAL_MIB,
+            },
+        }
+
+    @staticmethod
+    def throughput(
+        fetch: Callable[[Target], int],
+        targets: list[Target],
+        *,
+        seconds: float = 0,
+        requests: int = 0,
+    ) -> tuple[float, int]:
+        """Requests per second with ``CONCURRENCY`` clients asking for ``targets`` in turn,
+        for ``seconds`` or until ``requests`` were answered; and how many were."""
+        lock = threading.Lock()
+        done = 0
+        started = time.monotonic()
+        stop_at = started + seconds if seconds else float("inf")
+
+        def client(offset: int) -> None:
+            nonlocal done
+            turn = offset
+            while time.monotonic() < stop_at:
+                with lock:
+                    if requests and done >= requests:
+                        return
+                fetch(targets[turn % len(targets)])
+                turn += 1
+                with lock:
+                    done += 1
+
+        with ThreadPoolExecutor(CONCURRENCY) as pool:
+            for future in [pool.submit(client, n) for n in range(CONCURRENCY)]:
+                future.result()
+        return done / (time.monotonic() - started), done
 
     @staticmethod
     def wait_for(port: int) -> None:
@@ -406,7 +570,8 @@ class Command(BaseCommand):
         """A function asking the servers for a target over a new HTTP connection."""
 
         def fetch(target: Target) -> int:
-            headers = {"Host": f"{tenant.host}:{port}"}
+            # As nginx forwards a request it took over TLS (production redirects plain HTTP).
+            headers = {"Host": f"{tenant.host}:{port}", "X-Forwarded-Proto": "https"}
             if target.who == "api":
                 headers["Authorization"] = f"Bearer {token}"
             elif target.who:
