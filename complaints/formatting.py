@@ -10,6 +10,8 @@ would break the page's outline, an image would load from anywhere when the page 
 
 from __future__ import annotations
 
+import functools
+
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
@@ -26,8 +28,25 @@ _markdown = MarkdownIt("commonmark", {"html": False, "breaks": True}).disable(
 )
 
 
+# A timeline shows the same texts on every view of a page: the HTML of short ones is kept,
+# per process, by text (the result depends on nothing else).
+REMEMBERED_TEXTS = 512
+REMEMBERED_LENGTH = 4000
+
+
 def render_markdown(text: str) -> SafeString:
     """``text`` (Markdown) as sanitised HTML, safe to put in any page as it is."""
+    if len(text) <= REMEMBERED_LENGTH:
+        return _remembered_markdown(text)
+    return _render_markdown(text)
+
+
+@functools.lru_cache(maxsize=REMEMBERED_TEXTS)
+def _remembered_markdown(text: str) -> SafeString:
+    return _render_markdown(text)
+
+
+def _render_markdown(text: str) -> SafeString:
     html = _markdown.render(text)
     return mark_safe(  # noqa: S308 - nh3 has just removed everything but ALLOWED_TAGS
         nh3.clean(
