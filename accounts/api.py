@@ -25,8 +25,8 @@ from accounts.credentials import (
 )
 from accounts.models import IssuedRefreshToken, SignedInSession, User
 from accounts.second_factor import verify_second_factor
-from accounts.throttling import TokenRateThrottle
 from accounts.services import sign_out_everywhere
+from accounts.throttling import TokenRateThrottle
 from audit.models import AuditEvent
 from audit.services import record_event
 

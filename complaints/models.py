@@ -850,6 +850,8 @@ class IdempotencyKey(models.Model):
     # Empty while the first request with the key is still being answered.
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True)
+    # The answer's headers a retry must see again (``idempotency.REPLAYED_HEADERS``).
+    response_headers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

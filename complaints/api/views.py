@@ -11,6 +11,7 @@ from django import forms
 from django.core.files.storage import FileSystemStorage
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from drf_spectacular.types import OpenApiTypes
@@ -142,6 +143,8 @@ def represent(request: Request, complaint: Complaint, *, status_code: int = 200)
         serializer_class(fresh, context={"request": request}).data, status=status_code
     )
     response["ETag"] = etag_for(fresh)
+    if status_code == 201:
+        response["Location"] = reverse("complaint-detail", kwargs={"reference": fresh.reference})
     return response
 
 
@@ -155,7 +158,20 @@ COMPLAINT_DETAIL = PolymorphicProxySerializer(
     serializers=[StaffComplaintDetailSerializer, ConsumerComplaintDetailSerializer],
     resource_type_field_name=None,
 )
-ETAG_HEADER = {"ETag": {"description": "The complaint's version, for If-Match."}}
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description="The complaint's version, for If-Match.",
+)
+LOCATION = OpenApiParameter(
+    "Location",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[201],
+    description="The new complaint's address in this API.",
+)
 IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
@@ -235,6 +251,7 @@ def page_schema(name: str, item: Any) -> Any:
             "with the channel and time it was received. Honours `Idempotency-Key`."
         ),
         request=ComplaintCreateSerializer,
+        parameters=[ETAG, LOCATION],
         responses={201: OpenApiResponse(COMPLAINT_DETAIL)},
     ),
 )
@@ -323,6 +340,7 @@ class ComplaintListView(ScopedView, GenericAPIView):  # type: ignore[type-arg]
 @extend_schema_view(
     get=extend_schema(
         summary="One complaint with its timeline",
+        parameters=[ETAG],
         responses={200: OpenApiResponse(COMPLAINT_DETAIL)},
     )
 )
