@@ -16,6 +16,10 @@ from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 class RetryAfterMixin(SimpleRateThrottle):
     """``wait`` in whole seconds, at least 1, for every refusal (RFC 9110 ``Retry-After``)."""
 
+    # Set by ``SimpleRateThrottle`` from the rate (calls per window of seconds).
+    num_requests: int | None
+    duration: int | None
+
     def wait(self) -> float:
         """Seconds until the window holds fewer than ``num_requests`` calls again: the
         ``num_requests``-th newest call's time plus the window's length, minus now."""
