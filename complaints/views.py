@@ -752,7 +752,9 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
     response = render(request, f"{QUEUE_PAGE}#results" if partial else QUEUE_PAGE, context)
     if partial:
         response["ETag"] = etag
-    response["Cache-Control"] = "private, no-cache"
+    # Never stored: Back after claiming a complaint fetches the queue as it is now. The
+    # poll's conditional refresh sends its ETag itself (``poll_headers``).
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
