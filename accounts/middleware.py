@@ -65,7 +65,7 @@ ONE_TIME_LINKS = frozenset(
 )
 
 
-def _answers_get(view: Callable[..., object]) -> bool:
+def answers_get(view: Callable[..., object]) -> bool:
     """Whether ``view`` shows a page on GET: not a ``returns_to`` action, not wrapped in
     ``require_POST`` (or ``require_http_methods`` without GET), not a class without ``get``."""
     if getattr(view, "returns_to", None) is not None:
@@ -92,7 +92,7 @@ def page_to_return_to(request: HttpRequest, url: str) -> str | None:
         match = resolve(urlsplit(url).path, getattr(request, "urlconf", None))
     except Resolver404:
         return None
-    if match.url_name in ONE_TIME_LINKS or not _answers_get(match.func):
+    if match.url_name in ONE_TIME_LINKS or not answers_get(match.func):
         return None
     return url
 
