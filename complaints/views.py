@@ -37,6 +37,7 @@ from complaints.forms import (
     IntakeForm,
     MessageForm,
     QueueFilterForm,
+    RenameViewForm,
     ResolveForm,
     SavedViewForm,
 )
@@ -832,6 +833,29 @@ def console_delete_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"View “{view.name}” removed.")
     return redirect("console_queue")
+
+
+@require_POST
+@permission_required("complaints.save_queue_view")
+def console_rename_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Rename a saved view (one's own, or a shared one by a manager or admin)."""
+    view = get_object_or_404(SavedView.objects.available_to(request.user), pk=pk)
+    old_name = view.name
+    form = RenameViewForm(request.POST)
+    back = f"{reverse('console_queue')}?{view.query}&saved={view.pk}"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"The view was not renamed: {error}")
+        return redirect(back)
+    try:
+        services.rename_queue_view(view, form.cleaned_data["name"], actor=request.user)
+    except ComplaintError as error:
+        messages.error(request, f"The view was not renamed: {error}")
+    else:
+        if view.name != old_name:
+            messages.success(request, f"View “{old_name}” renamed to “{view.name}”.")
+    return redirect(back)
 
 
 def _queue_url(query: str) -> str:
