@@ -1002,7 +1002,8 @@ def _canned_page(
     context = {**context, "form": form, "preview": sample}
     if request.htmx and previewing:  # type: ignore[attr-defined]
         return render(request, "complaints/_canned_preview.html", context)
-    return render(request, page, context)
+    refused = request.method == "POST" and not previewing and bool(form.errors)
+    return render(request, page, context, status=400 if refused else 200)
 
 
 @require_http_methods(["GET", "POST"])
