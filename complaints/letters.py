@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from complaints.models import LetterKind, LetterTemplate
+from complaints.money import format_amount
 from complaints.placeholders import LETTER_PLACEHOLDERS, PlaceholderError, consumer_name
 from deadlines.regulation import regulator_for
 from deadlines.regulation.uk_fca import FOS_WEBSITE
@@ -136,7 +137,7 @@ def letter_values(
         None,
     )
     redress = (
-        f"{complaint.redress_currency} {complaint.redress_amount:,.2f}"
+        format_amount(complaint.redress_amount, complaint.redress_currency)
         if complaint.redress_amount
         else "none"
     )

@@ -57,6 +57,7 @@ from complaints.models import (
     ResolutionProposal,
     SavedView,
 )
+from complaints.money import format_amount
 from complaints.pagination import KeysetPage, bounded_page, keyset_page
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS, PlaceholderError
 from complaints.plain_words import promised_deadline, promises
@@ -422,7 +423,7 @@ def _resolution_values(
     return {
         "outcome": Outcome(outcome).label.lower() if outcome else "",
         "resolution_summary": summary,
-        "redress": f"{currency} {amount:,.2f}" if amount else "none",
+        "redress": format_amount(amount, currency) if amount else "none",
     }
 
 
