@@ -28,6 +28,7 @@ from accounts.models import Role, User
 from complaints import services
 from complaints.actions import ACTIONS, Action
 from complaints.drafts import discard_draft, drafts_for, save_draft
+from complaints.formatting import markdown_to_plain
 from complaints.forms import (
     BEST_MATCH,
     QUEUE_SORTS,
@@ -422,7 +423,7 @@ def _resolution_values(
     currency = (currency or TenantSettings.current().currency).upper()
     return {
         "outcome": Outcome(outcome).label.lower() if outcome else "",
-        "resolution_summary": summary,
+        "resolution_summary": markdown_to_plain(summary),
         "redress": format_amount(amount, currency) if amount else "none",
     }
 
