@@ -244,12 +244,19 @@ def _workspace(
             .order_by("-received_at")[:OTHER_COMPLAINTS_SHOWN]
         )
         context["canned_responses"] = CannedResponse.objects.only("pk", "title")
+        running = [
+            row
+            for row in context["deadlines"]
+            if row.deadline.enforced and not row.deadline.met_at and not row.deadline.stopped_at
+        ]
+        context["next_deadline"] = min(running, key=lambda row: row.deadline.due_at, default=None)
         reply = action_forms.get("reply")
         record_presence(complaint, user, replying=bool(reply and reply["body"].value()))
         context["present"] = others_present(complaint, user)
     else:
         context["reopen_until"] = services.reopen_window_ends(complaint)
-        context["promised"] = promised_deadline(row.deadline for row in context["deadlines"])
+    # The one date the consumer is promised: the portal says it, the console shows it.
+    context["promised"] = promised_deadline(row.deadline for row in context["deadlines"])
     if request.htmx:  # type: ignore[attr-defined]
         template = f"{template}#workspace"
     return render(request, template, context)
