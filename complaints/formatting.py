@@ -1,7 +1,8 @@
 """Markdown for the texts staff write ahead (canned responses), rendered to safe HTML.
 
-The stored text stays Markdown, which reads as plain text: e-mails, letters and the API carry
-it as typed. Only pages render it, through ``render_markdown``: markdown-it (CommonMark, raw
+The stored text stays Markdown (the API carries it as typed). Pages render it through
+``render_markdown``; e-mails and letters carry ``markdown_to_plain``, the same text without
+its marks (``**``, ``*``, link brackets). ``render_markdown``: markdown-it (CommonMark, raw
 HTML refused, so ``<script>`` stays text) and then nh3 (the Ammonia sanitiser) keeps only the
 tags and attributes below, links to http(s) and mail addresses only, and gives every link
 ``rel="noopener noreferrer nofollow"``. Headings and images are not Markdown here: a heading

@@ -14,6 +14,9 @@ class SettingsPage:
     label: str
     url_name: str
     permission: str
+    # Other addresses under the settings that belong to this page (root causes are edited
+    # on the categories page), relative to the settings' own address.
+    also_under: tuple[str, ...] = ()
 
 
 SETTINGS = "organisation.manage_settings"
@@ -21,7 +24,7 @@ SETTINGS = "organisation.manage_settings"
 SETTINGS_PAGES = (
     SettingsPage("Overview", "settings_home", SETTINGS),
     SettingsPage("Branding", "settings_branding", SETTINGS),
-    SettingsPage("Categories", "settings_categories", SETTINGS),
+    SettingsPage("Categories", "settings_categories", SETTINGS, also_under=("root-causes/",)),
     SettingsPage("Teams", "settings_teams", SETTINGS),
     SettingsPage("SLA targets", "settings_sla", SETTINGS),
     SettingsPage("Business hours", "settings_hours", SETTINGS),
@@ -46,11 +49,21 @@ class NavLink:
 
 def settings_nav(user: User, path: str) -> list[NavLink]:
     """The settings pages ``user`` may open, the one ``path`` belongs to marked current: the
-    page itself or the page whose address starts it (a webhook's page marks Webhooks)."""
-    pages = [
-        (page, reverse(page.url_name)) for page in SETTINGS_PAGES if user.has_perm(page.permission)
-    ]
+    page itself, or the page whose address (or one of its ``also_under``) starts it, the
+    longest such (a webhook's page marks Webhooks)."""
     home = reverse("settings_home")
-    within = [url for _, url in pages if path == url or (url != home and path.startswith(url))]
-    current = max(within, key=len, default=None)
-    return [NavLink(page.label, url, url == current) for page, url in pages]
+    pages = [
+        (page, reverse(page.url_name), [f"{home}{prefix}" for prefix in page.also_under])
+        for page in SETTINGS_PAGES
+        if user.has_perm(page.permission)
+    ]
+    within = [
+        (prefix, url)
+        for _, url, others in pages
+        for prefix in ([url] if url != home else []) + others
+        if path.startswith(prefix)
+    ]
+    current = (
+        home if path == home else max(within, key=lambda hit: len(hit[0]), default=("", None))[1]
+    )
+    return [NavLink(page.label, url, url == current) for page, url, _ in pages]
