@@ -672,6 +672,16 @@ class CannedResponseForm(forms.ModelForm):
         return body
 
 
+class RenameViewForm(forms.Form):
+    """A saved view's new name."""
+
+    name = forms.CharField(
+        label="New name",
+        max_length=60,
+        error_messages={"required": "Give the view a name."},
+    )
+
+
 class SavedViewForm(forms.Form):
     """Save the queue on screen under a name: its filters and order, and the columns shown."""
 

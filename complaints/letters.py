@@ -10,7 +10,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from complaints.formatting import markdown_to_plain
 from complaints.models import LetterKind, LetterTemplate
+from complaints.money import format_amount
 from complaints.placeholders import LETTER_PLACEHOLDERS, PlaceholderError, consumer_name
 from deadlines.regulation import regulator_for
 from deadlines.regulation.uk_fca import FOS_WEBSITE
@@ -136,7 +138,7 @@ def letter_values(
         None,
     )
     redress = (
-        f"{complaint.redress_currency} {complaint.redress_amount:,.2f}"
+        format_amount(complaint.redress_amount, complaint.redress_currency)
         if complaint.redress_amount
         else "none"
     )
@@ -152,7 +154,7 @@ def letter_values(
         else "as soon as we can",
         "outcome": complaint.get_outcome_display().lower() if complaint.outcome else "",
         "redress": redress,
-        "resolution_summary": complaint.resolution_summary,
+        "resolution_summary": markdown_to_plain(complaint.resolution_summary),
         "fos_website": FOS_WEBSITE,
         "adr_scheme": DEFAULT_ADR_SCHEME,
         "holding_reason": "",

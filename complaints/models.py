@@ -591,6 +591,12 @@ class EventQuerySet(models.QuerySet["Event"]):
         return events if sees_internal(actor) else events.filter(is_internal=False)
 
 
+# Event kinds whose body staff write, in Markdown like the canned responses they start from.
+MARKDOWN_EVENT_KINDS = frozenset(
+    {"reply", "note", "resolved", "resolution_proposed", "resolution_returned"}
+)
+
+
 class Event(models.Model):
     """One entry on a complaint's timeline."""
 
@@ -642,6 +648,13 @@ class Event(models.Model):
     @property
     def by_consumer(self) -> bool:
         return self.actor_id is not None and self.actor_id == self.complaint.consumer_id
+
+    @property
+    def written_in_markdown(self) -> bool:
+        """Whether the body is staff writing, which may carry Markdown (canned responses
+        are Markdown): pages render it formatted, e-mails and letters carry it as plain
+        text. Consumers' words and the product's own texts are shown as typed."""
+        return self.kind in MARKDOWN_EVENT_KINDS
 
     @property
     def headline(self) -> str:

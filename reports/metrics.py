@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
@@ -38,6 +39,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from complaints.models import Complaint, Outcome, Status
+from complaints.money import format_amount
 from configuration.models import TenantSettings
 from deadlines.models import Clock, Deadline, at_risk_condition, breached_condition
 from deadlines.regulation import regulator_for
@@ -107,6 +109,22 @@ class Link:
 
     def __str__(self) -> str:
         return self.text
+
+
+class Amount(Decimal):
+    """A sum of money in ``currency``: a plain number everywhere (sums, CSV files), written
+    as the tenant's locale writes money on screen (``£1,234.50``)."""
+
+    currency: str
+
+    def __new__(cls, value: Decimal | int | str, currency: str) -> Amount:
+        amount = super().__new__(cls, value)
+        amount.currency = currency
+        return amount
+
+    def __reduce__(self) -> tuple[type[Amount], tuple[str, str]]:  # type: ignore[override]
+        # Cached tables are pickled: an amount comes back with its currency.
+        return (Amount, (str(Decimal(self)), self.currency))
 
 
 class Counted(int):
@@ -194,6 +212,8 @@ def _cell_html(cell: Any) -> SafeString | str:
         return format_html('<a href="{}">{}</a>', cell.url, cell.text)
     if isinstance(cell, Counted):
         return format_html('<a href="{}">{}</a>', cell.url, localize(int(cell)))
+    if isinstance(cell, Amount):
+        return format_amount(cell, cell.currency)
     if cell is None or cell == "":
         return "—"
     return localize(cell)
@@ -683,14 +703,15 @@ def closed_by_product(period: Period) -> Table:
 
 
 def redress_paid(period: Period) -> Table:
-    rows = list(
-        _counts(DailyCount.Measure.CLOSED, period.days())
+    rows = [
+        (currency, complaints, Amount(total, currency))
+        for currency, complaints, total in _counts(DailyCount.Measure.CLOSED, period.days())
         .filter(redress_currency__isnull=False)
         .values_list("redress_currency")
         .annotate(complaints=Sum("count"), total=Sum("amount"))
         .filter(complaints__gt=0)
         .order_by("redress_currency")
-    )
+    ]
     return Table(
         key="redress",
         title="Redress paid",

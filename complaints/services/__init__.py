@@ -53,7 +53,11 @@ from complaints.services.letters import (
     send_holding_response,
     send_in_progress_response,
 )
-from complaints.services.queue_views import delete_queue_view, save_queue_view
+from complaints.services.queue_views import (
+    delete_queue_view,
+    rename_queue_view,
+    save_queue_view,
+)
 from complaints.services.resolution import (
     accept_resolution,
     approve_resolution,
@@ -102,6 +106,7 @@ __all__ = [
     "refer_to_specialist",
     "refresh_deadlines",
     "reject_resolution",
+    "rename_queue_view",
     "reopen_window_ends",
     "reply_to_complaint",
     "resolution_letter",

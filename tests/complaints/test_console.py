@@ -680,4 +680,16 @@ def test_signed_in_pages_are_never_stored_so_back_shows_the_current_complaint(
 
     assert "no-store" in console["Cache-Control"] and "private" in console["Cache-Control"]
     assert "no-store" in portal["Cache-Control"]
-    assert "private" in queue["Cache-Control"]
+    assert "no-store" in queue["Cache-Control"] and "private" in queue["Cache-Control"]
+
+
+def test_every_signed_in_page_is_no_store_even_one_that_sets_its_own_caching(
+    agent_client: Client, admin_client: Client, complaint: Complaint
+) -> None:
+    polled = agent_client.get("/console/", HTTP_HX_REQUEST="true")
+    settings_page = admin_client.get("/settings/categories/")
+
+    assert polled.status_code == 200
+    assert "no-store" in polled["Cache-Control"]
+    assert "no-store" in settings_page["Cache-Control"]
+    assert "private" in settings_page["Cache-Control"]

@@ -304,6 +304,12 @@ SESSION_CASES: list[Case] = [
         "manager",
         lambda v: {},
     ),
+    _post(
+        "console_rename_view",
+        lambda v: f"/console/views/{v.saved_view.pk}/rename/",
+        "manager",
+        lambda v: {"name": "Stolen"},
+    ),
     # Dashboard
     _get("dashboard", lambda v: "/dashboard/", "manager"),
     *[
