@@ -410,11 +410,19 @@ class EmptyForm(ComplaintActionForm):
 # --- Console queue ----------------------------------------------------------------------------
 
 # The queue's orders: the column and direction of each, every one a keyset path through an
-# index on (column, id) (next deadline ascending only: its undated rows come last).
+# index on (column, id) (next deadline ascending only: its undated rows come last). Priority
+# sorts by severity (``priority_rank``); assignee by the person's id, so each person's
+# complaints come together (the unassigned last), not by name, which would need a join.
 QUEUE_SORTS = {
     "received": ("received_at", False),
     "-received": ("received_at", True),
     "due": ("next_due_at", False),
+    "-priority": ("priority_rank", True),
+    "priority": ("priority_rank", False),
+    "reference": ("reference", False),
+    "-reference": ("reference", True),
+    "assignee": ("assignee_id", False),
+    "-assignee": ("assignee_id", True),
 }
 # The status filter's value for complaints in any status, closed ones included.
 EVERY_STATUS = "all"
@@ -484,6 +492,12 @@ class QueueFilterForm(forms.Form):
             ("received", "Oldest received first"),
             ("-received", "Newest received first"),
             ("due", "Next deadline first"),
+            ("-priority", "Most urgent first"),
+            ("priority", "Least urgent first"),
+            ("reference", "Reference, first to last"),
+            ("-reference", "Reference, last to first"),
+            ("assignee", "Assignee, grouped"),
+            ("-assignee", "Assignee, grouped, reversed"),
             (BEST_MATCH, "Best match first (searches)"),
         ],
     )

@@ -757,7 +757,13 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
 
 
 # Column headers that sort the queue, and the orders a click on each goes through.
-SORT_HEADERS = {"due": ("due",), "received": ("received", "-received")}
+SORT_HEADERS = {
+    "reference": ("reference", "-reference"),
+    "priority": ("-priority", "priority"),
+    "assignee": ("assignee", "-assignee"),
+    "due": ("due",),
+    "received": ("received", "-received"),
+}
 
 
 @dataclass(frozen=True)
