@@ -217,6 +217,16 @@ def _workspace(
             form.data = form.data.copy()
             form.data["seen"] = str(version)
         action_forms[name] = form
+    reply, resolve = action_forms.get("reply"), action_forms.get("resolve")
+    if (
+        reply is not None
+        and resolve is not None
+        and hasattr(reply, "offer_resolution")
+        and complaint.status in services.RESOLVABLE
+        and complaint.open_proposal is None
+    ):
+        # "Send and resolve" beside the reply, where the person may resolve now.
+        reply.offer_resolution(resolve)
     context: dict[str, Any] = {
         "complaint": complaint,
         "events": events,
