@@ -240,6 +240,9 @@ class ReplyForm(MessageForm):
             amount.currency = self.data.get("redress_currency") or TenantSettings.current().currency
         self.resolution_offered = False
 
+    # What "Send and resolve" needs, though a plain reply does not.
+    RESOLUTION_NEEDED = ("outcome", "root_cause")
+
     def offer_resolution(self, resolve_form: forms.Form) -> None:
         """Show "Send and resolve" with its fields, which share the root causes already read
         for the page's resolve form (``resolve_form``): the page reads them once."""

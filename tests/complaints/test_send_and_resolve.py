@@ -185,6 +185,10 @@ def test_the_reply_box_offers_send_and_resolve_with_the_resolution_fields(
     for name in ("outcome", "root_cause", "redress_amount", "redress_currency", "summary"):
         assert f'name="{name}"' in box
     assert root_cause.name in box
+    # Needed for this step though a plain reply does not need them: not marked optional.
+    assert '<label for="id_reply_outcome">Outcome</label>' in box
+    assert '<label for="id_reply_root_cause">Root cause</label>' in box
+    assert 'for="id_reply_summary">Resolution summary for the final response <span' in box
 
 
 def test_send_and_resolve_is_not_offered_on_a_resolved_complaint(
