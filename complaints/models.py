@@ -17,6 +17,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -193,6 +194,7 @@ LIST_COLUMNS = (
     "subject",
     "status",
     "priority",
+    "priority_rank",
     "channel",
     "escalation_level",
     "received_at",
@@ -221,16 +223,67 @@ SEARCH_CONFIG = "complaints_english"
 
 
 def _search_query(text: str) -> SearchQuery:
-    return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+    """The text search ``text`` asks for: web-search syntax (``"a phrase"``, ``-excluded``,
+    ``or``), with the last word typed read as the start of a word (``refun`` finds
+    "refund").
+
+    The prefix is written into ``to_tsquery`` only when it is letters and digits alone, in
+    quotes, so no character typed can change the query's syntax.
+    """
+    words = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+    typed = text.rstrip()
+    tokens = typed.split()
+    if not tokens or typed.count('"') % 2 or typed.endswith('"'):
+        return words
+    # Only a plain word is a prefix: an e-mail address, a hyphenated word or an exclusion is
+    # matched whole, as the words it is indexed as.
+    start = tokens[-1]
+    if not re.fullmatch(r"[^\W_]+", start) or start.lower() == "or":
+        return words
+    rest = typed[: len(typed) - len(start)]
+    prefix = SearchQuery(f"'{start}':*", search_type="raw", config=SEARCH_CONFIG)
+    if not re.search(r"[^\W_]", rest):
+        return prefix
+    return SearchQuery(rest, search_type="websearch", config=SEARCH_CONFIG) & prefix
+
+
+# The sequence number of a reference (``000083`` of ``C-2026-000083``), which a search by a
+# bare number looks up in its own index (``complaint_reference_number_idx``), every year.
+REFERENCE_NUMBER = Func(
+    F("reference"), Value("-"), Value(3), function="split_part", output_field=models.CharField()
+)
 
 
 def reference_in(text: str) -> str | None:
     """The complaint reference ``text`` names, if it is one: ``C-2026-000042``, any case,
-    with or without the ``C-`` prefix. ``None`` for anything else."""
-    candidate = text.strip().upper()
-    if not candidate.startswith("C-"):
-        candidate = f"C-{candidate}"
+    with or without the ``C-`` prefix or the number's leading zeros. ``None`` for anything
+    else."""
+    found = re.fullmatch(r"(?:C-)?([0-9]{4})-([0-9]{1,12})", text.strip(), flags=re.IGNORECASE)
+    if found is None:
+        return None
+    candidate = f"C-{found[1]}-{int(found[2]):06d}"
     return candidate if re.fullmatch(REFERENCE_PATTERN, candidate) else None
+
+
+def reference_number_in(text: str) -> str | None:
+    """The sequence number ``text`` names as a bare number (``83``, ``000083``), written as
+    references write it (``000083``); ``None`` for anything else."""
+    candidate = text.strip()
+    if not (candidate.isascii() and candidate.isdigit()) or len(candidate) > 12:
+        return None
+    number = int(candidate)
+    return f"{number:06d}" if number else None
+
+
+def _reference_match(text: str) -> Q | None:
+    """The condition for the complaints a reference or a bare reference number names."""
+    reference = reference_in(text)
+    if reference is not None:
+        return Q(reference=reference)
+    number = reference_number_in(text)
+    if number is not None:
+        return Q(reference_number=number)
+    return None
 
 
 def _correspondence(kind: str, *, internal: bool) -> Subquery:
@@ -348,15 +401,16 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
 
     def search(self, text: str, *, actor: Any) -> ComplaintQuerySet:
         """Complaints matching a web-search style query (``"exact words" -excluded or``),
-        or the one complaint a reference names (``C-2026-000042``, ``2026-000042``, any case).
+        or the one complaint a reference names (``C-2026-000042``, ``2026-000042``, any case),
+        or the complaints of every year a bare reference number names (``42``, ``000042``).
 
         Words match the subject, description, correspondence and the consumer's name and
         e-mail, accents folded. Internal notes are searched only for those who may read them
         (``sees_internal``).
         """
-        reference = reference_in(text)
-        if reference is not None:
-            return self.filter(reference=reference)
+        by_reference = _reference_match(text)
+        if by_reference is not None:
+            return self.alias(reference_number=REFERENCE_NUMBER).filter(by_reference)
         query = _search_query(text)
         match = Q(search_vector=query)
         if sees_internal(actor):
@@ -377,7 +431,7 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
             .order_by("-received_at", "-id")
             .values("pk")[:SEARCH_CANDIDATES]
         )
-        if reference_in(text) is not None:
+        if _reference_match(text) is not None:
             return self.search(text, actor=actor).annotate(score=Value(1.0))
         query = _search_query(text)
         rank: Any = Coalesce(SearchRank(F("search_vector"), query), Value(0.0))
@@ -405,6 +459,16 @@ class Complaint(models.Model):
         Category, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
     )
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    # The priority's severity (low 0 to urgent 3), kept by the database: the queue sorts by
+    # it through an index, where the stored words would sort alphabetically.
+    priority_rank = models.GeneratedField(
+        expression=Case(
+            *[When(priority=value, then=Value(rank)) for rank, value in enumerate(Priority.values)],
+            default=Value(1),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
     channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.PORTAL)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     escalation_level = models.PositiveSmallIntegerField(default=0)
@@ -501,6 +565,24 @@ class Complaint(models.Model):
                 condition=Q(status__in=ACTIVE_STATUSES),
                 name="complaint_assignee_due_idx",
             ),
+            # The active queue sorted by priority (by severity), reference or assignee.
+            models.Index(
+                fields=["priority_rank", "id"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="complaint_priority_queue_idx",
+            ),
+            models.Index(
+                fields=["reference", "id"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="complaint_reference_queue_idx",
+            ),
+            models.Index(
+                fields=["assignee", "id"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="complaint_assignee_order_idx",
+            ),
+            # A search by a bare reference number, in every year and status.
+            models.Index(REFERENCE_NUMBER, name="complaint_reference_number_idx"),
             # The "unassigned" queue, in both of its sort orders.
             models.Index(
                 fields=["received_at", "id"],

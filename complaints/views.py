@@ -220,6 +220,16 @@ def _workspace(
             form.data = form.data.copy()
             form.data["seen"] = str(version)
         action_forms[name] = form
+    reply, resolve = action_forms.get("reply"), action_forms.get("resolve")
+    if (
+        reply is not None
+        and resolve is not None
+        and hasattr(reply, "offer_resolution")
+        and complaint.status in services.RESOLVABLE
+        and complaint.open_proposal is None
+    ):
+        # "Send and resolve" beside the reply, where the person may resolve now.
+        reply.offer_resolution(resolve)
     context: dict[str, Any] = {
         "complaint": complaint,
         "events": events,
@@ -769,7 +779,13 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
 
 
 # Column headers that sort the queue, and the orders a click on each goes through.
-SORT_HEADERS = {"due": ("due",), "received": ("received", "-received")}
+SORT_HEADERS = {
+    "reference": ("reference", "-reference"),
+    "priority": ("-priority", "priority"),
+    "assignee": ("assignee", "-assignee"),
+    "due": ("due",),
+    "received": ("received", "-received"),
+}
 
 
 @dataclass(frozen=True)
