@@ -1,10 +1,13 @@
 """The figures of the manager dashboard and the regulatory return.
 
-Each figure is one aggregate query. Counts of complaints received, and of those still open
-at a period's end, are sums of the daily rollups (``reports.models.DailyCount``) kept with
-each change. Other figures about a period are bounded by an indexed timestamp (received or
-resolved at, the closing moment, a deadline's due time); figures about the work in hand
-("now") read only active complaints, through the partial queue indexes.
+Each figure is one or two aggregate queries. Counts of complaints received, closed (in the
+FCA bands), still open at a period's end, being worked now (by team, assignee and day of
+receipt), response and resolution times (as histograms of banded hours) and ratings are
+sums of the daily rollups (``reports.models.DailyCount``) kept with each change. The
+at-risk and breached counts (they depend on "now") and the root causes are index-only
+scans; the at-risk and breached lists are the first rows of the deadline queue index; SLA
+compliance and the generic return's deadline figures read the period's deadlines and
+closed complaints through indexed timestamps.
 """
 
 from __future__ import annotations
@@ -733,7 +736,8 @@ def open_at_end(period: Period) -> int:
     (``CLOSED_MOMENT``) is after the end; one closed by then and reopened since counts as
     open, as it is being worked now.
     """
-    totals = DailyCount.objects.filter(day__lte=period.last).aggregate(
+    measures = (DailyCount.Measure.RECEIVED, DailyCount.Measure.SETTLED)
+    totals = DailyCount.objects.filter(measure__in=measures, day__lte=period.last).aggregate(
         received=Sum("count", filter=Q(measure=DailyCount.Measure.RECEIVED), default=0),
         settled=Sum("count", filter=Q(measure=DailyCount.Measure.SETTLED), default=0),
     )
