@@ -616,10 +616,7 @@ class QueueFilterForm(forms.Form):
             queryset = queryset.filter(root_cause=data["root_cause"])
         if "responded" in data:
             queryset = queryset.filter(first_responded_at__isnull=data["responded"] == "no")
-        if "age_min" in data:
-            queryset = queryset.filter(received_at__lte=now - timedelta(days=data["age_min"]))
-        if "age_max" in data:
-            queryset = queryset.filter(received_at__gt=now - timedelta(days=data["age_max"]))
+        queryset = queryset.filter(self._age(data, now))
         for field in ("received", "resolved"):
             queryset = queryset.filter(self._local_days(field, data))
         if sort == BEST_MATCH:
@@ -627,6 +624,24 @@ class QueueFilterForm(forms.Form):
         if data.get("q", "").strip():
             queryset = queryset.search(data["q"], actor=actor)
         return queryset
+
+    @staticmethod
+    def _age(data: dict[str, Any], now: datetime) -> Q:
+        """Received at least ``age_min`` and less than ``age_max`` whole days ago, counted
+        from the local day of receipt to today in the current (the tenant's) time zone, as
+        the dashboard's backlog counts them."""
+        zone = timezone.get_current_timezone()
+        today = now.astimezone(zone).date()
+
+        def midnight_after(days_ago: int) -> datetime:
+            return datetime.combine(today - timedelta(days=days_ago - 1), time.min, tzinfo=zone)
+
+        condition = Q()
+        if "age_min" in data:
+            condition &= Q(received_at__lt=midnight_after(data["age_min"]))
+        if "age_max" in data:
+            condition &= Q(received_at__gte=midnight_after(data["age_max"]))
+        return condition
 
     @staticmethod
     def _local_days(field: str, data: dict[str, Any]) -> Q:

@@ -554,6 +554,21 @@ class Complaint(models.Model):
                 condition=Q(status__in=ACTIVE_STATUSES),
                 name="complaint_due_queue_idx",
             ),
+            # The dashboard's at-risk and breached counts per team and per assignee: an
+            # index-only scan of the complaints due by the end of the at-risk margin.
+            models.Index(
+                fields=["next_due_at"],
+                include=["team", "assignee"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="complaint_due_workload_idx",
+            ),
+            # The dashboard's root causes of complaints resolved in a period (index only).
+            models.Index(
+                fields=["resolved_at"],
+                include=["root_cause"],
+                condition=Q(root_cause__isnull=False),
+                name="complaint_resolved_cause_idx",
+            ),
             # The console queues sorted by the next deadline, per team and per assignee.
             models.Index(
                 fields=["team", "next_due_at", "id"],
