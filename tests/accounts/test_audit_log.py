@@ -163,7 +163,7 @@ def test_events_are_kept_per_tenant(
     activate(telco)
     telco_mark = newest_pk()
     activate(bank)
-    recorded = record_event(AuditEvent.Action.SIGNED_IN, actor_email="casey@example.com")
+    record_event(AuditEvent.Action.SIGNED_IN, actor_email="casey@example.com")
 
     activate(telco)
 

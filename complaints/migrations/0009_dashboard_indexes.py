@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0006_saved_queue_views'),
+        ('complaints', '0008_queue_sorts_and_reference_numbers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

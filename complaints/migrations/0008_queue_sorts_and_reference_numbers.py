@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0006_saved_queue_views'),
+        ('complaints', '0007_idempotent_answer_headers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
