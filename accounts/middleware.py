@@ -209,8 +209,8 @@ class PrivatePagesMiddleware:
     """A page shown to a signed-in person is never stored by the browser or a proxy: Back and
     Forward fetch it anew, so nobody acts on a complaint (or the queue) as it was before a
     colleague's note or their own last change. Every HTML page gets ``private, no-store``,
-    even one that set its own caching (the queue's ``no-cache`` for its conditional refresh);
-    other responses that set their own caching (downloads, the logo) keep it."""
+    even one that set caching of its own; other responses that set their own caching
+    (downloads, the logo) keep it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
