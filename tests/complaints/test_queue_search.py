@@ -3,6 +3,7 @@ without accents, in any status, closed ones included; and sorting by a column he
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 
 import pytest
@@ -295,3 +296,26 @@ def test_every_sort_pages_through_the_whole_queue_once(
     if field == "priority_rank":
         ranks = [Complaint.objects.get(reference=r).priority_rank for r in seen]
         assert ranks == sorted(ranks, reverse=descending)
+
+
+@pytest.mark.parametrize(
+    "position",
+    [
+        "priority_rank|abc|1",
+        "priority_rank|99999999999999999999|1",
+        "priority_rank|--1|1",
+        "reference|C-2026-\x00|1",
+        "reference|" + "x" * 41 + "|1",
+        "assignee_id|1.5|1",
+        "assignee_id||x",
+        "received_at|2026-01-01T00:00:00|1",
+    ],
+)
+@pytest.mark.parametrize("order", ["-priority", "reference", "assignee", "received"])
+def test_a_forged_cursor_in_any_order_starts_over(
+    manager_client: Client, theirs: Complaint, position: str, order: str
+) -> None:
+    forged = base64.urlsafe_b64encode(position.encode()).decode()
+    response = manager_client.get("/console/", {"sort": order, "after": forged})
+    assert response.status_code == 200
+    assert references_in(response) == [theirs.reference]
