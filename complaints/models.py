@@ -149,12 +149,13 @@ class Team(models.Model):
     @classmethod
     def default(cls) -> Team | None:
         """The queue for complaints whose category names no team, if the tenant chose one
-        (from the tenant's cache: its manager and last assignee may be stale)."""
+        (from the tenant's cache: its last assignee may be stale; round robin reads it under a
+        lock)."""
         return DEFAULT_TEAM.get()
 
 
-# Every complaint logged without a team of its own category reads these; teams change rarely.
-# ``Team.objects.update()`` of ``is_default`` forgets ``DEFAULT_TEAM`` itself.
+# Every complaint logged reads these; teams and categories change rarely. Whoever changes
+# teams with ``Team.objects.update()`` calls ``forget_cached_teams()``.
 DEFAULT_TEAM = TenantCached("default-team", lambda: Team.objects.filter(is_default=True).first())
 DEFAULT_TEAM.forget_on_change(Team)
 

@@ -22,6 +22,7 @@ from complaints.services import (
     assign_complaint,
     change_priority,
     change_status,
+    log_complaint_on_behalf,
     reply_to_complaint,
     resolve_complaint,
     submit_complaint,
@@ -48,6 +49,7 @@ def resolved(complaint: Complaint, manager: User, root_cause: RootCause) -> Comp
 
 BUDGETS: dict[str, int] = {
     "submit": 8,
+    "log_on_behalf": 10,
     "reply_by_staff": 15,
     "reply_by_consumer": 7,
     "note": 7,
@@ -71,6 +73,16 @@ def test_submitting_a_complaint(
             subject="Card payment taken twice",
             description="The payment left my account twice.",
         )
+
+
+def test_logging_a_complaint_on_a_consumers_behalf(
+    django_assert_num_queries: Callable[..., Any], consumer: User, manager: User, front_line: Any
+) -> None:
+    forget_pending_changes()  # the fixtures' rows stand committed, as another request's would
+    details = {"consumer_email": consumer.email, "actor": manager, "description": "By phone."}
+    log_complaint_on_behalf(subject="Warm-up", **details)
+    with django_assert_num_queries(BUDGETS["log_on_behalf"]):
+        log_complaint_on_behalf(subject="Card payment taken twice", **details)
 
 
 def test_replying_as_staff(
