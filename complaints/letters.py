@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from complaints.formatting import markdown_to_plain
-from complaints.models import LetterKind, LetterTemplate
+from complaints.models import LetterKind, own_letter_wording
 from complaints.money import format_amount
 from complaints.placeholders import LETTER_PLACEHOLDERS, PlaceholderError, consumer_name
 from deadlines.regulation import regulator_for
@@ -92,10 +92,7 @@ def regulated_letters(profile: str) -> list[LetterKind]:
 
 def letter_wording(profile: str, kind: LetterKind) -> tuple[str, str]:
     """The tenant's own wording when it has one, else the profile's default."""
-    template = LetterTemplate.objects.filter(kind=kind).first()
-    if template is not None:
-        return template.subject, template.body
-    return default_letter(profile, kind)
+    return own_letter_wording().get(kind) or default_letter(profile, kind)
 
 
 def check_required_content(profile: str, kind: LetterKind, text: str) -> None:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
-from django.db import connection, models
+from django.db import models
 from django.db.models import (
     Case,
     DurationField,
@@ -33,11 +33,38 @@ from django.utils.functional import cached_property
 from accounts.models import ClientScope, Role, SystemActor, User
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS, consumer_name
 from complaints.predicates import sees_internal
+from configuration.cache import TenantCached
 from deadlines.models import Clock, Deadline, at_risk_condition, breached_condition
 from deadlines.regulation.base import Letter
 
 SUBJECT_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 20_000
+
+
+def reference_of(year: Any) -> Func:
+    """A new complaint's human reference, unique in the tenant: ``C-<year>-<number>``, the
+    number (at least six digits) drawn from the schema's sequence by the INSERT itself, which
+    returns the reference. ``year`` is an expression (the year of receipt as a ``Value``)."""
+    return Func(
+        year,
+        template=(
+            "'C-' || %(expressions)s || '-' || "
+            "to_char(nextval('complaint_reference_seq'), 'FM9999999999999000000')"
+        ),
+        output_field=models.CharField(),
+    )
+
+
+def reference_for(received_at: datetime) -> Func:
+    """The reference of a complaint received at ``received_at`` (the year as it is written)."""
+    return reference_of(Value(f"{received_at:%Y}"))
+
+
+# The year of a complaint inserted without a reference: the statement's, in UTC.
+INSERTED_YEAR = Func(
+    template="to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY')",
+    output_field=models.CharField(),
+)
 
 
 class Category(models.Model):
@@ -121,8 +148,39 @@ class Team(models.Model):
 
     @classmethod
     def default(cls) -> Team | None:
-        """The queue for complaints whose category names no team, if the tenant chose one."""
-        return cls.objects.filter(is_default=True).first()
+        """The queue for complaints whose category names no team, if the tenant chose one
+        (from the tenant's cache: its last assignee may be stale; round robin reads it under a
+        lock)."""
+        return DEFAULT_TEAM.get()
+
+
+# Every complaint logged reads these; teams and categories change rarely. Whoever changes
+# teams with ``Team.objects.update()`` calls ``forget_cached_teams()``.
+DEFAULT_TEAM = TenantCached("default-team", lambda: Team.objects.filter(is_default=True).first())
+DEFAULT_TEAM.forget_on_change(Team)
+
+
+def active_categories() -> dict[int, Category]:
+    """The categories complaints may be logged under, by id, with their product and team
+    (from the tenant's cache, forgotten when a category or a team changes)."""
+    return ACTIVE_CATEGORIES.get()
+
+
+ACTIVE_CATEGORIES = TenantCached(
+    "active-categories",
+    lambda: {
+        category.pk: category
+        for category in Category.objects.filter(is_active=True).select_related("parent", "team")
+    },
+)
+ACTIVE_CATEGORIES.forget_on_change(Category, Team)
+
+
+def forget_cached_teams() -> None:
+    """Forget the tenant's cached teams (the default one, those of the categories): for
+    ``Team.objects.update()``, which saves no instance and so sends no signal."""
+    DEFAULT_TEAM.forget()
+    ACTIVE_CATEGORIES.forget()
 
 
 class RootCause(models.Model):
@@ -448,7 +506,10 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
 
 
 class Complaint(models.Model):
-    reference = models.CharField(max_length=20, unique=True, editable=False)
+    # Intake gives the year of receipt (``reference_for``); the default numbers any other row.
+    reference = models.CharField(
+        max_length=20, unique=True, editable=False, db_default=reference_of(INSERTED_YEAR)
+    )
     consumer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="complaints"
     )
@@ -667,14 +728,6 @@ class Complaint(models.Model):
 
 # A complaint's reference: the letter C, the year of receipt and the tenant's sequence number.
 REFERENCE_PATTERN = r"C-[0-9]{4}-[0-9]{6,12}"
-
-
-def next_reference(received_at: Any) -> str:
-    """A human reference, unique in the tenant: year of receipt and the schema's sequence."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('complaint_reference_seq')")
-        (number,) = cursor.fetchone()
-    return f"C-{received_at:%Y}-{number:06d}"
 
 
 class EventQuerySet(models.QuerySet["Event"]):
@@ -912,6 +965,21 @@ class LetterTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+def own_letter_wording() -> dict[str, tuple[str, str]]:
+    """The tenant's own (subject, body) of each kind of letter it worded, from its cache."""
+    return OWN_LETTER_WORDING.get()
+
+
+OWN_LETTER_WORDING = TenantCached(
+    "letter-wording",
+    lambda: {
+        template.kind: (template.subject, template.body)
+        for template in LetterTemplate.objects.all()
+    },
+)
+OWN_LETTER_WORDING.forget_on_change(LetterTemplate)
 
 
 class CannedResponse(models.Model):

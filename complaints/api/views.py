@@ -330,8 +330,10 @@ class ComplaintListView(ScopedView, GenericAPIView):  # type: ignore[type-arg]
                 complaint = services.submit_complaint(actor=cast(User, user), **details)
             else:
                 complaint = services.log_complaint_on_behalf(
-                    consumer_email=email, actor=cast(User, user), **details
+                    consumer_email=email, open_account=False, actor=cast(User, user), **details
                 )
+        except services.UnknownConsumer as error:
+            raise ValidationError({"consumer_email": [str(error)]}) from error
         except services.ComplaintError as error:
             raise ValidationError({"non_field_errors": [str(error)]}) from error
         return represent(request, complaint, status_code=201)

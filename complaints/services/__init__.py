@@ -43,6 +43,7 @@ from complaints.services.handling import (
     refer_to_specialist,
 )
 from complaints.services.intake import (
+    UnknownConsumer,
     consumer_for_intake,
     log_complaint_on_behalf,
     pick_assignee,
@@ -78,6 +79,7 @@ __all__ = [
     "Change",
     "ComplaintError",
     "StaleComplaint",
+    "UnknownConsumer",
     "accept_resolution",
     "add_internal_note",
     "allowed_statuses",

@@ -32,6 +32,7 @@ from complaints.models import (
     RootCause,
     Status,
     Team,
+    forget_cached_teams,
 )
 from complaints.services import (
     accept_resolution,
@@ -414,6 +415,7 @@ class Command(BaseCommand):
         Team.objects.filter(pk__in=[team.pk for team in teams], manager=None).update(
             manager=manager
         )
+        forget_cached_teams()
         for team in teams[:2]:
             team.members.add(agent)
         teams[2].members.add(manager)
