@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from accounts.credentials import CredentialRefused, check_credential
+from accounts.middleware import page_to_return_to
 from accounts.models import Role
 from outbox.services import current_brand, enqueue_email
 from tenancy import current
@@ -97,8 +98,12 @@ class AccountAdapter(DefaultAccountAdapter):
         return "/"
 
     def is_safe_url(self, url: str) -> bool:
-        """``next=`` redirects stay on the current tenant's own host."""
-        return is_on_current_host(url)
+        """``next=`` redirects stay on the current tenant's own host and lead to a page to
+        return to: never a used one-time link or a POST-only action (else sign-in goes home)."""
+        request = getattr(self, "request", None)
+        if request is None:
+            return is_on_current_host(url)
+        return page_to_return_to(request, url) is not None
 
     def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
         """Refuse the sign-in when the account may not hold a session now.

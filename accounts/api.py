@@ -9,7 +9,6 @@ from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.authentication import TenantJWTAuthentication
@@ -27,6 +26,7 @@ from accounts.credentials import (
 from accounts.models import IssuedRefreshToken, SignedInSession, User
 from accounts.second_factor import verify_second_factor
 from accounts.services import sign_out_everywhere
+from accounts.throttling import TokenRateThrottle
 from audit.models import AuditEvent
 from audit.services import record_event
 
@@ -62,7 +62,7 @@ class RefreshRequestSerializer(serializers.Serializer):
 class TokenEndpoint(APIView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [TokenRateThrottle]
     throttle_scope = "token"
 
     def get_authenticate_header(self, request: Request) -> str:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
@@ -16,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_otp import user_has_device
 
 from accounts.credentials import CredentialRefused, check_credential, needs_second_factor
+from tenancy.models import is_on_current_host
 
 # Paths a staff member may reach between the password step and the second factor.
 SECOND_FACTOR_EXEMPT_PREFIXES = ("/account/two-factor/", "/accounts/logout/", "/static/", "/api/")
@@ -47,16 +49,65 @@ def returns_to(
     return decorator
 
 
+# Links that work once, or only with the token they carry, and the sign-in pages themselves:
+# never a page to come back to after signing in.
+ONE_TIME_LINKS = frozenset(
+    {
+        "account_confirm_email",
+        "account_reset_password_from_key",
+        "accept_invitation",
+        "account_login",
+        "account_logout",
+        "account_signup",
+        "two_factor_verify",
+        "two_factor_setup",
+    }
+)
+
+
+def answers_get(view: Callable[..., object]) -> bool:
+    """Whether ``view`` shows a page on GET: not a ``returns_to`` action, not wrapped in
+    ``require_POST`` (or ``require_http_methods`` without GET), not a class without ``get``."""
+    if getattr(view, "returns_to", None) is not None:
+        return False
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        return hasattr(view_class, "get")
+    layer: object = view
+    while inspect.isfunction(layer):
+        methods = inspect.getclosurevars(layer).nonlocals.get("request_method_list")
+        if methods is not None and "GET" not in methods:
+            return False
+        layer = getattr(layer, "__wrapped__", None)
+    return True
+
+
+def page_to_return_to(request: HttpRequest, url: str) -> str | None:
+    """``url`` when it is a page of this tenant a person can come back to after signing in:
+    on the tenant's own host, a page that answers GET, and not a one-time link (e-mail
+    confirmation, password reset, invitation) or a sign-in step; otherwise None."""
+    if not url.startswith(("/", "http://", "https://")) or not is_on_current_host(url):
+        return None
+    try:
+        match = resolve(urlsplit(url).path, getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+    if match.url_name in ONE_TIME_LINKS or not answers_get(match.func):
+        return None
+    return url
+
+
 def page_after_sign_in(request: HttpRequest) -> str | None:
     """Where sign-in (and the second factor) should take the person afterwards.
 
     A GET returns to itself. Another method returns to its view's ``returns_to`` page (a GET
     page), else to the page of this site the form was sent from (``Referer``), else to its
-    own address (a view that also answers GET). A POST also leaves the fields its view
-    ``keeps`` in the session.
+    own address (a view that also answers GET). Whichever it is must be a page to return to
+    (``page_to_return_to``): a used confirmation link or a POST-only action is not, and
+    then sign-in leads home. A POST also leaves the fields its view ``keeps`` in the session.
     """
     if request.method in ("GET", "HEAD"):
-        return request.get_full_path()
+        return page_to_return_to(request, request.get_full_path())
     try:
         match = resolve(request.path_info, getattr(request, "urlconf", None))
     except Resolver404:
@@ -67,8 +118,9 @@ def page_after_sign_in(request: HttpRequest) -> str | None:
         if referer.path and url_has_allowed_host_and_scheme(
             request.headers["Referer"], allowed_hosts={request.get_host()}
         ):
-            return f"{referer.path}?{referer.query}" if referer.query else referer.path
-        return request.get_full_path()
+            sent_from = f"{referer.path}?{referer.query}" if referer.query else referer.path
+            return page_to_return_to(request, sent_from)
+        return page_to_return_to(request, request.get_full_path())
     kept = {
         name: request.POST.get(name, "")[:UNSENT_MAX_CHARACTERS]
         for name in getattr(match.func, "keeps_unsent", ())
@@ -78,7 +130,7 @@ def page_after_sign_in(request: HttpRequest) -> str | None:
         unsent = dict(request.session.get(UNSENT_POSTS) or {})
         unsent[request.path] = kept
         request.session[UNSENT_POSTS] = unsent
-    return str(page(**match.kwargs))
+    return page_to_return_to(request, str(page(**match.kwargs)))
 
 
 def sign_in_url(request: HttpRequest, name: str | None = None) -> str:
@@ -155,9 +207,10 @@ class HtmxLoginRedirectMiddleware:
 
 class PrivatePagesMiddleware:
     """A page shown to a signed-in person is never stored by the browser or a proxy: Back and
-    Forward fetch it anew, so nobody acts on a complaint as it was before a colleague's note
-    or their own last change. Responses that set their own caching (downloads, the queue's
-    conditional refresh) keep it."""
+    Forward fetch it anew, so nobody acts on a complaint (or the queue) as it was before a
+    colleague's note or their own last change. Every HTML page gets ``private, no-store``,
+    even one that set caching of its own; other responses that set their own caching
+    (downloads, the logo) keep it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -165,6 +218,9 @@ class PrivatePagesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+        if user is None or not user.is_authenticated:
+            return response
+        page = response.get("Content-Type", "").startswith("text/html")
+        if page or not response.has_header("Cache-Control"):
             patch_cache_control(response, private=True, no_store=True)
         return response

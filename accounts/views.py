@@ -22,6 +22,7 @@ from accounts.credentials import (
 )
 from accounts.decorators import AuthenticatedRequest
 from accounts.forms import AcceptInvitationForm, OneTimeCodeForm
+from accounts.middleware import page_to_return_to
 from accounts.models import IssuedRefreshToken, SignedInSession
 from accounts.second_factor import verify_second_factor
 from accounts.services import (
@@ -34,15 +35,14 @@ from accounts.services import (
 )
 from audit.models import AuditEvent
 from audit.services import record_event
-from tenancy.models import is_on_current_host
 
 
 def _next_url(request: AuthenticatedRequest) -> str:
-    """Where to go after this step: ``next`` when it is a path or a URL on this tenant's
-    host; anything else (a view name, ``a b``, another host) goes home."""
+    """Where to go after this step: ``next`` when it is a page of this tenant to return to
+    (``page_to_return_to``); anything else (a view name, ``a b``, another host, a one-time
+    link, a POST-only action) goes home."""
     candidate = request.POST.get("next") or request.GET.get("next") or "/"
-    local = candidate.startswith(("/", "http://", "https://"))
-    return candidate if local and is_on_current_host(candidate) else "/"
+    return page_to_return_to(request, candidate) or "/"
 
 
 @login_required

@@ -14,6 +14,7 @@ from accounts.models import User
 from complaints import services
 from complaints.forms import (
     REPLY_MOVES,
+    REPLY_RESOLVES,
     AssignForm,
     CategoryForm,
     ComplaintActionForm,
@@ -63,6 +64,13 @@ REPLY_TARGETS = {services.MOVES[name].target for name in REPLY_MOVES}
 
 
 def _replied_message(event: Event) -> str:
+    if event.kind == Event.Kind.RESOLUTION_PROPOSED:
+        return (
+            "Your reply was sent. The resolution waits for a manager's approval; the consumer "
+            "hears nothing of it until then."
+        )
+    if event.kind == Event.Kind.RESOLVED:
+        return "Your reply was sent and the complaint is resolved: the consumer has its letter."
     if event.to_status in REPLY_TARGETS:
         return (
             f"Your reply was sent and the complaint is now {event.get_to_status_display().lower()}."
@@ -70,13 +78,31 @@ def _replied_message(event: Event) -> str:
     return "Your reply was sent."
 
 
+def _reply(complaint: Complaint, data: dict[str, Any], user: User) -> Event:
+    """A reply, with the status move or the resolution asked for in the same step."""
+    then = data.get("then") or ""
+    if then == REPLY_RESOLVES:
+        return services.reply_and_resolve(
+            complaint,
+            data["body"],
+            outcome=data["outcome"],
+            root_cause=data["root_cause"],
+            redress_amount=data["redress_amount"],
+            redress_currency=data["redress_currency"],
+            summary=data["summary"],
+            actor=user,
+            files=data["attachments"],
+        )
+    return services.reply_to_complaint(
+        complaint, data["body"], actor=user, files=data["attachments"], then=then
+    )
+
+
 ACTIONS: dict[str, Action] = {
     "reply": Action(
         ReplyForm,
         "complaints.reply_to_complaint",
-        lambda c, data, user: services.reply_to_complaint(
-            c, data["body"], actor=user, files=data["attachments"], then=data.get("then") or ""
-        ),
+        lambda c, data, user: _reply(c, data, user),
         _replied_message,
     ),
     "note": Action(

@@ -186,18 +186,98 @@ class MessageForm(ComplaintActionForm):
     attachments = MultipleFileField(label="Attachments")
 
 
+# A resolution's outcomes: a withdrawal is the consumer's, never a handler's resolution.
+RESOLUTION_OUTCOMES = [(o.value, o.label) for o in Outcome if o != Outcome.WITHDRAWN]
+
+
 # The status moves a staff reply may make in the same change, and their buttons.
 REPLY_MOVES = {"await_consumer": "Send and mark awaiting consumer"}
+# A staff reply may also resolve the complaint in the same step, with the resolution's fields.
+REPLY_RESOLVES = "resolve"
+# The reply form's fields that only "Send and resolve" reads.
+REPLY_RESOLUTION_FIELDS = (
+    "outcome",
+    "root_cause",
+    "redress_amount",
+    "redress_currency",
+    "summary",
+)
 
 
 class ReplyForm(MessageForm):
-    """A reply; staff may also move the status in the same step (``REPLY_MOVES``)."""
+    """A reply; staff may also move the status in the same step (``REPLY_MOVES``), or send
+    the reply and resolve the complaint (``REPLY_RESOLVES``) with the resolution's fields."""
 
     then = forms.ChoiceField(
-        choices=[("", "Send reply"), *REPLY_MOVES.items()],
+        choices=[("", "Send reply"), *REPLY_MOVES.items(), (REPLY_RESOLVES, "Send and resolve")],
         required=False,
         widget=forms.HiddenInput,
     )
+    outcome = forms.ChoiceField(
+        label="Outcome", choices=[("", "Choose…"), *RESOLUTION_OUTCOMES], required=False
+    )
+    root_cause = forms.ModelChoiceField(
+        queryset=RootCause.objects.filter(is_active=True), label="Root cause", required=False
+    )
+    redress_amount = AmountField(label="Redress", required=False)
+    redress_currency = forms.CharField(
+        label="Currency", max_length=3, required=False, help_text="ISO code, e.g. GBP."
+    )
+    summary = forms.CharField(
+        label="Resolution summary for the final response",
+        max_length=TEXT_MAX_LENGTH,
+        required=False,
+        help_text="Leave it empty to use the reply as the summary.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        amount = self.fields["redress_amount"]
+        assert isinstance(amount, AmountField)
+        # Read the amount with the symbol of the currency it will be paid in (the tenant's
+        # settings are read only when an amount is given).
+        if self.data.get("redress_amount"):
+            amount.currency = self.data.get("redress_currency") or TenantSettings.current().currency
+        self.resolution_offered = False
+
+    # What "Send and resolve" needs, though a plain reply does not.
+    RESOLUTION_NEEDED = ("outcome", "root_cause")
+
+    def offer_resolution(self, resolve_form: forms.Form) -> None:
+        """Show "Send and resolve" with its fields, which share the root causes already read
+        for the page's resolve form (``resolve_form``): the page reads them once."""
+        theirs, own = resolve_form.fields["root_cause"], self.fields["root_cause"]
+        assert isinstance(theirs, forms.ModelChoiceField)
+        assert isinstance(own, forms.ModelChoiceField)
+        # Iterated, not listed: a list would ask the iterator its length, a COUNT query.
+        choices: list[Any] = list(iter(theirs.choices))  # type: ignore[arg-type]
+        theirs.choices = choices
+        own.choices = [("", "Choose…"), *[choice for choice in choices if choice[0] != ""]]
+        amount = self.fields["redress_amount"]
+        amount.help_text = resolve_form.fields["redress_amount"].help_text
+        self.resolution_offered = True
+
+    def visible_fields(self) -> list[Any]:
+        """The message and attachments; the resolution's fields are shown on their own."""
+        return [
+            field for field in super().visible_fields() if field.name not in REPLY_RESOLUTION_FIELDS
+        ]
+
+    def resolution_fields(self) -> list[Any]:
+        return [self[name] for name in REPLY_RESOLUTION_FIELDS] if self.resolution_offered else []
+
+    def resolution_errors(self) -> bool:
+        return any(name in self.errors for name in REPLY_RESOLUTION_FIELDS)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("then") == REPLY_RESOLVES:
+            if not data.get("outcome") and "outcome" not in self.errors:
+                self.add_error("outcome", "Choose an outcome: upheld, partly upheld or not upheld.")
+            if data.get("root_cause") is None and "root_cause" not in self.errors:
+                self.add_error("root_cause", "Choose the root cause, for root-cause analysis.")
+        return data
 
     @property
     def then_buttons(self) -> list[tuple[str, str]]:
@@ -272,10 +352,6 @@ class EscalateForm(ComplaintActionForm):
     reason = forms.CharField(
         label="Why escalate?", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
-
-
-# A resolution's outcomes: a withdrawal is the consumer's, never a handler's resolution.
-RESOLUTION_OUTCOMES = [(o.value, o.label) for o in Outcome if o != Outcome.WITHDRAWN]
 
 
 class ResolveForm(ComplaintActionForm):
@@ -411,11 +487,19 @@ class EmptyForm(ComplaintActionForm):
 # --- Console queue ----------------------------------------------------------------------------
 
 # The queue's orders: the column and direction of each, every one a keyset path through an
-# index on (column, id) (next deadline ascending only: its undated rows come last).
+# index on (column, id) (next deadline ascending only: its undated rows come last). Priority
+# sorts by severity (``priority_rank``); assignee by the person's id, so each person's
+# complaints come together (the unassigned last), not by name, which would need a join.
 QUEUE_SORTS = {
     "received": ("received_at", False),
     "-received": ("received_at", True),
     "due": ("next_due_at", False),
+    "-priority": ("priority_rank", True),
+    "priority": ("priority_rank", False),
+    "reference": ("reference", False),
+    "-reference": ("reference", True),
+    "assignee": ("assignee_id", False),
+    "-assignee": ("assignee_id", True),
 }
 # The status filter's value for complaints in any status, closed ones included.
 EVERY_STATUS = "all"
@@ -485,6 +569,12 @@ class QueueFilterForm(forms.Form):
             ("received", "Oldest received first"),
             ("-received", "Newest received first"),
             ("due", "Next deadline first"),
+            ("-priority", "Most urgent first"),
+            ("priority", "Least urgent first"),
+            ("reference", "Reference, first to last"),
+            ("-reference", "Reference, last to first"),
+            ("assignee", "Assignee, grouped"),
+            ("-assignee", "Assignee, grouped, reversed"),
             (BEST_MATCH, "Best match first (searches)"),
         ],
     )
@@ -527,10 +617,7 @@ class QueueFilterForm(forms.Form):
             queryset = queryset.filter(root_cause=data["root_cause"])
         if "responded" in data:
             queryset = queryset.filter(first_responded_at__isnull=data["responded"] == "no")
-        if "age_min" in data:
-            queryset = queryset.filter(received_at__lte=now - timedelta(days=data["age_min"]))
-        if "age_max" in data:
-            queryset = queryset.filter(received_at__gt=now - timedelta(days=data["age_max"]))
+        queryset = queryset.filter(self._age(data, now))
         for field in ("received", "resolved"):
             queryset = queryset.filter(self._local_days(field, data))
         if sort == BEST_MATCH:
@@ -538,6 +625,24 @@ class QueueFilterForm(forms.Form):
         if data.get("q", "").strip():
             queryset = queryset.search(data["q"], actor=actor)
         return queryset
+
+    @staticmethod
+    def _age(data: dict[str, Any], now: datetime) -> Q:
+        """Received at least ``age_min`` and less than ``age_max`` whole days ago, counted
+        from the local day of receipt to today in the current (the tenant's) time zone, as
+        the dashboard's backlog counts them."""
+        zone = timezone.get_current_timezone()
+        today = now.astimezone(zone).date()
+
+        def midnight_after(days_ago: int) -> datetime:
+            return datetime.combine(today - timedelta(days=days_ago - 1), time.min, tzinfo=zone)
+
+        condition = Q()
+        if "age_min" in data:
+            condition &= Q(received_at__lt=midnight_after(data["age_min"]))
+        if "age_max" in data:
+            condition &= Q(received_at__gte=midnight_after(data["age_max"]))
+        return condition
 
     @staticmethod
     def _local_days(field: str, data: dict[str, Any]) -> Q:
@@ -671,6 +776,16 @@ class CannedResponseForm(forms.ModelForm):
         if problem:
             raise forms.ValidationError(problem)
         return body
+
+
+class RenameViewForm(forms.Form):
+    """A saved view's new name."""
+
+    name = forms.CharField(
+        label="New name",
+        max_length=60,
+        error_messages={"required": "Give the view a name."},
+    )
 
 
 class SavedViewForm(forms.Form):

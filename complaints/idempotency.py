@@ -2,7 +2,8 @@
 
 The first request with a key claims it in its own short transaction (so a concurrent
 duplicate sees the claim at once), runs, and stores its answer. A retry with the same key and
-body gets that answer again (header ``Idempotent-Replayed: true``); the same key with another
+body gets that answer again, its status, body and ``REPLAYED_HEADERS`` (plus
+``Idempotent-Replayed: true``); the same key with another
 body gets 422; a duplicate arriving while the first is still running gets 409. A claim whose
 request died (no answer after ``ABANDONED_AFTER``) may be taken over; keys last ``KEPT_FOR``.
 """
@@ -33,6 +34,10 @@ VALID_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 # a claim still unanswered after this belongs to a request that died.
 ABANDONED_AFTER = timedelta(seconds=40)
 KEPT_FOR = timedelta(hours=24)
+# Headers of the first answer that a replay repeats: the version it reported and where the
+# created thing lives. A replay is the first answer again, so its ETag may be older than the
+# resource's; an If-Match with it then gets 412, as a stale ETag should.
+REPLAYED_HEADERS = ("ETag", "Location", "Content-Location")
 
 Handler = Callable[..., Response]
 
@@ -92,7 +97,10 @@ def idempotent(handler: Handler) -> Handler:
                 if response.status_code < 500:
                     record.status_code = response.status_code
                     record.response_body = response.data
-                    record.save(update_fields=["status_code", "response_body"])
+                    record.response_headers = {
+                        name: response[name] for name in REPLAYED_HEADERS if name in response
+                    }
+                    record.save(update_fields=["status_code", "response_body", "response_headers"])
         except BaseException:
             _release(record)
             raise
@@ -127,6 +135,7 @@ def _claim(user: Any, key: str, fingerprint: str) -> tuple[IdempotencyKey, Respo
         if expired or abandoned:
             record.request_hash, record.created_at = fingerprint, now
             record.status_code, record.response_body = None, None
+            record.response_headers = {}
             record.save()
             return record, None
     if record.request_hash != fingerprint:
@@ -134,5 +143,7 @@ def _claim(user: Any, key: str, fingerprint: str) -> tuple[IdempotencyKey, Respo
     if record.status_code is None:
         raise StillAnswering()
     replay = Response(record.response_body, status=record.status_code)
+    for name, value in record.response_headers.items():
+        replay[name] = value
     replay["Idempotent-Replayed"] = "true"
     return record, replay

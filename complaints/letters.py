@@ -10,7 +10,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from complaints.models import LetterKind, LetterTemplate
+from complaints.formatting import markdown_to_plain
+from complaints.models import LetterKind, own_letter_wording
+from complaints.money import format_amount
 from complaints.placeholders import LETTER_PLACEHOLDERS, PlaceholderError, consumer_name
 from deadlines.regulation import regulator_for
 from deadlines.regulation.uk_fca import FOS_WEBSITE
@@ -90,10 +92,7 @@ def regulated_letters(profile: str) -> list[LetterKind]:
 
 def letter_wording(profile: str, kind: LetterKind) -> tuple[str, str]:
     """The tenant's own wording when it has one, else the profile's default."""
-    template = LetterTemplate.objects.filter(kind=kind).first()
-    if template is not None:
-        return template.subject, template.body
-    return default_letter(profile, kind)
+    return own_letter_wording().get(kind) or default_letter(profile, kind)
 
 
 def check_required_content(profile: str, kind: LetterKind, text: str) -> None:
@@ -136,7 +135,7 @@ def letter_values(
         None,
     )
     redress = (
-        f"{complaint.redress_currency} {complaint.redress_amount:,.2f}"
+        format_amount(complaint.redress_amount, complaint.redress_currency)
         if complaint.redress_amount
         else "none"
     )
@@ -152,7 +151,7 @@ def letter_values(
         else "as soon as we can",
         "outcome": complaint.get_outcome_display().lower() if complaint.outcome else "",
         "redress": redress,
-        "resolution_summary": complaint.resolution_summary,
+        "resolution_summary": markdown_to_plain(complaint.resolution_summary),
         "fos_website": FOS_WEBSITE,
         "adr_scheme": DEFAULT_ADR_SCHEME,
         "holding_reason": "",

@@ -10,13 +10,14 @@ from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
-from django.db import connection, models
+from django.db import models
 from django.db.models import (
     Case,
     DurationField,
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -32,11 +33,38 @@ from django.utils.functional import cached_property
 from accounts.models import ClientScope, Role, SystemActor, User
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS, consumer_name
 from complaints.predicates import sees_internal
+from configuration.cache import TenantCached
 from deadlines.models import Clock, Deadline, at_risk_condition, breached_condition
 from deadlines.regulation.base import Letter
 
 SUBJECT_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 20_000
+
+
+def reference_of(year: Any) -> Func:
+    """A new complaint's human reference, unique in the tenant: ``C-<year>-<number>``, the
+    number (at least six digits) drawn from the schema's sequence by the INSERT itself, which
+    returns the reference. ``year`` is an expression (the year of receipt as a ``Value``)."""
+    return Func(
+        year,
+        template=(
+            "'C-' || %(expressions)s || '-' || "
+            "to_char(nextval('complaint_reference_seq'), 'FM9999999999999000000')"
+        ),
+        output_field=models.CharField(),
+    )
+
+
+def reference_for(received_at: datetime) -> Func:
+    """The reference of a complaint received at ``received_at`` (the year as it is written)."""
+    return reference_of(Value(f"{received_at:%Y}"))
+
+
+# The year of a complaint inserted without a reference: the statement's, in UTC.
+INSERTED_YEAR = Func(
+    template="to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY')",
+    output_field=models.CharField(),
+)
 
 
 class Category(models.Model):
@@ -120,8 +148,39 @@ class Team(models.Model):
 
     @classmethod
     def default(cls) -> Team | None:
-        """The queue for complaints whose category names no team, if the tenant chose one."""
-        return cls.objects.filter(is_default=True).first()
+        """The queue for complaints whose category names no team, if the tenant chose one
+        (from the tenant's cache: its last assignee may be stale; round robin reads it under a
+        lock)."""
+        return DEFAULT_TEAM.get()
+
+
+# Every complaint logged reads these; teams and categories change rarely. Whoever changes
+# teams with ``Team.objects.update()`` calls ``forget_cached_teams()``.
+DEFAULT_TEAM = TenantCached("default-team", lambda: Team.objects.filter(is_default=True).first())
+DEFAULT_TEAM.forget_on_change(Team)
+
+
+def active_categories() -> dict[int, Category]:
+    """The categories complaints may be logged under, by id, with their product and team
+    (from the tenant's cache, forgotten when a category or a team changes)."""
+    return ACTIVE_CATEGORIES.get()
+
+
+ACTIVE_CATEGORIES = TenantCached(
+    "active-categories",
+    lambda: {
+        category.pk: category
+        for category in Category.objects.filter(is_active=True).select_related("parent", "team")
+    },
+)
+ACTIVE_CATEGORIES.forget_on_change(Category, Team)
+
+
+def forget_cached_teams() -> None:
+    """Forget the tenant's cached teams (the default one, those of the categories): for
+    ``Team.objects.update()``, which saves no instance and so sends no signal."""
+    DEFAULT_TEAM.forget()
+    ACTIVE_CATEGORIES.forget()
 
 
 class RootCause(models.Model):
@@ -193,6 +252,7 @@ LIST_COLUMNS = (
     "subject",
     "status",
     "priority",
+    "priority_rank",
     "channel",
     "escalation_level",
     "received_at",
@@ -221,16 +281,67 @@ SEARCH_CONFIG = "complaints_english"
 
 
 def _search_query(text: str) -> SearchQuery:
-    return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+    """The text search ``text`` asks for: web-search syntax (``"a phrase"``, ``-excluded``,
+    ``or``), with the last word typed read as the start of a word (``refun`` finds
+    "refund").
+
+    The prefix is written into ``to_tsquery`` only when it is letters and digits alone, in
+    quotes, so no character typed can change the query's syntax.
+    """
+    words = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+    typed = text.rstrip()
+    tokens = typed.split()
+    if not tokens or typed.count('"') % 2 or typed.endswith('"'):
+        return words
+    # Only a plain word is a prefix: an e-mail address, a hyphenated word or an exclusion is
+    # matched whole, as the words it is indexed as.
+    start = tokens[-1]
+    if not re.fullmatch(r"[^\W_]+", start) or start.lower() == "or":
+        return words
+    rest = typed[: len(typed) - len(start)]
+    prefix = SearchQuery(f"'{start}':*", search_type="raw", config=SEARCH_CONFIG)
+    if not re.search(r"[^\W_]", rest):
+        return prefix
+    return SearchQuery(rest, search_type="websearch", config=SEARCH_CONFIG) & prefix
+
+
+# The sequence number of a reference (``000083`` of ``C-2026-000083``), which a search by a
+# bare number looks up in its own index (``complaint_reference_number_idx``), every year.
+REFERENCE_NUMBER = Func(
+    F("reference"), Value("-"), Value(3), function="split_part", output_field=models.CharField()
+)
 
 
 def reference_in(text: str) -> str | None:
     """The complaint reference ``text`` names, if it is one: ``C-2026-000042``, any case,
-    with or without the ``C-`` prefix. ``None`` for anything else."""
-    candidate = text.strip().upper()
-    if not candidate.startswith("C-"):
-        candidate = f"C-{candidate}"
+    with or without the ``C-`` prefix or the number's leading zeros. ``None`` for anything
+    else."""
+    found = re.fullmatch(r"(?:C-)?([0-9]{4})-([0-9]{1,12})", text.strip(), flags=re.IGNORECASE)
+    if found is None:
+        return None
+    candidate = f"C-{found[1]}-{int(found[2]):06d}"
     return candidate if re.fullmatch(REFERENCE_PATTERN, candidate) else None
+
+
+def reference_number_in(text: str) -> str | None:
+    """The sequence number ``text`` names as a bare number (``83``, ``000083``), written as
+    references write it (``000083``); ``None`` for anything else."""
+    candidate = text.strip()
+    if not (candidate.isascii() and candidate.isdigit()) or len(candidate) > 12:
+        return None
+    number = int(candidate)
+    return f"{number:06d}" if number else None
+
+
+def _reference_match(text: str) -> Q | None:
+    """The condition for the complaints a reference or a bare reference number names."""
+    reference = reference_in(text)
+    if reference is not None:
+        return Q(reference=reference)
+    number = reference_number_in(text)
+    if number is not None:
+        return Q(reference_number=number)
+    return None
 
 
 def _correspondence(kind: str, *, internal: bool) -> Subquery:
@@ -348,15 +459,16 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
 
     def search(self, text: str, *, actor: Any) -> ComplaintQuerySet:
         """Complaints matching a web-search style query (``"exact words" -excluded or``),
-        or the one complaint a reference names (``C-2026-000042``, ``2026-000042``, any case).
+        or the one complaint a reference names (``C-2026-000042``, ``2026-000042``, any case),
+        or the complaints of every year a bare reference number names (``42``, ``000042``).
 
         Words match the subject, description, correspondence and the consumer's name and
         e-mail, accents folded. Internal notes are searched only for those who may read them
         (``sees_internal``).
         """
-        reference = reference_in(text)
-        if reference is not None:
-            return self.filter(reference=reference)
+        by_reference = _reference_match(text)
+        if by_reference is not None:
+            return self.alias(reference_number=REFERENCE_NUMBER).filter(by_reference)
         query = _search_query(text)
         match = Q(search_vector=query)
         if sees_internal(actor):
@@ -377,7 +489,7 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
             .order_by("-received_at", "-id")
             .values("pk")[:SEARCH_CANDIDATES]
         )
-        if reference_in(text) is not None:
+        if _reference_match(text) is not None:
             return self.search(text, actor=actor).annotate(score=Value(1.0))
         query = _search_query(text)
         rank: Any = Coalesce(SearchRank(F("search_vector"), query), Value(0.0))
@@ -394,7 +506,10 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
 
 
 class Complaint(models.Model):
-    reference = models.CharField(max_length=20, unique=True, editable=False)
+    # Intake gives the year of receipt (``reference_for``); the default numbers any other row.
+    reference = models.CharField(
+        max_length=20, unique=True, editable=False, db_default=reference_of(INSERTED_YEAR)
+    )
     consumer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="complaints"
     )
@@ -405,6 +520,16 @@ class Complaint(models.Model):
         Category, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
     )
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    # The priority's severity (low 0 to urgent 3), kept by the database: the queue sorts by
+    # it through an index, where the stored words would sort alphabetically.
+    priority_rank = models.GeneratedField(
+        expression=Case(
+            *[When(priority=value, then=Value(rank)) for rank, value in enumerate(Priority.values)],
+            default=Value(1),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
     channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.PORTAL)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     escalation_level = models.PositiveSmallIntegerField(default=0)
@@ -490,6 +615,21 @@ class Complaint(models.Model):
                 condition=Q(status__in=ACTIVE_STATUSES),
                 name="complaint_due_queue_idx",
             ),
+            # The dashboard's at-risk and breached counts per team and per assignee: an
+            # index-only scan of the complaints due by the end of the at-risk margin.
+            models.Index(
+                fields=["next_due_at"],
+                include=["team", "assignee"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="complaint_due_workload_idx",
+            ),
+            # The dashboard's root causes of complaints resolved in a period (index only).
+            models.Index(
+                fields=["resolved_at"],
+                include=["root_cause"],
+                condition=Q(root_cause__isnull=False),
+                name="complaint_resolved_cause_idx",
+            ),
             # The console queues sorted by the next deadline, per team and per assignee.
             models.Index(
                 fields=["team", "next_due_at", "id"],
@@ -501,6 +641,24 @@ class Complaint(models.Model):
                 condition=Q(status__in=ACTIVE_STATUSES),
                 name="complaint_assignee_due_idx",
             ),
+            # The active queue sorted by priority (by severity), reference or assignee.
+            models.Index(
+                fields=["priority_rank", "id"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="complaint_priority_queue_idx",
+            ),
+            models.Index(
+                fields=["reference", "id"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="complaint_reference_queue_idx",
+            ),
+            models.Index(
+                fields=["assignee", "id"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="complaint_assignee_order_idx",
+            ),
+            # A search by a bare reference number, in every year and status.
+            models.Index(REFERENCE_NUMBER, name="complaint_reference_number_idx"),
             # The "unassigned" queue, in both of its sort orders.
             models.Index(
                 fields=["received_at", "id"],
@@ -572,14 +730,6 @@ class Complaint(models.Model):
 REFERENCE_PATTERN = r"C-[0-9]{4}-[0-9]{6,12}"
 
 
-def next_reference(received_at: Any) -> str:
-    """A human reference, unique in the tenant: year of receipt and the schema's sequence."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('complaint_reference_seq')")
-        (number,) = cursor.fetchone()
-    return f"C-{received_at:%Y}-{number:06d}"
-
-
 class EventQuerySet(models.QuerySet["Event"]):
     def visible_to(self, actor: Any) -> EventQuerySet:
         """Timeline entries ``actor`` may read: those of complaints they may see, without
@@ -589,6 +739,12 @@ class EventQuerySet(models.QuerySet["Event"]):
         """
         events = self.filter(complaint__in=Complaint.objects.visible_to(actor).values("pk"))
         return events if sees_internal(actor) else events.filter(is_internal=False)
+
+
+# Event kinds whose body staff write, in Markdown like the canned responses they start from.
+MARKDOWN_EVENT_KINDS = frozenset(
+    {"reply", "note", "resolved", "resolution_proposed", "resolution_returned"}
+)
 
 
 class Event(models.Model):
@@ -642,6 +798,13 @@ class Event(models.Model):
     @property
     def by_consumer(self) -> bool:
         return self.actor_id is not None and self.actor_id == self.complaint.consumer_id
+
+    @property
+    def written_in_markdown(self) -> bool:
+        """Whether the body is staff writing, which may carry Markdown (canned responses
+        are Markdown): pages render it formatted, e-mails and letters carry it as plain
+        text. Consumers' words and the product's own texts are shown as typed."""
+        return self.kind in MARKDOWN_EVENT_KINDS
 
     @property
     def headline(self) -> str:
@@ -804,6 +967,21 @@ class LetterTemplate(models.Model):
         return self.get_kind_display()
 
 
+def own_letter_wording() -> dict[str, tuple[str, str]]:
+    """The tenant's own (subject, body) of each kind of letter it worded, from its cache."""
+    return OWN_LETTER_WORDING.get()
+
+
+OWN_LETTER_WORDING = TenantCached(
+    "letter-wording",
+    lambda: {
+        template.kind: (template.subject, template.body)
+        for template in LetterTemplate.objects.all()
+    },
+)
+OWN_LETTER_WORDING.forget_on_change(LetterTemplate)
+
+
 class CannedResponse(models.Model):
     """A reply agents start from; ``{placeholders}`` are filled in for the complaint."""
 
@@ -850,6 +1028,8 @@ class IdempotencyKey(models.Model):
     # Empty while the first request with the key is still being answered.
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True)
+    # The answer's headers a retry must see again (``idempotency.REPLAYED_HEADERS``).
+    response_headers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

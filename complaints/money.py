@@ -14,6 +14,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.numbers import (
     NumberFormatError,
+    format_currency,
     get_currency_symbol,
     get_decimal_symbol,
     get_group_symbol,
@@ -42,6 +43,14 @@ def tenant_locale() -> Locale:
         return Locale.parse(f"und_{current.tenant().country}")
     except (UnknownLocaleError, ValueError, TypeError):
         return Locale.parse("en_GB")
+
+
+def format_amount(amount: Decimal | int, currency: str, *, locale: Locale | None = None) -> str:
+    """An amount as people read it in the tenant's locale, with its currency's symbol:
+    ``£49.99``, ``$1,234.00``, ``49,99 €``. An unknown currency code keeps its code."""
+    return format_currency(
+        Decimal(amount), (currency or "GBP").upper(), locale=locale or tenant_locale()
+    )
 
 
 def amount_example(locale: Locale) -> str:

@@ -66,24 +66,51 @@ class RowBeyond(Expression):
         return f"({left}) {self.operator} ({right})", tuple(params)
 
 
-def cursor_for(field: str, moment: datetime | None, pk: int) -> str:
-    """The cursor of the page that starts after the row (``moment``, ``pk``) in ``field`` order."""
-    value = moment.isoformat() if moment is not None else ""
-    return base64.urlsafe_b64encode(f"{field}|{value}|{pk}".encode()).decode()
+# The longest value a cursor carries: an ISO date and time, a row id or a short text column.
+CURSOR_VALUE_MAX = 40
 
 
-def _decode(cursor: str, field: str) -> tuple[datetime | None, int] | None:
-    """The position a cursor names, if it is readable and was made for ``field``."""
+def cursor_for(field: str, value: datetime | int | str | None, pk: int) -> str:
+    """The cursor of the page that starts after the row (``value``, ``pk``) in ``field`` order."""
+    text = value.isoformat() if isinstance(value, datetime) else "" if value is None else value
+    return base64.urlsafe_b64encode(f"{field}|{text}|{pk}".encode()).decode()
+
+
+def _decode(
+    cursor: str, field: str, model_field: Any
+) -> tuple[datetime | int | str | None, int] | None:
+    """The position a cursor names, if it is readable and was made for ``field`` (a column
+    of ``model_field``'s kind: a date and time, an integer or a text)."""
     try:
-        name, moment, pk = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        if name != field or len(moment) > 40 or len(pk) > 19:
+        name, rest = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        text, pk = rest.rsplit("|", 1)
+        if name != field or len(text) > CURSOR_VALUE_MAX or len(pk) > 19:
             return None
-        position = datetime.fromisoformat(moment) if moment else None
-        if position is not None and position.tzinfo is None:
-            return None
-        return position, int(pk)
+        return _position_value(text, model_field), int(pk)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
+
+
+def _position_value(text: str, model_field: Any) -> datetime | int | str | None:
+    """The column value a cursor wrote as ``text``; ``ValueError`` when it is not one."""
+    if not text:
+        return None
+    kind = getattr(model_field, "output_field", None) or getattr(
+        model_field, "target_field", model_field
+    )
+    if isinstance(kind, models.DateTimeField):
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            raise ValueError(text)
+        return moment
+    if isinstance(kind, models.IntegerField | models.AutoField):
+        digits = text.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
+            raise ValueError(text)
+        return int(text)
+    if "\x00" in text:
+        raise ValueError(text)
+    return text
 
 
 def keyset_page(
@@ -98,29 +125,32 @@ def keyset_page(
     """One page of ``queryset`` ordered by (``field``, id); an unreadable cursor starts over,
     or with ``strict`` (the API) raises ``CursorError``.
 
-    A page after a cursor is one row comparison ``(field, id) > (value, id)`` that an index
-    on ``(field, id)`` seeks to. When ``field`` is nullable, rows without a value come after
-    all the others (in id order), whichever the direction, so a queue sorted by deadline ends
-    with the complaints that have none: the page that runs out of dated rows reads the
-    undated ones with a second query (``field IS NULL``, seekable by id in the same index).
+    ``field`` is a column of the model (``assignee_id`` for a foreign key's id) holding a
+    date and time, an integer or a text. A page after a cursor is one row comparison
+    ``(field, id) > (value, id)`` that an index on ``(field, id)`` seeks to. When ``field``
+    is nullable, rows without a value come after all the others (in id order), whichever the
+    direction, so a queue sorted by deadline ends with the complaints that have none (or by
+    assignee, with the unassigned): the page that runs out of valued rows reads the others
+    with a second query (``field IS NULL``, seekable by id in the same index).
     """
-    nullable = bool(getattr(queryset.model._meta.get_field(field), "null", False))
+    model_field = queryset.model._meta.get_field(field)
+    nullable = bool(getattr(model_field, "null", False))
     direction = "-" if descending else ""
     primary: str | OrderBy = f"{direction}{field}"
     if nullable:
         primary = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
     ordered = queryset.order_by(primary, f"{direction}id")
-    position = _decode(after, field) if after else None
+    position = _decode(after, field, model_field) if after else None
     if strict and after and position is None:
         raise CursorError(after)
     if position is None:
         rows = list(ordered[: size + 1])
     else:
-        moment, pk = position
-        if moment is None:
+        value, pk = position
+        if value is None:
             rows = list(_undated(queryset, field, pk, descending)[: size + 1])
         else:
-            beyond = RowBeyond([field, "id"], [moment, pk], descending=descending)
+            beyond = RowBeyond([field, "id"], [value, pk], descending=descending)
             rows = list(ordered.filter(beyond)[: size + 1])
             if nullable and len(rows) <= size:
                 rows += _undated(queryset, field, None, descending)[: size + 1 - len(rows)]

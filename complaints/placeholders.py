@@ -70,7 +70,7 @@ LETTER_PLACEHOLDERS = Placeholders(
         "final_response_due": "the date by which a final response is due",
         "response_promise": "“by <date> at the latest”, or “as soon as we can” without a deadline",
         "outcome": "the outcome (upheld, partly upheld, not upheld)",
-        "redress": "the redress offered, e.g. GBP 50.00, or 'none'",
+        "redress": "the redress offered, e.g. £50.00, or 'none'",
         "resolution_summary": "the resolution summary written by staff",
         "holding_reason": "why a final response is not possible yet",
         "expected_date": "when a final response will be sent",

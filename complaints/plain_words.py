@@ -64,7 +64,7 @@ def promises(profile: str, *, payment_services_offered: bool = False) -> list[st
             "take it to an independent dispute resolution (ADR) scheme, free of charge."
         )
     if not said:
-        target = SlaPolicy.objects.filter(priority=Priority.NORMAL).first()
+        target = SlaPolicy.for_priority(Priority.NORMAL)
         said.append(
             f"We aim to resolve it within {target.resolution_hours} working hours."
             if target is not None

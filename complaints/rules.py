@@ -73,9 +73,9 @@ rules.add_perm("complaints.add_customer_note", serves_customer)
 # Saved queue views: anyone in the console saves their own; managers and admins share them.
 rules.add_perm("complaints.save_queue_view", works_in_console)
 rules.add_perm("complaints.share_queue_view", shares_views)
-rules.add_perm(
-    "complaints.delete_queue_view",
-    works_in_console & (owns_saved_view | (is_shared_view & shares_views)),
-)
+# Renaming and removing: one's own views; shared ones by managers and admins.
+may_change_view = works_in_console & (owns_saved_view | (is_shared_view & shares_views))
+rules.add_perm("complaints.rename_queue_view", may_change_view)
+rules.add_perm("complaints.delete_queue_view", may_change_view)
 # The "awaiting my approval" queue: those who approve resolutions.
 rules.add_perm("complaints.approve_resolutions", is_manager | is_tenant_admin)

@@ -44,6 +44,7 @@ urlpatterns = [
     path("console/bulk/", views.console_bulk, name="console_bulk"),
     path("console/views/", views.console_save_view, name="console_save_view"),
     path("console/views/<int:pk>/delete/", views.console_delete_view, name="console_delete_view"),
+    path("console/views/<int:pk>/rename/", views.console_rename_view, name="console_rename_view"),
     path("console/canned-responses/", views.canned_responses, name="canned_responses"),
     path(
         "console/canned-responses/<int:pk>/",

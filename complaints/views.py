@@ -28,6 +28,7 @@ from accounts.models import Role, User
 from complaints import services
 from complaints.actions import ACTIONS, Action
 from complaints.drafts import discard_draft, drafts_for, save_draft
+from complaints.formatting import markdown_to_plain
 from complaints.forms import (
     BEST_MATCH,
     QUEUE_SORTS,
@@ -37,6 +38,7 @@ from complaints.forms import (
     IntakeForm,
     MessageForm,
     QueueFilterForm,
+    RenameViewForm,
     ResolveForm,
     SavedViewForm,
 )
@@ -56,6 +58,7 @@ from complaints.models import (
     ResolutionProposal,
     SavedView,
 )
+from complaints.money import format_amount
 from complaints.pagination import KeysetPage, bounded_page, keyset_page
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS, PlaceholderError
 from complaints.plain_words import promised_deadline, promises
@@ -213,6 +216,16 @@ def _workspace(
             form.data = form.data.copy()
             form.data["seen"] = str(version)
         action_forms[name] = form
+    reply, resolve = action_forms.get("reply"), action_forms.get("resolve")
+    if (
+        reply is not None
+        and resolve is not None
+        and hasattr(reply, "offer_resolution")
+        and complaint.status in services.RESOLVABLE
+        and complaint.open_proposal is None
+    ):
+        # "Send and resolve" beside the reply, where the person may resolve now.
+        reply.offer_resolution(resolve)
     context: dict[str, Any] = {
         "complaint": complaint,
         "events": events,
@@ -237,12 +250,19 @@ def _workspace(
             .order_by("-received_at")[:OTHER_COMPLAINTS_SHOWN]
         )
         context["canned_responses"] = CannedResponse.objects.only("pk", "title")
+        running = [
+            row
+            for row in context["deadlines"]
+            if row.deadline.enforced and not row.deadline.met_at and not row.deadline.stopped_at
+        ]
+        context["next_deadline"] = min(running, key=lambda row: row.deadline.due_at, default=None)
         reply = action_forms.get("reply")
         record_presence(complaint, user, replying=bool(reply and reply["body"].value()))
         context["present"] = others_present(complaint, user)
     else:
         context["reopen_until"] = services.reopen_window_ends(complaint)
-        context["promised"] = promised_deadline(row.deadline for row in context["deadlines"])
+    # The one date the consumer is promised: the portal says it, the console shows it.
+    context["promised"] = promised_deadline(row.deadline for row in context["deadlines"])
     if request.htmx:  # type: ignore[attr-defined]
         template = f"{template}#workspace"
     return render(request, template, context)
@@ -416,8 +436,8 @@ def _resolution_values(
     currency = (currency or TenantSettings.current().currency).upper()
     return {
         "outcome": Outcome(outcome).label.lower() if outcome else "",
-        "resolution_summary": summary,
-        "redress": f"{currency} {amount:,.2f}" if amount else "none",
+        "resolution_summary": markdown_to_plain(summary),
+        "redress": format_amount(amount, currency) if amount else "none",
     }
 
 
@@ -748,12 +768,20 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
     response = render(request, f"{QUEUE_PAGE}#results" if partial else QUEUE_PAGE, context)
     if partial:
         response["ETag"] = etag
-    response["Cache-Control"] = "private, no-cache"
+    # Never stored: Back after claiming a complaint fetches the queue as it is now. The
+    # poll's conditional refresh sends its ETag itself (``poll_headers``).
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
 # Column headers that sort the queue, and the orders a click on each goes through.
-SORT_HEADERS = {"due": ("due",), "received": ("received", "-received")}
+SORT_HEADERS = {
+    "reference": ("reference", "-reference"),
+    "priority": ("-priority", "priority"),
+    "assignee": ("assignee", "-assignee"),
+    "due": ("due",),
+    "received": ("received", "-received"),
+}
 
 
 @dataclass(frozen=True)
@@ -826,6 +854,29 @@ def console_delete_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"View “{view.name}” removed.")
     return redirect("console_queue")
+
+
+@require_POST
+@permission_required("complaints.save_queue_view")
+def console_rename_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Rename a saved view (one's own, or a shared one by a manager or admin)."""
+    view = get_object_or_404(SavedView.objects.available_to(request.user), pk=pk)
+    old_name = view.name
+    form = RenameViewForm(request.POST)
+    back = f"{reverse('console_queue')}?{view.query}&saved={view.pk}"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"The view was not renamed: {error}")
+        return redirect(back)
+    try:
+        services.rename_queue_view(view, form.cleaned_data["name"], actor=request.user)
+    except ComplaintError as error:
+        messages.error(request, f"The view was not renamed: {error}")
+    else:
+        if view.name != old_name:
+            messages.success(request, f"View “{old_name}” renamed to “{view.name}”.")
+    return redirect(back)
 
 
 def _queue_url(query: str) -> str:
@@ -972,7 +1023,8 @@ def _canned_page(
     context = {**context, "form": form, "preview": sample}
     if request.htmx and previewing:  # type: ignore[attr-defined]
         return render(request, "complaints/_canned_preview.html", context)
-    return render(request, page, context)
+    refused = request.method == "POST" and not previewing and bool(form.errors)
+    return render(request, page, context, status=400 if refused else 200)
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from configuration.cache import TenantCached
 from tenancy import current
 
 HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1e3a8a.")
@@ -128,20 +129,22 @@ class TenantSettings(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
         forget_current_settings()
+        STORED_SETTINGS.forget()
 
     @classmethod
     def current(cls) -> TenantSettings:
         """The settings of the tenant schema the connection is working in.
 
-        Read from the database at most once per request or task (and again after a save);
-        later calls return the same instance, so treat it as read-only and change a copy
-        (``editable()``). Never writes. Only valid in a tenant schema.
+        Taken from the tenant's cache (``STORED_SETTINGS``, forgotten by every save) at most
+        once per request or task (and again after a save); later calls return the same
+        instance, so treat it as read-only and change a copy (``editable()``). Never writes.
+        Only valid in a tenant schema.
         """
         schema = current.schema_name()
         cached = _current.get()
         if cached is not None and cached[0] == schema:
             return cached[1]
-        row = cls.objects.get(pk=SINGLE_ROW)
+        row = STORED_SETTINGS.get()
         _current.set((schema, row))
         return row
 
@@ -159,3 +162,6 @@ class TenantSettings(models.Model):
         """A copy of the current settings for a form to change: a refused change never shows
         in the shared row, and the copy costs no query."""
         return copy.deepcopy(cls.current())
+
+
+STORED_SETTINGS = TenantCached("settings", lambda: TenantSettings.objects.get(pk=SINGLE_ROW))

@@ -1,5 +1,6 @@
-"""Each request and each background task starts without cached tenant settings; a new
-tenant's settings row starts with its country's holiday region."""
+"""Each request and each background task starts without cached tenant settings (and with no
+configuration change pending); a new tenant's settings row starts with its country's holiday
+region, and nothing cached for an earlier schema of its name is used."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.dispatch import receiver
 from django_tenants.signals import post_schema_sync
 from django_tenants.utils import schema_context
 
+from configuration.cache import forget_all, forget_pending_changes
 from configuration.models import (
     DEFAULT_SUBDIVISIONS,
     SINGLE_ROW,
@@ -24,6 +26,7 @@ from tenancy.models import Tenant
 @receiver(request_started, dispatch_uid="configuration.forget_settings_per_request")
 def forget_settings_per_request(**kwargs: Any) -> None:
     forget_current_settings()
+    forget_pending_changes()
 
 
 @task_prerun.connect(dispatch_uid="configuration.forget_settings_per_task")
@@ -32,6 +35,7 @@ def forget_settings_per_task(task: Task | None = None, **kwargs: Any) -> None:
     if task is not None and task.request.is_eager:
         return
     forget_current_settings()
+    forget_pending_changes()
 
 
 @receiver(post_schema_sync, dispatch_uid="configuration.settle_new_tenant_settings")
@@ -45,3 +49,4 @@ def settle_new_tenant_settings(tenant: Tenant, **kwargs: Any) -> None:
         TenantSettings.objects.filter(pk=SINGLE_ROW, subdivision="").update(
             subdivision=DEFAULT_SUBDIVISIONS.get(tenant.country, "")
         )
+        forget_all()

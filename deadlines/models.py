@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import ClassVar
 
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+from configuration.cache import TenantCached
 
 
 class Closure(models.Model):
@@ -19,6 +21,17 @@ class Closure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%Y-%m-%d} {self.name}"
+
+
+def closure_days() -> frozenset[date]:
+    """The days the organisation is closed, from the tenant's cache."""
+    return CLOSURE_DAYS.get()
+
+
+CLOSURE_DAYS = TenantCached(
+    "closure-days", lambda: frozenset(Closure.objects.values_list("day", flat=True))
+)
+CLOSURE_DAYS.forget_on_change(Closure)
 
 
 class SlaPolicy(models.Model):
@@ -42,6 +55,17 @@ class SlaPolicy(models.Model):
     @property
     def resolution(self) -> timedelta:
         return timedelta(hours=self.resolution_hours)
+
+    @classmethod
+    def for_priority(cls, priority: str) -> SlaPolicy | None:
+        """The targets of ``priority``, if the tenant set any (from the tenant's cache)."""
+        return SLA_POLICIES.get().get(priority)
+
+
+SLA_POLICIES = TenantCached(
+    "sla-policies", lambda: {policy.priority: policy for policy in SlaPolicy.objects.all()}
+)
+SLA_POLICIES.forget_on_change(SlaPolicy)
 
 
 class Clock(models.TextChoices):

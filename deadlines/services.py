@@ -16,7 +16,7 @@ import holidays
 
 from configuration.models import TenantSettings
 from deadlines.calendar import BusinessCalendar
-from deadlines.models import Clock, Closure, SlaPolicy
+from deadlines.models import Clock, SlaPolicy, closure_days
 from deadlines.regulation import regulator_for
 from deadlines.regulation.base import ClockFacts, Regulator, RegulatoryDays
 from tenancy import current
@@ -76,9 +76,7 @@ def tenant_calendar() -> BusinessCalendar:
         working_days=frozenset(hours.working_days),
         opens=hours.opens,
         closes=hours.closes,
-        holidays=Holidays(
-            tenant.country, hours.subdivision, Closure.objects.values_list("day", flat=True)
-        ),
+        holidays=Holidays(tenant.country, hours.subdivision, closure_days()),
     )
 
 

@@ -16,6 +16,7 @@ from accounts.api import TokenEndpoint
 from accounts.models import ClientScope, User
 from audit.models import AuditEvent
 from audit.services import record_event
+from complaints.idempotency import idempotent
 from integrations.addresses import URL_MAX_LENGTH
 from integrations.clients import (
     NAME_MAX_LENGTH,
@@ -284,7 +285,14 @@ class WebhookRedeliverView(ManageIntegrations):
         request=None,
         responses={202: None},
         summary="Send a delivery again, with the same delivery id",
+        description=(
+            "Honours `Idempotency-Key`: a retry with the key does not send it once more. "
+            "Creating API clients and webhook endpoints does not take the key, because their "
+            "secret is shown once and never stored to be replayed: after a timed-out create, "
+            "list them and revoke a duplicate."
+        ),
     )
+    @idempotent
     def post(self, request: Request, pk: int, delivery_id: uuid.UUID) -> Response:
         delivery = _endpoint(pk).deliveries.filter(delivery_id=delivery_id).first()
         if delivery is None:

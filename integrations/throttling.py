@@ -12,10 +12,11 @@ from typing import Any
 
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+
+from accounts.throttling import RetryAfterMixin
 
 
-class ApiRateThrottle(SimpleRateThrottle):
+class ApiRateThrottle(RetryAfterMixin):
     """``API_CLIENT_RATE`` per API client, ``API_USER_RATE`` per signed-in user (rates like
     ``600/min``); anonymous calls are left to the endpoints' own limits (the token
     endpoints'). A refused call is a 429 with ``Retry-After`` in seconds."""

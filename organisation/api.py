@@ -1,4 +1,5 @@
-"""The organisation in the API: categories, root causes, teams, staff and the audit log.
+"""The organisation in the API: categories, root causes, teams, staff, invitations and the
+audit log.
 
 Staff read them (consumers read the active categories, whose ids ``POST complaints/``
 takes); admins change them through the settings pages' own forms and services.
@@ -23,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import services as account_services
-from accounts.models import TENANT_STAFF_ROLES, User
+from accounts.models import TENANT_STAFF_ROLES, Invitation, User
 from accounts.services import AccountError
 from audit.models import AuditEvent
 from complaints.api.common import (
@@ -40,7 +41,14 @@ from complaints.models import Category, RootCause, Team
 from complaints.pagination import CursorError, keyset_page
 from complaints.services import deactivate_staff_member
 from organisation import services
-from organisation.forms import AuditFilterForm, CategoryForm, RoleForm, RootCauseForm, TeamForm
+from organisation.forms import (
+    AuditFilterForm,
+    CategoryForm,
+    InviteForm,
+    RoleForm,
+    RootCauseForm,
+    TeamForm,
+)
 from organisation.services import SettingsError
 from organisation.views import PERMISSION, filtered_events
 
@@ -343,6 +351,117 @@ class StaffDetail(ScopedView, GenericAPIView):  # type: ignore[type-arg]
         return Response(StaffSerializer(member).data)
 
 
+class InvitationSerializer(serializers.ModelSerializer):
+    invited_by = serializers.EmailField(source="invited_by.email", read_only=True, default=None)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "role", "invited_by", "created_at", "expires_at"]
+
+
+class NewInvitation(serializers.Serializer):
+    email = serializers.CharField()
+    role = serializers.ChoiceField(
+        choices=list(InviteForm.base_fields["role"].choices)  # type: ignore[attr-defined]
+    )
+
+
+class ManageStaff(ScopedView, GenericAPIView):  # type: ignore[type-arg]
+    """Admins only, as on the staff settings page; closed to machine clients, whose invitations
+    would carry no person's name."""
+
+    client_scope = None
+    serializer_class = InvitationSerializer
+    pagination_class = None
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if not request.user.has_perm(MANAGE):
+            raise PermissionDenied("Only admins may invite staff.")
+
+    def _pending(self, pk: str) -> Invitation:
+        if not (pk.isascii() and pk.isdigit() and len(pk) < 19):
+            raise NotFound()
+        invitation = Invitation.objects.pending().filter(pk=int(pk)).first()
+        if invitation is None:
+            raise NotFound()
+        return invitation
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="staff_invitations_list",
+        summary="Pending staff invitations, newest first (admins)",
+    ),
+    post=extend_schema(
+        summary="Invite a staff member (admins)",
+        description=(
+            "Sends the invitation e-mail with a single-use link valid for 7 days, as the staff "
+            "settings page does; an earlier pending invitation to the address is revoked. The "
+            "link is only in the e-mail. Honours `Idempotency-Key`."
+        ),
+        request=NewInvitation,
+        responses={201: InvitationSerializer},
+    ),
+)
+class Invitations(ManageStaff):
+    def get(self, request: Request) -> Response:
+        pending = Invitation.objects.pending().select_related("invited_by")
+        return Response(InvitationSerializer(pending, many=True).data)
+
+    @idempotent
+    def post(self, request: Request) -> Response:
+        form = InviteForm(form_input(request.data))
+        if not form.is_valid():
+            raise form_errors(form)
+        try:
+            invitation, _token = account_services.invite_staff(
+                form.cleaned_data["email"],
+                form.cleaned_data["role"],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except AccountError as error:
+            raise serializers.ValidationError({"email": [str(error)]}) from error
+        return Response(InvitationSerializer(invitation).data, status=201)
+
+
+@extend_schema_view(
+    get=extend_schema(summary="One pending invitation (admins)"),
+    delete=extend_schema(summary="Revoke a pending invitation (admins)", responses={204: None}),
+)
+class InvitationDetail(ManageStaff):
+    def get(self, request: Request, pk: str) -> Response:
+        return Response(InvitationSerializer(self._pending(pk)).data)
+
+    def delete(self, request: Request, pk: str) -> Response:
+        try:
+            account_services.revoke_invitation(self._pending(pk), actor=request.user)  # type: ignore[arg-type]
+        except AccountError as error:  # accepted or revoked meanwhile
+            raise NotFound() from error
+        return Response(status=204)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="Send a pending invitation again, with a fresh link (admins)",
+        description="The old link stops working. Honours `Idempotency-Key`.",
+        request=None,
+        responses={201: InvitationSerializer},
+    ),
+)
+class InvitationResend(ManageStaff):
+    @idempotent
+    def post(self, request: Request, pk: str) -> Response:
+        try:
+            invitation, _token = account_services.resend_invitation(
+                self._pending(pk),
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except AccountError as error:
+            raise serializers.ValidationError({"email": [str(error)]}) from error
+        return Response(InvitationSerializer(invitation).data, status=201)
+
+
 class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
@@ -410,5 +529,12 @@ urlpatterns = [
     path(f"teams/{ID}", _team, name="api_team"),
     path("staff/", StaffList.as_view(), name="api_staff"),
     path(f"staff/{ID}", StaffDetail.as_view(), name="api_staff_member"),
+    path("staff-invitations/", Invitations.as_view(), name="api_staff_invitations"),
+    path(f"staff-invitations/{ID}", InvitationDetail.as_view(), name="api_staff_invitation"),
+    path(
+        f"staff-invitations/{ID}resend/",
+        InvitationResend.as_view(),
+        name="api_staff_invitation_resend",
+    ),
     path("audit-events/", AuditEvents.as_view(), name="api_audit_events"),
 ]

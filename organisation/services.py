@@ -28,7 +28,14 @@ from complaints.letters import (
     LetterError,
     fill_letter,
 )
-from complaints.models import Category, LetterKind, LetterTemplate, RootCause, Team
+from complaints.models import (
+    Category,
+    LetterKind,
+    LetterTemplate,
+    RootCause,
+    Team,
+    forget_cached_teams,
+)
 from configuration.models import TenantSettings
 from deadlines.models import Closure, SlaPolicy
 from tenancy.models import RegulatoryProfile, Tenant
@@ -419,6 +426,7 @@ def update_complaint_policy(
                 Team.objects.filter(is_default=True).update(is_default=False)
                 if default_team is not None:
                     Team.objects.filter(pk=default_team.pk).update(is_default=True)
+                forget_cached_teams()
                 extra["default_team"] = [_name_or_none(previous), _name_or_none(default_team)]
             _save_and_record(
                 policy,

@@ -195,9 +195,15 @@ def categories(request: AuthenticatedRequest) -> HttpResponse:
     return _categories_page(request)
 
 
-@require_POST
+# The addresses the "add" forms post to also show their page on GET: a refused form leaves
+# the browser on an address that reloads (and goes Back) to the page, never to a 405.
+
+
+@require_http_methods(["GET", "POST"])
 @manage_settings
 def category_create(request: AuthenticatedRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _categories_page(request)
     form = CategoryForm(request.POST, auto_id="id_category_%s")
     if saved(request, form, lambda: services.save_category(form.instance, actor=request.user)):
         messages.success(request, f"“{form.instance}” added.")
@@ -246,9 +252,11 @@ def set_active(request: AuthenticatedRequest, kind: str, pk: int) -> HttpRespons
     return redirect("settings_categories")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @manage_settings
 def root_cause_create(request: AuthenticatedRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _categories_page(request)
     form = RootCauseForm(request.POST, auto_id="id_cause_%s")
     if saved(request, form, lambda: services.save_root_cause(form.instance, actor=request.user)):
         messages.success(request, f"Root cause “{form.instance}” added.")
@@ -387,9 +395,11 @@ def hours(request: AuthenticatedRequest) -> HttpResponse:
     return _hours_page(request, hours_form=form)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @manage_settings
 def closure_add(request: AuthenticatedRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _hours_page(request)
     form = ClosureForm(request.POST, auto_id="id_closure_%s")
     if saved(request, form, lambda: services.add_closure(form.instance, actor=request.user)):
         messages.success(request, f"Closed on {form.instance.day:%-d %B %Y}.")

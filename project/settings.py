@@ -419,6 +419,8 @@ SPECTACULAR_SETTINGS = {
         "ComplaintPriorityEnum": "complaints.models.Priority",
         "ComplaintOutcomeEnum": "complaints.models.Outcome",
         "ResolutionOutcomeEnum": "complaints.forms.RESOLUTION_OUTCOMES",
+        "AccountRoleEnum": "accounts.models.Role",
+        "StaffRoleEnum": "organisation.forms.STAFF_ROLE_CHOICES",
     },
 }
 

@@ -1,10 +1,13 @@
 """The figures of the manager dashboard and the regulatory return.
 
-Each figure is one aggregate query. Counts of complaints received, and of those still open
-at a period's end, are sums of the daily rollups (``reports.models.DailyCount``) kept with
-each change. Other figures about a period are bounded by an indexed timestamp (received or
-resolved at, the closing moment, a deadline's due time); figures about the work in hand
-("now") read only active complaints, through the partial queue indexes.
+Each figure is one or two aggregate queries. Counts of complaints received, closed (in the
+FCA bands), still open at a period's end, being worked now (by team, assignee and day of
+receipt), response and resolution times (as histograms of banded hours) and ratings are
+sums of the daily rollups (``reports.models.DailyCount``) kept with each change. The
+at-risk and breached counts (they depend on "now") and the root causes are index-only
+scans; the at-risk and breached lists are the first rows of the deadline queue index; SLA
+compliance and the generic return's deadline figures read the period's deadlines and
+closed complaints through indexed timestamps.
 """
 
 from __future__ import annotations
@@ -12,18 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
-    Aggregate,
-    Avg,
     Case,
     CharField,
     Count,
-    DurationField,
     F,
     FilteredRelation,
     Q,
@@ -38,13 +39,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from complaints.models import Complaint, Outcome, Status
+from complaints.money import format_amount
 from configuration.models import TenantSettings
 from deadlines.models import Clock, Deadline, at_risk_condition, breached_condition
 from deadlines.regulation import regulator_for
 from deadlines.regulation.base import Regulator
 from reports.charts import bar_chart
 from reports.models import DailyCount
-from reports.rollups import CLOSED_MOMENT
+from reports.rollups import CLOSED_MOMENT, HOURLY_BANDS_UNTIL
 
 LIST_LENGTH = 20
 # (label, from, to) in whole days since receipt; the last bucket is open-ended.
@@ -107,6 +109,22 @@ class Link:
 
     def __str__(self) -> str:
         return self.text
+
+
+class Amount(Decimal):
+    """A sum of money in ``currency``: a plain number everywhere (sums, CSV files), written
+    as the tenant's locale writes money on screen (``£1,234.50``)."""
+
+    currency: str
+
+    def __new__(cls, value: Decimal | int | str, currency: str) -> Amount:
+        amount = super().__new__(cls, value)
+        amount.currency = currency
+        return amount
+
+    def __reduce__(self) -> tuple[type[Amount], tuple[str, str]]:  # type: ignore[override]
+        # Cached tables are pickled: an amount comes back with its currency.
+        return (Amount, (str(Decimal(self)), self.currency))
 
 
 class Counted(int):
@@ -194,6 +212,8 @@ def _cell_html(cell: Any) -> SafeString | str:
         return format_html('<a href="{}">{}</a>', cell.url, cell.text)
     if isinstance(cell, Counted):
         return format_html('<a href="{}">{}</a>', cell.url, localize(int(cell)))
+    if isinstance(cell, Amount):
+        return format_amount(cell, cell.currency)
     if cell is None or cell == "":
         return "—"
     return localize(cell)
@@ -220,14 +240,6 @@ class Scope:
 
     def local(self, moment: datetime | None) -> str:
         return f"{moment.astimezone(self.period.time_zone):%Y-%m-%d %H:%M}" if moment else ""
-
-
-class Median(Aggregate):
-    """The continuous median (PostgreSQL's ordered-set aggregate), of numbers or intervals."""
-
-    function = "PERCENTILE_CONT"
-    name = "Median"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
 
 
 def share(part: int, whole: int) -> float | None:
@@ -258,8 +270,9 @@ def _workload(scope: Scope, key: str, title: str, group: str, label: str) -> Tab
         row[group]: (row["at_risk"], row["breached"])
         for row in due.values(group)
         .annotate(
-            at_risk=Count("pk", filter=scope.at_risk()),
-            breached=Count("pk", filter=scope.breached()),
+            # Counted by a column of the index, so the index alone answers.
+            at_risk=Count("next_due_at", filter=scope.at_risk()),
+            breached=Count("next_due_at", filter=scope.breached()),
         )
         .order_by()
     }
@@ -336,31 +349,30 @@ def workload_by_agent(scope: Scope) -> Table:
 
 
 def backlog_by_age(scope: Scope) -> Table:
-    """The bounded buckets count the active complaints received since the open-ended
-    bucket's age (a range of the queue index); the open-ended bucket is every active
-    complaint (from the rollups) less those."""
+    """From the rollups: the bounded buckets sum the complaints being worked by local day of
+    receipt; the open-ended bucket is every complaint being worked less those."""
     *bounded, (_, open_ended_age, _) = BACKLOG_BUCKETS
-    since = scope.now - timedelta(days=open_ended_age)
-    totals = (
-        Complaint.objects.active()
-        .filter(received_at__gt=since)
-        .aggregate(
-            since=Count("pk"),
-            **{
-                f"bucket{index}": Count(
-                    "pk",
-                    filter=Q(
-                        received_at__lte=scope.now - timedelta(days=youngest),
-                        received_at__gt=scope.now - timedelta(days=oldest or 0),
-                    ),
-                )
-                for index, (_, youngest, oldest) in enumerate(bounded)
-            },
+    today = scope.now.astimezone(scope.period.time_zone).date()
+    by_day = dict(
+        DailyCount.objects.filter(
+            measure=DailyCount.Measure.AGEING,
+            day__gt=today - timedelta(days=open_ended_age),
         )
+        .values_list("day")
+        .annotate(count=Sum("count"))
+        .order_by()
     )
+    totals = {
+        f"bucket{index}": sum(
+            count
+            for day, count in by_day.items()
+            if youngest <= (today - day).days < (oldest or open_ended_age)
+        )
+        for index, (_, youngest, oldest) in enumerate(bounded)
+    }
     active = DailyCount.objects.filter(measure=DailyCount.Measure.ACTIVE)
     open_now = active.aggregate(open=Sum("count", default=0))["open"]
-    totals[f"bucket{len(bounded)}"] = open_now - totals["since"]
+    totals[f"bucket{len(bounded)}"] = open_now - sum(by_day.values())
     rows = [
         (label, queue_link(totals[f"bucket{index}"], age_min=youngest, age_max=oldest))
         for index, (label, youngest, oldest) in enumerate(BACKLOG_BUCKETS)
@@ -375,9 +387,9 @@ def backlog_by_age(scope: Scope) -> Table:
         chart=bar_chart(
             f"{title}: open complaints by days since receipt", rows, links=bar_links(rows)
         ),
-        note="Now, whatever the period: complaints still being worked, by whole calendar "
-        "days (24-hour spans) from receipt to now; a complaint received exactly 3 days ago is "
-        "in 3-7 days.",
+        note="Now, whatever the period: complaints still being worked, by whole days from "
+        "the day of receipt to today, in the tenant's time zone; a complaint received on "
+        "Monday is 0 days old all Monday and 3 days old on Thursday (3-7 days).",
     )
 
 
@@ -425,23 +437,48 @@ def breached_list(scope: Scope) -> Table:
 # --- Dashboard: the period ----------------------------------------------------------------
 
 
-def _durations(condition: Q, start: str, finish: str) -> dict[str, Any]:
-    elapsed = F(finish) - F(start)
-    return Complaint.objects.filter(condition).aggregate(
-        count=Count("pk"),
-        median=Median(elapsed, output_field=DurationField()),
-        average=Avg(elapsed, output_field=DurationField()),
-    )
+def median_of_bands(counts: dict[int, int]) -> float | None:
+    """The median of values given as how many there are of each (``{value: count}``): the
+    middle value, or the mean of the two middle ones for an even number of values."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    wanted = [(total - 1) // 2, total // 2]
+    middle: list[int] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while wanted and wanted[0] < seen:
+            middle.append(value)
+            wanted.pop(0)
+    return sum(middle) / 2
+
+
+def _durations(period: Period, measure: DailyCount.Measure) -> dict[str, Any]:
+    """How many complaints, and the median and average hours of their times, from the
+    rollup of ``measure`` over the period's days."""
+    bands = {
+        bucket: (count, seconds)
+        for bucket, count, seconds in _counts(measure, period.days())
+        .values_list("bucket")
+        .annotate(complaints=Sum("count"), seconds=Sum("amount"))
+        .filter(complaints__gt=0)
+        .order_by()
+    }
+    count = sum(count for count, _ in bands.values())
+    median = median_of_bands({bucket: count for bucket, (count, _) in bands.items()})
+    seconds = sum(seconds for _, seconds in bands.values())
+    return {
+        "count": count,
+        "median": None if median is None else round(median, 1),
+        "average": round(float(seconds) / count / 3600, 1) if count else None,
+    }
 
 
 def response_times(scope: Scope) -> Table:
     period = scope.period
-    first = _durations(
-        period.within("received_at") & Q(first_responded_at__isnull=False),
-        "received_at",
-        "first_responded_at",
-    )
-    resolution = _durations(period.within("resolved_at"), "received_at", "resolved_at")
+    first = _durations(period, DailyCount.Measure.RESPONDED)
+    resolution = _durations(period, DailyCount.Measure.RESOLUTION)
     return Table(
         key="response-times",
         title="Response and resolution times",
@@ -452,22 +489,25 @@ def response_times(scope: Scope) -> Table:
                 queue_link(
                     first["count"], status="all", responded="yes", **period.queue_dates("received")
                 ),
-                hours(first["median"]),
-                hours(first["average"]),
+                first["median"],
+                first["average"],
             ),
             (
                 "Resolution (complaints resolved in the period)",
                 queue_link(resolution["count"], status="all", **period.queue_dates("resolved")),
-                hours(resolution["median"]),
-                hours(resolution["average"]),
+                resolution["median"],
+                resolution["average"],
             ),
         ],
         note="First response: complaints received in the period that have had a first "
         "reply from staff, from receipt to that reply. Resolution: complaints resolved in the "
         "period (the latest resolution if one was rejected), from receipt to resolution. "
-        "Elapsed calendar hours, nights, weekends and time awaiting the consumer included; "
-        "the median is the middle value. A period runs from 00:00 on its first day to 00:00 "
-        "after its last, in the tenant's time zone.",
+        "Elapsed calendar hours, nights, weekends and time awaiting the consumer included. "
+        "The median is the middle time counted in whole hours (rounded down) up to "
+        f"{HOURLY_BANDS_UNTIL} hours and in whole days (24-hour spans) beyond, so a median "
+        f"over {HOURLY_BANDS_UNTIL} hours is a multiple of 24; the average is of the times "
+        "to the second. A period runs from 00:00 on its first day to 00:00 after its last, in "
+        "the tenant's time zone.",
     )
 
 
@@ -523,13 +563,20 @@ def sla_compliance(scope: Scope) -> Table:
 
 def satisfaction(scope: Scope) -> Table:
     scores = range(1, 6)
-    figures = Complaint.objects.filter(
-        scope.period.within("resolved_at"), satisfaction_score__isnull=False
-    ).aggregate(
-        average=Avg("satisfaction_score"),
-        ratings=Count("pk"),
-        **{f"score{score}": Count("pk", filter=Q(satisfaction_score=score)) for score in scores},
+    counted = dict(
+        _counts(DailyCount.Measure.RATED, scope.period.days())
+        .values_list("bucket")
+        .annotate(complaints=Sum("count"))
+        .order_by()
     )
+    ratings = sum(counted.values())
+    figures: dict[str, Any] = {
+        "ratings": ratings,
+        "average": sum(score * count for score, count in counted.items()) / ratings
+        if ratings
+        else None,
+        **{f"score{score}": counted.get(score, 0) for score in scores},
+    }
     resolved = scope.period.queue_dates("resolved")
     rows: list[tuple[str, Any, Any]] = [
         (
@@ -560,7 +607,8 @@ def root_causes(scope: Scope) -> Table:
     figures = list(
         Complaint.objects.filter(scope.period.within("resolved_at"), root_cause__isnull=False)
         .values_list("root_cause__name", "root_cause")
-        .annotate(complaints=Count("pk"))
+        # Counted by a column of the index, so the index alone answers.
+        .annotate(complaints=Count("root_cause"))
         .order_by("-complaints", "root_cause__name")
     )
     resolved = scope.period.queue_dates("resolved")
@@ -683,14 +731,15 @@ def closed_by_product(period: Period) -> Table:
 
 
 def redress_paid(period: Period) -> Table:
-    rows = list(
-        _counts(DailyCount.Measure.CLOSED, period.days())
+    rows = [
+        (currency, complaints, Amount(total, currency))
+        for currency, complaints, total in _counts(DailyCount.Measure.CLOSED, period.days())
         .filter(redress_currency__isnull=False)
         .values_list("redress_currency")
         .annotate(complaints=Sum("count"), total=Sum("amount"))
         .filter(complaints__gt=0)
         .order_by("redress_currency")
-    )
+    ]
     return Table(
         key="redress",
         title="Redress paid",
@@ -708,7 +757,8 @@ def open_at_end(period: Period) -> int:
     (``CLOSED_MOMENT``) is after the end; one closed by then and reopened since counts as
     open, as it is being worked now.
     """
-    totals = DailyCount.objects.filter(day__lte=period.last).aggregate(
+    measures = (DailyCount.Measure.RECEIVED, DailyCount.Measure.SETTLED)
+    totals = DailyCount.objects.filter(measure__in=measures, day__lte=period.last).aggregate(
         received=Sum("count", filter=Q(measure=DailyCount.Measure.RECEIVED), default=0),
         settled=Sum("count", filter=Q(measure=DailyCount.Measure.SETTLED), default=0),
     )

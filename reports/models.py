@@ -28,8 +28,9 @@ class DailyCount(models.Model):
     """How many complaints count towards ``measure`` on a local day of the tenant.
 
     One row per measure, day (in the tenant's time zone, fixed when the tenant is created),
-    the complaints' *current* category, team, outcome (and, per measure, assignee, band and
-    redress currency) and slot; ``count`` complaints, ``amount`` the sum of their redress.
+    the complaints' *current* category, team, outcome (and, per measure, assignee, band,
+    redress currency and bucket) and slot; ``count`` complaints, ``amount`` the sum of their
+    redress (of their durations, in seconds, for the measures of times).
     ``reports.rollups`` keeps the rows with every change, inside its transaction.
     """
 
@@ -45,6 +46,18 @@ class DailyCount(models.Model):
         CLOSED = "closed", "Closed"
         # Being worked now (no day), by team and assignee.
         ACTIVE = "active", "Active"
+        # Being worked now, on the local day of receipt, by team (the backlog by age).
+        AGEING = "ageing", "Being worked, by day of receipt"
+        # With a first reply from staff, on the local day of receipt; ``bucket`` is the
+        # band of the time from receipt to that reply (``reports.rollups.duration_band``),
+        # ``amount`` the sum of those times in seconds.
+        RESPONDED = "responded", "First response time"
+        # Resolved (the latest resolution), on the local day of resolution; ``bucket`` and
+        # ``amount`` as for the first response, of the time from receipt to resolution.
+        RESOLUTION = "resolution", "Resolution time"
+        # Resolved and rated by the consumer, on the local day of resolution; ``bucket`` is
+        # the rating (1 to 5).
+        RATED = "rated", "Rated"
 
     class Band(models.TextChoices):
         # The FCA return's bands of the closing moment (DISP 1.10): by the summary
@@ -63,6 +76,8 @@ class DailyCount(models.Model):
     band = models.CharField(max_length=8, choices=Band.choices, blank=True)
     # Null for complaints closed without redress.
     redress_currency = models.CharField(max_length=3, null=True)  # noqa: DJ001
+    # Per measure: a rating, or the band of a duration (its start in whole hours).
+    bucket = models.PositiveIntegerField(default=0)
     slot = models.PositiveSmallIntegerField(default=0)
     count = models.IntegerField(default=0)
     amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
@@ -79,6 +94,7 @@ class DailyCount(models.Model):
                     "assignee",
                     "band",
                     "redress_currency",
+                    "bucket",
                     "slot",
                 ],
                 nulls_distinct=False,

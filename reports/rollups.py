@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -65,9 +65,26 @@ FIELDS = (
     "outcome",
     "redress_amount",
     "redress_currency",
+    "first_responded_at",
+    "satisfaction_score",
 )
-# measure, day, category, team, outcome, assignee, band, redress currency, slot
-Key = tuple[str, date | None, int | None, int | None, str, int | None, str, str | None, int]
+# measure, day, category, team, outcome, assignee, band, redress currency, bucket, slot
+Key = tuple[str, date | None, int | None, int | None, str, int | None, str, str | None, int, int]
+# Durations are counted in whole hours (rounded down) up to this many hours, and in whole
+# days (24-hour spans, each band starting at its first hour) from then on.
+HOURLY_BANDS_UNTIL = 48
+
+
+def whole_seconds(elapsed: timedelta) -> int:
+    """``elapsed`` in whole seconds, rounded down (as ``WholeSeconds`` in SQL)."""
+    return elapsed // timedelta(seconds=1)
+
+
+def duration_band(elapsed: timedelta) -> int:
+    """The band of a duration, as its first hour: the whole hours (rounded down; none for a
+    negative duration) up to ``HOURLY_BANDS_UNTIL``, then the whole days' first hour."""
+    hours = max(0, whole_seconds(elapsed)) // 3600
+    return hours if hours < HOURLY_BANDS_UNTIL else hours - hours % 24
 
 
 @dataclass
@@ -123,27 +140,40 @@ def counted_rows(
     category, team, outcome = values["category_id"], values["team_id"], values["outcome"]
     one = (1, Decimal(0))
     rows: dict[Key, tuple[int, Decimal]] = {
-        (Measure.RECEIVED.value, received, category, team, outcome, None, "", None, slot): one
+        (Measure.RECEIVED.value, received, category, team, outcome, None, "", None, 0, slot): one
     }
     closed_at = values["resolved_at"] or values["closed_at"]
     if values["status"] in ACTIVE_STATUSES:
-        rows[
-            (Measure.ACTIVE.value, None, None, team, "", values["assignee_id"], "", None, slot)
-        ] = one
+        assignee = values["assignee_id"]
+        rows[(Measure.ACTIVE.value, None, None, team, "", assignee, "", None, 0, slot)] = one
+        rows[(Measure.AGEING.value, received, None, team, "", None, "", None, 0, slot)] = one
     else:
         day = (
             received if closed_at is None else max(received, closed_at.astimezone(time_zone).date())
         )
-        rows[(Measure.SETTLED.value, day, category, team, outcome, None, "", None, slot)] = one
+        rows[(Measure.SETTLED.value, day, category, team, outcome, None, "", None, 0, slot)] = one
     if closed_at is not None:
         redress = values["redress_amount"]
         currency = None if redress is None else values["redress_currency"]
         band = bands.band(received_at, closed_at) if bands else ""
         day = closed_at.astimezone(time_zone).date()
-        rows[(Measure.CLOSED.value, day, category, team, outcome, None, band, currency, slot)] = (
-            1,
-            redress or Decimal(0),
-        )
+        key = (Measure.CLOSED.value, day, category, team, outcome, None, band, currency, 0, slot)
+        rows[key] = (1, redress or Decimal(0))
+    # The times and ratings: their rows are spread over their bands already, so one slot.
+    responded_at = values["first_responded_at"]
+    if responded_at is not None:
+        elapsed = responded_at - received_at
+        times = (Measure.RESPONDED.value, received, category, team, "", None, "", None)
+        rows[(*times, duration_band(elapsed), 0)] = (1, Decimal(whole_seconds(elapsed)))
+    resolved_at = values["resolved_at"]
+    if resolved_at is not None:
+        elapsed = resolved_at - received_at
+        day = resolved_at.astimezone(time_zone).date()
+        times = (Measure.RESOLUTION.value, day, category, team, "", None, "", None)
+        rows[(*times, duration_band(elapsed), 0)] = (1, Decimal(whole_seconds(elapsed)))
+        score = values["satisfaction_score"]
+        if score is not None:
+            rows[(Measure.RATED.value, day, category, team, "", None, "", None, score, 0)] = one
     return rows
 
 
@@ -160,6 +190,7 @@ COLUMNS = (
     "assignee_id",
     "band",
     "redress_currency",
+    "bucket",
     "slot",
 )
 
@@ -216,6 +247,29 @@ class DeadlineOfDay(Func):
         )
 
 
+class WholeSeconds(Func):
+    """An interval in whole seconds, rounded down (as ``whole_seconds``)."""
+
+    template = "FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint"
+    output_field = IntegerField()
+
+
+def _times(finish: str) -> dict[str, Any]:
+    """The band (``duration_band``) and the whole seconds from receipt to ``finish``, in
+    SQL."""
+    seconds = WholeSeconds(F(finish) - F("received_at"))
+    hours = Func(Value(0), seconds / 3600, function="GREATEST", output_field=IntegerField())
+    return {
+        "bucket": Case(
+            When(Q(**{"hours__lt": HOURLY_BANDS_UNTIL}), then=F("hours")),
+            default=F("hours") - Mod(F("hours"), 24),
+            output_field=IntegerField(),
+        ),
+        "seconds": seconds,
+        "hours": hours,
+    }
+
+
 def _band_expression(bands: Bands | None, receipt_days: list[date]) -> Any:
     """The band of each closed complaint in SQL, from the deadlines of its receipt day."""
     if bands is None:
@@ -268,6 +322,36 @@ def _recount() -> list[DailyCount]:
         .annotate(**total)
         .order_by()
     ]
+    rows += [
+        {"measure": Measure.AGEING, **row}
+        for row in complaints.filter(active)
+        .annotate(day=F("received_on"))
+        .values("day", "team_id", "slot")
+        .annotate(**total)
+        .order_by()
+    ]
+    for measure, finish, day in (
+        (Measure.RESPONDED, "first_responded_at", F("received_on")),
+        (Measure.RESOLUTION, "resolved_at", TruncDate("resolved_at", tzinfo=time_zone)),
+    ):
+        times = _times(finish)
+        rows += [
+            {"measure": measure, **row}
+            for row in complaints.filter(**{f"{finish}__isnull": False})
+            .alias(hours=times["hours"])
+            .annotate(day=day, bucket=times["bucket"])
+            .values("day", "category_id", "team_id", "bucket")
+            .annotate(count=Count("id"), amount=Sum(times["seconds"]))
+            .order_by()
+        ]
+    rows += [
+        {"measure": Measure.RATED, **row}
+        for row in complaints.filter(resolved_at__isnull=False, satisfaction_score__isnull=False)
+        .annotate(day=TruncDate("resolved_at", tzinfo=time_zone), bucket=F("satisfaction_score"))
+        .values("day", "category_id", "team_id", "bucket")
+        .annotate(**total)
+        .order_by()
+    ]
     closed = complaints.filter(closed_moment__isnull=False)
     bands = Bands.of_tenant()
     receipt_days = list(
@@ -310,5 +394,6 @@ def rebuild_counts() -> int:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
-        DailyCount.objects.all().delete()
+            # One statement: the ORM's delete would read every row first.
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - the model's own table
         return len(DailyCount.objects.bulk_create(_recount(), batch_size=5000))

@@ -151,7 +151,7 @@ def _definitions(cursor: CursorWrapper, namespace: int, template: str, schema: s
         """
         SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
                pg_get_expr(d.adbin, d.adrelid), a.attidentity,
-               pg_get_serial_sequence(quote_ident(c.relname), a.attname)
+               pg_get_serial_sequence(quote_ident(c.relname), a.attname), a.attgenerated
         FROM pg_class c
         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
         LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
@@ -161,12 +161,18 @@ def _definitions(cursor: CursorWrapper, namespace: int, template: str, schema: s
         [namespace],
     )
     tables: dict[str, list[str]] = {}
-    for table, column, type_, not_null, default, identity, sequence in cursor.fetchall():
+    # The columns whose rows are copied: a generated column is computed again, not copied.
+    copied: dict[str, list[str]] = {}
+    for table, column, type_, not_null, default, identity, sequence, generated in cursor.fetchall():
         parts = [quote(column), type_]
         if not_null:
             parts.append("NOT NULL")
-        if default is not None:
+        if generated == "s":
+            parts.append(f"GENERATED ALWAYS AS ({default}) STORED")
+        elif default is not None:
             parts.append(f"DEFAULT {default}")
+        if generated != "s":
+            copied.setdefault(table, []).append(quote(column))
         if identity:
             name = sequence.rsplit(".", 1)[-1].strip('"')
             kind = "ALWAYS" if identity == "a" else "BY DEFAULT"
@@ -177,9 +183,11 @@ def _definitions(cursor: CursorWrapper, namespace: int, template: str, schema: s
         tables.setdefault(table, []).append(" ".join(parts))
     for table, columns in tables.items():
         statements.append(f"CREATE TABLE {quote(table)} ({', '.join(columns)})")
+        names = ", ".join(copied[table])
         statements.append(
             # Names from the catalogue, quoted.
-            f"INSERT INTO {quote(table)} SELECT * FROM {quote(template)}.{quote(table)}"  # noqa: S608
+            f"INSERT INTO {quote(table)} ({names}) "  # noqa: S608
+            f"SELECT {names} FROM {quote(template)}.{quote(table)}"
         )
 
     cursor.execute(

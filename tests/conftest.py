@@ -29,6 +29,7 @@ from accounts.models import Role, User
 from complaints.choices import forget_read_choices
 from complaints.models import Category, Complaint, Team
 from complaints.services import submit_complaint
+from configuration.cache import forget_pending_changes
 from configuration.models import forget_current_settings
 from outbox.services import deliver_due
 from reports.rollups import rebuild_counts
@@ -66,8 +67,10 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_schema() -> Iterator[None]:
     cache.clear()
-    # Each test's changes to the settings row roll back; so must the copy read in the test.
+    # Each test's changes to the settings row roll back; so must the copy read in the test,
+    # and the note of configuration changed in a transaction that never committed.
     forget_current_settings()
+    forget_pending_changes()
     forget_rendered_options()
     forget_read_choices()
     yield

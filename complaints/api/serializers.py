@@ -21,6 +21,7 @@ from complaints.models import (
     Channel,
     Complaint,
     Event,
+    active_categories,
 )
 from complaints.predicates import sees_internal
 from tenancy import current
@@ -201,6 +202,7 @@ class ComplaintCreateSerializer(serializers.Serializer):
     )
     category_id = IdField(
         queryset=Category.objects.filter(is_active=True),
+        lookup=lambda pk: active_categories().get(pk),
         source="category",
         required=False,
         allow_null=True,
@@ -243,12 +245,8 @@ class ComplaintCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"consumer_email": "Staff must say which consumer the complaint is for."}
             )
-        if not User.objects.filter(email__iexact=email, role=Role.CONSUMER).exists():
-            raise serializers.ValidationError(
-                {"consumer_email": "No consumer account has this e-mail address."}
-            )
-        # The account itself is found by staff intake (``consumer_for_intake``), which never
-        # adopts an address nobody has proven, as the console does.
+        # The account is found by staff intake (``consumer_for_intake``, which refuses an
+        # address no consumer account has), and never adopted unproven, as in the console.
         attrs["consumer_email"] = email
         attrs.setdefault("channel", Channel.API)
         return attrs

@@ -11,6 +11,7 @@ from django import forms
 from django.core.files.storage import FileSystemStorage
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from drf_spectacular.types import OpenApiTypes
@@ -77,8 +78,33 @@ MULTIPART: list[type[BaseParser]] = [
 ]
 
 
-# A yes/no query value: anything else (``maybe``, ``2``) is a 400, never silently ignored.
-YES_NO = [("", "Either"), ("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
+# Plain yes and no, the one vocabulary of every yes/no value the API takes (query filters and
+# form fields; JSON bodies may also send a boolean). Anything else (``maybe``, ``2``, ``yes``)
+# is a 400, never silently read as one or the other.
+FLAG_WORDS = {"true": True, "1": True, "on": True, "false": False, "0": False, "off": False}
+SAY_YES_OR_NO = "Say true or false."
+
+
+def yes_or_no(value: object) -> bool:
+    """``value`` read as plain yes or no: a JSON boolean or one of ``FLAG_WORDS`` (any case,
+    outer spaces ignored). Raises ``ValueError`` for anything else."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in FLAG_WORDS:
+        return FLAG_WORDS[value.strip().lower()]
+    raise ValueError(value)
+
+
+class YesNoField(forms.Field):
+    """An optional yes/no query value read by ``yes_or_no``; empty is ``None`` (either)."""
+
+    def to_python(self, value: object) -> bool | None:
+        if value in (None, ""):
+            return None
+        try:
+            return yes_or_no(value)
+        except ValueError:
+            raise forms.ValidationError(SAY_YES_OR_NO, code="invalid") from None
 
 
 class ComplaintFilterForm(QueueFilterForm):
@@ -86,18 +112,8 @@ class ComplaintFilterForm(QueueFilterForm):
     queues, and the list's orders. Unlike the console, a value that does not fit is a 400."""
 
     status = forms.ChoiceField(required=False, choices=[("", "Any"), *Status.choices])
-    at_risk = forms.TypedChoiceField(
-        required=False,
-        choices=YES_NO,
-        coerce=lambda value: value in ("true", "1"),
-        empty_value=None,
-    )
-    breached = forms.TypedChoiceField(
-        required=False,
-        choices=YES_NO,
-        coerce=lambda value: value in ("true", "1"),
-        empty_value=None,
-    )
+    at_risk = YesNoField(required=False)
+    breached = YesNoField(required=False)
     sort = forms.ChoiceField(
         required=False,
         choices=[("", "Newest first"), *[(name, name) for name in SORTS], (BEST_MATCH, "best")],
@@ -127,6 +143,8 @@ def represent(request: Request, complaint: Complaint, *, status_code: int = 200)
         serializer_class(fresh, context={"request": request}).data, status=status_code
     )
     response["ETag"] = etag_for(fresh)
+    if status_code == 201:
+        response["Location"] = reverse("complaint-detail", kwargs={"reference": fresh.reference})
     return response
 
 
@@ -140,7 +158,20 @@ COMPLAINT_DETAIL = PolymorphicProxySerializer(
     serializers=[StaffComplaintDetailSerializer, ConsumerComplaintDetailSerializer],
     resource_type_field_name=None,
 )
-ETAG_HEADER = {"ETag": {"description": "The complaint's version, for If-Match."}}
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description="The complaint's version, for If-Match.",
+)
+LOCATION = OpenApiParameter(
+    "Location",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[201],
+    description="The new complaint's address in this API.",
+)
 IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
@@ -220,6 +251,7 @@ def page_schema(name: str, item: Any) -> Any:
             "with the channel and time it was received. Honours `Idempotency-Key`."
         ),
         request=ComplaintCreateSerializer,
+        parameters=[ETAG, LOCATION],
         responses={201: OpenApiResponse(COMPLAINT_DETAIL)},
     ),
 )
@@ -298,8 +330,10 @@ class ComplaintListView(ScopedView, GenericAPIView):  # type: ignore[type-arg]
                 complaint = services.submit_complaint(actor=cast(User, user), **details)
             else:
                 complaint = services.log_complaint_on_behalf(
-                    consumer_email=email, actor=cast(User, user), **details
+                    consumer_email=email, open_account=False, actor=cast(User, user), **details
                 )
+        except services.UnknownConsumer as error:
+            raise ValidationError({"consumer_email": [str(error)]}) from error
         except services.ComplaintError as error:
             raise ValidationError({"non_field_errors": [str(error)]}) from error
         return represent(request, complaint, status_code=201)
@@ -308,6 +342,7 @@ class ComplaintListView(ScopedView, GenericAPIView):  # type: ignore[type-arg]
 @extend_schema_view(
     get=extend_schema(
         summary="One complaint with its timeline",
+        parameters=[ETAG],
         responses={200: OpenApiResponse(COMPLAINT_DETAIL)},
     )
 )
@@ -369,23 +404,21 @@ class MessageListView(ScopedView, GenericAPIView):  # type: ignore[type-arg]
 
 
 MESSAGE_FIELDS = frozenset({"body", "internal", "attachments", "seen", "token"})
-FLAG_WORDS = {"true": True, "1": True, "on": True, "false": False, "0": False, "off": False}
 
 
 def _flag(data: Any, name: str) -> bool:
-    """The yes/no field ``name`` of a message body; raises ``ValidationError`` for a body that
-    is not an object, an unknown field, or a value that is not plainly yes or no."""
+    """The yes/no field ``name`` of a message body (``yes_or_no``; absent is no); raises
+    ``ValidationError`` for a body that is not an object, an unknown field, or a value that is
+    not plainly yes or no."""
     if not hasattr(data, "keys"):
         raise ValidationError({"non_field_errors": ["Send the message as an object."]})
     unknown = sorted(str(key) for key in data if key not in MESSAGE_FIELDS)
     if unknown:
         raise ValidationError({key: ["This endpoint does not take this field."] for key in unknown})
-    value = data.get(name, False)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in FLAG_WORDS:
-        return FLAG_WORDS[value.strip().lower()]
-    raise ValidationError({name: ["Say true or false."]})
+    try:
+        return yes_or_no(data.get(name, False))
+    except ValueError:
+        raise ValidationError({name: [SAY_YES_OR_NO]}) from None
 
 
 def post_message(request: Request, reference: str, *, require_files: bool) -> Response:

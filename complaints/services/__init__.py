@@ -43,6 +43,7 @@ from complaints.services.handling import (
     refer_to_specialist,
 )
 from complaints.services.intake import (
+    UnknownConsumer,
     consumer_for_intake,
     log_complaint_on_behalf,
     pick_assignee,
@@ -53,7 +54,11 @@ from complaints.services.letters import (
     send_holding_response,
     send_in_progress_response,
 )
-from complaints.services.queue_views import delete_queue_view, save_queue_view
+from complaints.services.queue_views import (
+    delete_queue_view,
+    rename_queue_view,
+    save_queue_view,
+)
 from complaints.services.resolution import (
     accept_resolution,
     approve_resolution,
@@ -61,6 +66,7 @@ from complaints.services.resolution import (
     rate_complaint,
     reject_resolution,
     reopen_window_ends,
+    reply_and_resolve,
     resolution_letter,
     resolve_complaint,
     return_resolution,
@@ -73,6 +79,7 @@ __all__ = [
     "Change",
     "ComplaintError",
     "StaleComplaint",
+    "UnknownConsumer",
     "accept_resolution",
     "add_internal_note",
     "allowed_statuses",
@@ -102,7 +109,9 @@ __all__ = [
     "refer_to_specialist",
     "refresh_deadlines",
     "reject_resolution",
+    "rename_queue_view",
     "reopen_window_ends",
+    "reply_and_resolve",
     "reply_to_complaint",
     "resolution_letter",
     "resolve_complaint",

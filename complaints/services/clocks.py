@@ -53,7 +53,7 @@ def wanted_due_dates(complaint: Complaint, calendar: BusinessCalendar) -> dict[C
         facts=clock_facts(complaint),
         days=regulatory_days(regulator),
         calendar=calendar,
-        sla=SlaPolicy.objects.filter(priority=complaint.priority).first(),
+        sla=SlaPolicy.for_priority(complaint.priority),
         sla_facts=SlaFacts(
             received_at=complaint.received_at,
             resolution_from=complaint.reopened_at or complaint.received_at,

@@ -10,6 +10,7 @@ from django.db.models import Value
 from django.utils import timezone
 
 from complaints.attachments import AttachmentError, check_uploads
+from complaints.formatting import markdown_to_plain
 from complaints.models import SEARCH_CONFIG, Attachment, Complaint, Event, Status
 from complaints.services.clocks import mark_met
 from complaints.services.gate import MOVES, Actor, Change, ComplaintError, changing, person
@@ -125,7 +126,8 @@ def reply_to_complaint(
                 complaint.consumer,
                 f"event:{event.pk}",
                 f"New reply on your complaint {complaint.reference}",
-                f"{body}\n\nReply or follow your complaint online: {portal_link(complaint)}",
+                f"{markdown_to_plain(body)}\n\n"
+                f"Reply or follow your complaint online: {portal_link(complaint)}",
             )
         return event
 

@@ -21,7 +21,7 @@ from complaints.models import (
     Event,
     LetterKind,
     Team,
-    next_reference,
+    reference_for,
 )
 from complaints.services.clocks import complaint_regulator, plan_deadlines, store_deadlines
 from complaints.services.correspondence import attach_files, index_new_complaint
@@ -84,6 +84,33 @@ def submit_complaint(
     Routes it, starts its clocks and sends the acknowledgement stating the deadline. Raises
     ``ComplaintError`` when the actor may not log it or the details are incomplete.
     """
+    with transaction.atomic():
+        return _log_complaint(
+            consumer=consumer,
+            subject=subject,
+            description=description,
+            category=category,
+            desired_outcome=desired_outcome,
+            channel=channel,
+            received_at=received_at,
+            files=files,
+            actor=actor,
+        )
+
+
+def _log_complaint(
+    *,
+    consumer: User,
+    subject: str,
+    description: str,
+    category: Category | None = None,
+    desired_outcome: str = "",
+    channel: Channel | str = Channel.PORTAL,
+    received_at: datetime | None = None,
+    files: Sequence[UploadedFile] = (),
+    actor: Actor,
+) -> Complaint:
+    """``submit_complaint`` inside the caller's transaction (no savepoint of its own)."""
     if consumer.role != Role.CONSUMER:
         raise ComplaintError("Complaints can only be logged for a consumer account.")
     if actor.pk != consumer.pk and not may(actor, "complaints.log_on_behalf"):
@@ -100,69 +127,78 @@ def submit_complaint(
         raise ComplaintError(
             f"The date received must be in {EARLIEST_RECEIPT.year} or later; check the date."
         )
-    with transaction.atomic():
-        policy = TenantSettings.current()
-        team = (category.team if category else None) or Team.default()
-        assignee = None
-        if team is not None and policy.assignment_strategy != AssignmentStrategy.MANUAL:
-            assignee = pick_assignee(team, policy.assignment_strategy)
-        complaint = Complaint(
-            reference=next_reference(received),
-            consumer=consumer,
-            subject=subject,
-            description=description,
-            desired_outcome=clean_text(desired_outcome),
-            category=category,
-            channel=channel,
-            received_at=received,
-            team=team,
-            assignee=assignee,
+    policy = TenantSettings.current()
+    team = (category.team if category else None) or Team.default()
+    assignee = None
+    if team is not None and policy.assignment_strategy != AssignmentStrategy.MANUAL:
+        assignee = pick_assignee(team, policy.assignment_strategy)
+    complaint = Complaint(
+        reference=reference_for(received),
+        consumer=consumer,
+        subject=subject,
+        description=description,
+        desired_outcome=clean_text(desired_outcome),
+        category=category,
+        channel=channel,
+        received_at=received,
+        team=team,
+        assignee=assignee,
+    )
+    # The acknowledgement goes with the receipt: its clocks are planned met now (and
+    # count as met once its e-mail is delivered, ``letter_settled``), so the complaint
+    # is inserted with its next deadline, its acknowledgement and its words indexed.
+    acknowledged = timezone.now()
+    acknowledging = complaint_regulator(complaint).clocks_met_by(LetterKind.ACKNOWLEDGEMENT)
+    deadlines = plan_deadlines(complaint, met=dict.fromkeys(acknowledging, acknowledged))
+    complaint.acknowledged_at = acknowledged
+    index_new_complaint(complaint)
+    complaint.save(force_insert=True)
+    for expression in ("search_vector", "internal_search_vector"):
+        del complaint.__dict__[expression]
+    with changing(
+        complaint,
+        actor=actor,
+        permission="complaints.log_complaint",
+        refusal="You may only log complaints for yourself.",
+        new=True,
+    ) as change:
+        event = change.record(Event.Kind.SUBMITTED, created_at=received, channel=str(channel))
+        send_letter(
+            change, LetterKind.ACKNOWLEDGEMENT, system=True, at=acknowledged, planned=deadlines
         )
-        # The acknowledgement goes with the receipt: its clocks are planned met now (and
-        # count as met once its e-mail is delivered, ``letter_settled``), so the complaint
-        # is inserted with its next deadline, its acknowledgement and its words indexed.
-        acknowledged = timezone.now()
-        acknowledging = complaint_regulator(complaint).clocks_met_by(LetterKind.ACKNOWLEDGEMENT)
-        deadlines = plan_deadlines(complaint, met=dict.fromkeys(acknowledging, acknowledged))
-        complaint.acknowledged_at = acknowledged
-        index_new_complaint(complaint)
-        complaint.save(force_insert=True)
-        for expression in ("search_vector", "internal_search_vector"):
-            del complaint.__dict__[expression]
-        with changing(
-            complaint,
-            actor=actor,
-            permission="complaints.log_complaint",
-            refusal="You may only log complaints for yourself.",
-            new=True,
-        ) as change:
-            event = change.record(Event.Kind.SUBMITTED, created_at=received, channel=str(channel))
-            send_letter(
-                change, LetterKind.ACKNOWLEDGEMENT, system=True, at=acknowledged, planned=deadlines
-            )
-            store_deadlines(complaint, deadlines)
-            # Files are stored last: storage is not rolled back if a step above refuses.
-            attach_files(change, event, files)
-            if complaint.assignee is not None:
-                tell_assignee(complaint, f"routed:{complaint.pk}")
+        store_deadlines(complaint, deadlines)
+        # Files are stored last: storage is not rolled back if a step above refuses.
+        attach_files(change, event, files)
+        if complaint.assignee is not None:
+            tell_assignee(complaint, f"routed:{complaint.pk}")
     return complaint
 
 
-def consumer_for_intake(email: str, full_name: str = "", *, actor: Actor) -> User:
+class UnknownConsumer(ComplaintError):
+    """No consumer account has the address, and none may be opened for it."""
+
+
+def consumer_for_intake(
+    email: str, full_name: str = "", *, actor: Actor, open_account: bool = True
+) -> User:
     """The consumer account for a complaint received by phone, letter or e-mail.
 
-    A person without an account gets one without a password; they can set one with a
-    password reset to follow the complaint online. An existing account whose address was
-    never proven is never adopted as it is: it is taken back from whoever created it
+    A person without an account gets one without a password (unless ``open_account`` is
+    false: then ``UnknownConsumer``); they can set one with a password reset to follow the
+    complaint online. An existing account whose address was never proven is never adopted as
+    it is: it is taken back from whoever created it
     (``accounts.services.take_back_unproven_account``), so nothing staff log becomes
     readable by anyone who has not proven they own the address. Raises ``ComplaintError``
     when the address belongs to a staff account or a closed one, or is a reserved address
     that takes no mail (``.invalid``, which closed accounts are given).
     """
     email = email.strip().lower()
+    # One look-up by the index on UPPER(email), which is what ``iexact`` compares.
+    user = User.objects.filter(email__iexact=email).first()
+    if not open_account and (user is None or user.role != Role.CONSUMER):
+        raise UnknownConsumer("No consumer account has this e-mail address.")
     if email.endswith(".invalid"):
         raise ComplaintError(f"{email} is not an address that receives mail.")
-    user = User.objects.filter(email__iexact=email).first()
     if user is not None and not user.is_active:
         raise ComplaintError(
             f"The account of {email} is closed or deactivated; log the complaint under the "
@@ -185,11 +221,19 @@ def consumer_for_intake(email: str, full_name: str = "", *, actor: Actor) -> Use
 
 
 def log_complaint_on_behalf(
-    *, consumer_email: str, consumer_name: str = "", actor: Actor, **details: Any
+    *,
+    consumer_email: str,
+    consumer_name: str = "",
+    open_account: bool = True,
+    actor: Actor,
+    **details: Any,
 ) -> Complaint:
-    """Staff intake: a complaint received by phone, letter, e-mail or social media."""
+    """Staff intake: a complaint received by phone, letter, e-mail or social media, for the
+    consumer with that address (``consumer_for_intake``), in one transaction."""
     if not may(actor, "complaints.log_on_behalf"):
         raise ComplaintError("You may not log complaints on a consumer's behalf.")
     with transaction.atomic():
-        consumer = consumer_for_intake(consumer_email, consumer_name, actor=actor)
-        return submit_complaint(consumer=consumer, actor=actor, **details)
+        consumer = consumer_for_intake(
+            consumer_email, consumer_name, actor=actor, open_account=open_account
+        )
+        return _log_complaint(consumer=consumer, actor=actor, **details)

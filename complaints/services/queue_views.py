@@ -46,6 +46,33 @@ def save_queue_view(
     return view
 
 
+def rename_queue_view(view: SavedView, name: str, *, actor: Actor) -> SavedView:
+    """Give a saved view a new name: one's own, or a shared one by a manager or admin.
+
+    Raises ``ComplaintError`` for anyone else, an empty name, or a name its owner already
+    gave another view.
+    """
+    if not may(actor, "complaints.rename_queue_view", view):
+        raise ComplaintError("You may not rename this view.")
+    name = " ".join(name.split())
+    if not name:
+        raise ComplaintError("Give the view a name.")
+    if name == view.name:
+        return view
+    mine = view.owner_id == getattr(person(actor), "pk", None)
+    if SavedView.objects.filter(owner_id=view.owner_id, name=name).exclude(pk=view.pk).exists():
+        whose = "You already have" if mine else "Its owner already has"
+        raise ComplaintError(f"{whose} a view named “{name}”.")
+    view.name = name
+    try:
+        with transaction.atomic():
+            view.save(update_fields=["name"])
+    except IntegrityError as error:
+        # Another view took the name between the check and the save.
+        raise ComplaintError(f"There is already a view named “{name}”.") from error
+    return view
+
+
 def delete_queue_view(view: SavedView, *, actor: Actor) -> None:
     """Remove a saved view: one's own, or a shared one by a manager or admin. Raises
     ``ComplaintError`` for anyone else."""

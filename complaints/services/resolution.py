@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import SYSTEM
@@ -19,6 +22,7 @@ from complaints.models import (
 )
 from complaints.plain_words import promised_deadline
 from complaints.services.clocks import deadline_for, mark_met
+from complaints.services.correspondence import reply_to_complaint
 from complaints.services.gate import (
     RESOLVABLE,
     Actor,
@@ -30,6 +34,7 @@ from complaints.services.gate import (
 )
 from complaints.services.letters import send_adr_letter_if_required, send_letter
 from complaints.services.notices import notify, portal_link, tell_staff
+from complaints.text import clean_text
 from configuration.models import TenantSettings
 from deadlines.models import Clock
 from tenancy import current
@@ -126,6 +131,46 @@ def resolve_complaint(
             root_cause=root_cause,
             redress_amount=redress_amount,
             redress_currency=currency,
+        )
+
+
+def reply_and_resolve(
+    complaint: Complaint,
+    body: str,
+    *,
+    outcome: Outcome | str,
+    root_cause: RootCause | None,
+    redress_amount: Decimal | None = None,
+    redress_currency: str = "",
+    summary: str = "",
+    actor: Actor,
+    files: Sequence[UploadedFile] = (),
+) -> Event:
+    """Send a reply and resolve the complaint in one step ("Send and resolve").
+
+    One transaction holds both: the reply (``reply_to_complaint``) and then the resolution
+    (``resolve_complaint``, with ``summary``, or the reply when it is empty, as the final
+    response's summary), each its own change through the gate with its own timeline entry.
+    Where the tenant has managers approve final responses, an agent's resolution waits for
+    approval as it does when resolving alone; the reply is sent. Returns the resolution's
+    event (RESOLVED, or the internal RESOLUTION_PROPOSED). Raises ``ComplaintError``, and
+    then neither the reply nor the resolution is made.
+    """
+    body = clean_text(body)
+    if not body:
+        raise ComplaintError("A reply cannot be empty.")
+    summary = clean_text(summary) or body
+    _checked_resolution(outcome, summary, root_cause, redress_amount)
+    with transaction.atomic():
+        reply_to_complaint(complaint, body, actor=actor, files=files)
+        return resolve_complaint(
+            complaint,
+            outcome=outcome,
+            summary=summary,
+            root_cause=root_cause,
+            redress_amount=redress_amount,
+            redress_currency=redress_currency,
+            actor=actor,
         )
 
 

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import template
 from django.utils.safestring import SafeString
 
 from complaints.formatting import render_markdown
+from complaints.money import format_amount
 from complaints.plain_words import consumer_status
 
 register = template.Library()
@@ -32,6 +35,12 @@ def readable_on(colour: str) -> str:
     on_white = 1.05 / (luminance + 0.05)
     on_ink = (luminance + 0.05) / 0.0611  # #111827
     return "#ffffff" if on_white >= on_ink else "#111827"
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str) -> str:
+    """An amount in ``currency`` as the tenant's locale writes it (``£49.99``)."""
+    return "" if amount is None else format_amount(amount, currency)
 
 
 @register.filter

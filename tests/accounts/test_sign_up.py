@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.test import Client
 
 from accounts.models import Role, User
 from audit.models import AuditEvent
+from complaints.models import Complaint
 from tenancy.models import Tenant, canonical_url
 from tests.accounts.conftest import mailed_host, mailed_path
 from tests.conftest import PASSWORD, deliver_outbox, tenant_client
@@ -76,6 +77,57 @@ def test_confirmed_consumer_signs_in_from_another_browser(
 
     assert response.status_code == 302
     assert response["Location"] == "/"
+
+
+def test_confirming_in_another_browser_sends_sign_in_home_not_back_to_the_used_link(
+    anonymous_client: Client, bank: Tenant
+) -> None:
+    anonymous_client.post(SIGNUP, NEW_ACCOUNT)
+    link = mailed_path(deliver_outbox(bank)[0], "/accounts/confirm-email/")
+    other_browser = tenant_client(bank)
+    other_browser.get(link)
+
+    confirmed = other_browser.post(link, HTTP_REFERER=f"http://{bank.host}{link}")
+    sign_in_page = other_browser.get(confirmed["Location"])
+    signed_in = other_browser.post(
+        confirmed["Location"], {"login": "new.person@example.com", "password": PASSWORD}
+    )
+
+    assert confirmed.status_code == 302
+    assert confirmed["Location"] == "/accounts/login/"
+    assert "confirm-email" not in sign_in_page.content.decode()
+    assert signed_in["Location"] == "/"
+    assert other_browser.get("/")["Location"] == "/complaints/"
+
+
+def test_sign_in_ignores_a_next_that_names_a_one_time_link_or_a_post_only_action(
+    anonymous_client: Client, bank: Tenant, consumer: User, complaint: Complaint
+) -> None:
+    refused = [
+        "/accounts/confirm-email/abc123/",
+        "/accounts/password/reset/key/1-set-password/",
+        "/invitations/some-token/",
+        f"/complaints/{complaint.reference}/reply/",
+        "/accounts/logout/",
+    ]
+    for page in refused:
+        client = tenant_client(bank)
+        response = client.post(
+            f"/accounts/login/?{urlencode({'next': page})}",
+            {"login": consumer.email, "password": PASSWORD, "next": page},
+        )
+        assert response.status_code == 302, page
+        assert response["Location"] == "/", page
+
+    kept = anonymous_client.post(
+        "/accounts/login/",
+        {
+            "login": consumer.email,
+            "password": PASSWORD,
+            "next": f"/complaints/{complaint.reference}/",
+        },
+    )
+    assert kept["Location"] == f"/complaints/{complaint.reference}/"
 
 
 def test_bank_confirmation_link_confirms_nothing_on_telco(

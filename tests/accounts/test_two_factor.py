@@ -74,9 +74,7 @@ def test_staff_without_device_is_sent_to_enrolment(new_agent_client: Client) -> 
     assert response["Location"] == f"{SETUP}?next=%2Fconsole%2F"
 
 
-@pytest.mark.parametrize(
-    "path", ["/", "/complaints/", "/console/?status=open", "/accounts/email/", "/invitations/x/"]
-)
+@pytest.mark.parametrize("path", ["/", "/complaints/", "/console/?status=open", "/accounts/email/"])
 def test_unverified_staff_reach_no_page_but_the_two_factor_pages(
     unverified_agent_client: Client, path: str
 ) -> None:
@@ -84,6 +82,15 @@ def test_unverified_staff_reach_no_page_but_the_two_factor_pages(
 
     assert response.status_code == 302
     assert response["Location"].startswith(f"{VERIFY}?next=")
+
+
+def test_unverified_staff_are_not_sent_back_to_a_one_time_link_after_the_second_factor(
+    unverified_agent_client: Client,
+) -> None:
+    response = unverified_agent_client.get("/invitations/x/")
+
+    assert response.status_code == 302
+    assert response["Location"] == VERIFY
 
 
 def test_unverified_staff_htmx_request_gets_a_full_page_redirect(

@@ -193,6 +193,8 @@ def test_a_retried_create_with_the_same_key_gets_the_first_answer_and_logs_once(
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json()["reference"] == first.json()["reference"]
     assert again["Idempotent-Replayed"] == "true"
+    assert again["ETag"] == first["ETag"]
+    assert again["Location"] == first["Location"] == f"{COMPLAINTS_URL}{first.json()['reference']}/"
     assert Complaint.objects.count() == 1
     assert Complaint.objects.get().events.filter(kind="letter").count() == 1
 
@@ -280,6 +282,10 @@ def test_a_yes_no_filter_that_says_neither_is_a_400(agent_api: Client, query: st
     assert_refused_as_json(agent_api.get(f"{COMPLAINTS_URL}?{query}"))
 
 
-@pytest.mark.parametrize("query", ["at_risk=true", "breached=0", "at_risk="])
-def test_a_yes_no_filter_reads_true_false_one_and_zero(agent_api: Client, query: str) -> None:
+@pytest.mark.parametrize(
+    "query", ["at_risk=true", "breached=0", "at_risk=", "at_risk=ON", "breached=%20off%20"]
+)
+def test_a_yes_no_filter_reads_the_api_s_one_yes_no_vocabulary(
+    agent_api: Client, query: str
+) -> None:
     assert agent_api.get(f"{COMPLAINTS_URL}?{query}").status_code == 200

@@ -9,8 +9,9 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from accounts.models import Role, User
+from accounts.models import Invitation, Role, User
 from complaints.models import Category, Complaint, RootCause, Team
+from outbox.models import Message
 from tests.api.conftest import COMPLAINTS_URL, post_json
 
 API = "/api/v1/"
@@ -150,6 +151,99 @@ def test_a_consumer_is_not_staff_so_not_found_among_staff(
     admin_api: Client, consumer: User
 ) -> None:
     assert admin_api.get(f"{API}staff/{consumer.pk}/").status_code == 404
+
+
+# --- staff invitations ------------------------------------------------------------------------
+
+INVITATIONS = f"{API}staff-invitations/"
+
+
+def test_admin_invites_a_colleague_who_gets_the_link_by_email_only(admin_api: Client) -> None:
+    response = post_json(
+        admin_api, INVITATIONS, {"email": " New.Agent@Example.com ", "role": "agent"}
+    )
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["email"], body["role"]) == ("new.agent@example.com", "agent")
+    invitation = Invitation.objects.get(pk=body["id"])
+    assert invitation.is_usable
+    (message,) = Message.objects.filter(recipient="new.agent@example.com")
+    assert "/invitations/" in message.body
+    assert "token" not in body and message.body.split("/invitations/")[1][:20] not in str(body)
+    assert [row["id"] for row in admin_api.get(INVITATIONS).json()] == [invitation.pk]
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"email": "not-an-address", "role": "agent"}, "email"),
+        ({"email": "x@example.com", "role": "consumer"}, "role"),
+        ({"email": "x@example.com", "role": "superuser"}, "role"),
+        ({"email": "x@example.com"}, "role"),
+    ],
+)
+def test_an_invitation_that_does_not_fit_is_a_400_and_sends_nothing(
+    admin_api: Client, data: dict[str, str], field: str
+) -> None:
+    response = post_json(admin_api, INVITATIONS, data)
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert not Invitation.objects.exists()
+    assert not Message.objects.filter(recipient="x@example.com").exists()
+
+
+def test_an_address_with_an_account_is_not_invited(admin_api: Client, agent: User) -> None:
+    response = post_json(admin_api, INVITATIONS, {"email": agent.email.upper(), "role": "admin"})
+
+    assert response.status_code == 400
+    assert not Invitation.objects.exists()
+
+
+@pytest.mark.parametrize("role_api", ["consumer_api", "agent_api", "manager_api"])
+def test_only_admins_invite(role_api: str, request: pytest.FixtureRequest) -> None:
+    client: Client = request.getfixturevalue(role_api)
+
+    assert (
+        post_json(client, INVITATIONS, {"email": "x@example.com", "role": "admin"}).status_code
+        == 403
+    )
+    assert client.get(INVITATIONS).status_code == 403
+    assert not Invitation.objects.exists()
+
+
+def test_admin_resends_and_revokes_an_invitation(admin_api: Client) -> None:
+    first = post_json(admin_api, INVITATIONS, {"email": "x@example.com", "role": "agent"}).json()
+
+    resent = admin_api.post(f"{INVITATIONS}{first['id']}/resend/", content_type="application/json")
+
+    assert resent.status_code == 201
+    second = resent.json()["id"]
+    assert not Invitation.objects.get(pk=first["id"]).is_usable
+    assert admin_api.get(f"{INVITATIONS}{first['id']}/").status_code == 404
+    assert admin_api.delete(f"{INVITATIONS}{second}/").status_code == 204
+    assert not Invitation.objects.get(pk=second).is_usable
+    assert admin_api.delete(f"{INVITATIONS}{second}/").status_code == 404
+    assert admin_api.get(INVITATIONS).json() == []
+    assert admin_api.get(f"{INVITATIONS}not-a-number/").status_code == 404
+
+
+def test_a_retried_invitation_with_the_same_key_invites_once(admin_api: Client) -> None:
+    def invite() -> object:
+        return admin_api.post(
+            INVITATIONS,
+            {"email": "x@example.com", "role": "agent"},
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY="invite-1",
+        )
+
+    first, again = invite(), invite()
+
+    assert again["Idempotent-Replayed"] == "true"  # type: ignore[index]
+    assert again.json() == first.json()  # type: ignore[attr-defined]
+    assert Invitation.objects.count() == 1
+    assert Message.objects.filter(recipient="x@example.com").count() == 1
 
 
 # --- reports and the audit log ----------------------------------------------------------------

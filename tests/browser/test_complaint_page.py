@@ -133,3 +133,27 @@ def test_complaint_page_at_desktop_and_phone_widths(
         expect(preview).to_contain_text("We found the statement and sent it again.")
         expect(preview.locator("mark").first).to_be_visible()
         pages.check(agent, f"letter-preview-{label}")
+
+
+def test_send_and_resolve_from_the_reply_box(
+    e2e_server: E2EServer, signed_in_page: Callable[..., Any], pages: Pages
+) -> None:
+    reference = new_complaint(e2e_server, signed_in_page, "Card declined abroad")
+    agent = signed_in_page("bank", AGENT)
+    agent.goto(e2e_server.url("bank", f"/console/complaints/{reference}/"))
+    text = "Your card works abroad again; we refunded the fee."
+
+    reply_form = form_with_button(agent, "Send reply")
+    reply_form.get_by_label("Message").fill(text)
+    reply_form.get_by_text("Send and resolve…").click()
+    reply_form.get_by_label("Outcome").select_option(label="Upheld")
+    reply_form.get_by_label("Root cause").select_option(index=1)
+    reply_form.get_by_label("Redress").fill("15.00")
+    pages.check(agent, "send-and-resolve-open")
+    reply_form.get_by_role("button", name="Send and resolve").click()
+
+    expect(agent.get_by_text("Your reply was sent and the complaint is resolved")).to_be_visible()
+    timeline = agent.get_by_role("list", name="Timeline")
+    expect(timeline).to_contain_text(text)
+    expect(timeline).to_contain_text("Resolved")
+    pages.check(agent, "send-and-resolve-done")

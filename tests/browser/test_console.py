@@ -134,3 +134,25 @@ def test_admin_signs_in_and_opens_settings(
     open_if_built(admin, e2e_server.url("bank", "/settings/"))
     expect(admin.get_by_role("heading", level=1)).to_be_visible()
     pages.check(admin, "admin-settings")
+
+
+def test_a_category_added_twice_is_refused_beside_its_form_on_an_address_that_reloads(
+    e2e_server: E2EServer, signed_in_page: Callable[..., Any], pages: Pages
+) -> None:
+    admin = signed_in_page("bank", "admin@bank.example")
+    admin.goto(e2e_server.url("bank", "/settings/categories/"))
+    nav = admin.get_by_role("navigation", name="Settings")
+    expect(nav.get_by_role("link", name="Categories")).to_have_attribute("aria-current", "page")
+    expect(nav.get_by_role("link", name="Canned responses")).to_be_visible()
+    form = admin.locator("form", has=admin.get_by_role("button", name="Add category"))
+    form.get_by_label("Name").fill("Current account")
+    form.get_by_role("button", name="Add category").click()
+
+    errors = admin.locator("form .form-errors")
+    expect(errors).to_contain_text("already")
+    expect(errors).to_be_focused()
+    expect(errors).to_be_in_viewport()
+    pages.check(admin, "category-added-twice")
+    response = admin.goto(admin.url)  # the address the form was sent to, fetched again
+    assert response is not None and response.status == 200
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Categories")

@@ -36,7 +36,10 @@ def test_consumer_keeps_their_name_and_needs_on_the_account_page(
     page.get_by_label("Name").fill("Jordan  Example ")
     page.get_by_label("How should we contact you?").select_option(label="Phone")
     page.get_by_role("button", name="Save my details").click()
-    expect(page.get_by_text("Give a phone number to be contacted by phone.")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("Phone number")
+    expect(
+        page.get_by_text("Give a phone number to be contacted by phone.", exact=True)
+    ).to_be_visible()
     pages.check(page, "account-error-375")
 
     page.get_by_label("Phone number").fill("020 7946 0018")

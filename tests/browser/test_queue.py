@@ -128,6 +128,18 @@ def test_an_agent_saves_a_view_with_fewer_columns_and_opens_it_again(
     expect(agent).to_have_url(re.compile(r"view=unassigned.*sort=-received.*saved="))
     expect(agent.locator("table.queue th", has_text="Consumer")).to_have_count(0)
 
+    agent.get_by_text("Rename or remove “Newest unassigned”").click()
+    agent.get_by_label("New name").fill("Unassigned, newest first")
+    agent.get_by_role("button", name="Rename view").click()
+    expect(
+        agent.get_by_text("View “Newest unassigned” renamed to “Unassigned, newest first”.")
+    ).to_be_visible()
+    expect(
+        agent.get_by_role("navigation", name="Saved views").get_by_role(
+            "link", name=re.compile("Unassigned, newest first")
+        )
+    ).to_have_attribute("aria-current", "page")
+
     phone = signed_in_page("bank", "agent@bank.example", PHONE_375)
     phone.goto(agent.url)
     assert not phone.evaluate(
@@ -155,3 +167,20 @@ def test_a_dashboard_figure_opens_the_queue_it_counts(
     manager.goto(e2e_server.url("bank", "/dashboard/"))
     manager.locator("svg.chart .chart-link").first.click()
     expect(manager.get_by_role("heading", name="Queue")).to_be_visible()
+
+
+def test_back_after_claiming_shows_the_queue_as_it_is_now(
+    e2e_server: E2EServer, signed_in_page: Callable[..., Any], pages: Pages
+) -> None:
+    agent = signed_in_page("bank", "agent@bank.example", DESKTOP)
+    agent.goto(e2e_server.url("bank", "/console/?view=unassigned&sort=-received"))
+    first = agent.locator("table.queue a.row-link").first
+    reference = first.inner_text()
+    first.click()
+    agent.get_by_role("button", name="Claim this complaint").click()
+    expect(agent.locator("#feedback")).to_contain_text("The complaint is yours.")
+
+    agent.go_back()
+    expect(agent).to_have_url(re.compile(r"view=unassigned"))
+    expect(agent.locator("table.queue a.row-link", has_text=reference)).to_have_count(0)
+    pages.check(agent, "queue-after-back")

@@ -33,7 +33,8 @@ def test_operator_lists_creates_suspends_and_resumes_tenants(
     operator.get_by_label("First administrator's e-mail").fill("admin@tailspin.example")
     operator.get_by_role("button", name="Create tenant").click()
     address = operator.locator(".field").filter(has=operator.get_by_label("Address"))
-    expect(address.get_by_role("alert")).to_be_visible()
+    expect(address.locator(".error")).to_be_visible()
+    expect(operator.get_by_role("alert")).to_contain_text("Address:")
     pages.check(operator, "create-tenant-bad-slug")
 
     telco = operator.context.new_page()

@@ -382,7 +382,7 @@ def test_console_shows_the_waiting_proposal_with_the_managers_buttons(
         assert "Resolution waiting for approval" in page
         assert "Partly upheld" in page
         assert SUMMARY in page
-        assert "GBP 25.00" in page
+        assert "£25.00" in page and "GBP 25.00" not in page
         assert "Duplicate card transaction" in page
         assert "Proposed by Alex Agent" in page
         assert 'id="id_resolve_summary"' not in page

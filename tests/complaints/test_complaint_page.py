@@ -388,3 +388,18 @@ def test_a_post_only_action_without_its_own_page_returns_to_the_page_it_was_sent
         "/console/bulk/", {"action": "claim"}, HTTP_REFERER="https://evil.example/console/"
     )
     assert "evil" not in foreign["Location"]
+
+
+def test_the_actions_come_before_a_compact_deadlines_panel_that_keeps_every_rule(
+    agent_client: Client, complaint: Complaint
+) -> None:
+    page = agent_client.get(f"/console/complaints/{complaint.reference}/").content.decode()
+
+    aside = page[page.index('<aside aria-label="Details and actions">') :]
+    assert aside.index('<div class="card actions">') < aside.index('<div class="card deadlines">')
+    panel = aside[aside.index('<div class="card deadlines">') :]
+    shown, folded = panel.split('<details class="all-deadlines">', 1)
+    folded = folded[: folded.index("</details>")]
+    assert shown.count('<li class="deadline') == 1
+    assert "DISP 1.6.2R" in folded
+    assert folded.count('<li class="deadline') == complaint.deadlines.count()

@@ -279,12 +279,12 @@ def busy_queue(
 
 
 # search_path, session, user, OTP device, the page of complaints with all it shows joined,
-# the branding, and the person's saved views (one query; their counts are cached). The filter
-# choices (categories, teams) come from the cached choice lists (complaints/choices.py) and
-# the people of the assignee filter and of a manager's bulk form from the cached staff
-# directory, each read once, on the first page. Permissions come from the rules alone: no
-# model-permission look-ups.
-QUEUE_PAGE_QUERIES = {"agent_client": 7, "manager_client": 7}
+# the branding (from the tenant's cached settings) and the person's saved views (one query;
+# their counts are cached). The filter choices (categories, teams) come from the cached
+# choice lists (complaints/choices.py) and the people of the assignee filter and of a
+# manager's bulk form from the cached staff directory, each read once, on the first page.
+# Permissions come from the rules alone: no model-permission look-ups.
+QUEUE_PAGE_QUERIES = {"agent_client": 6, "manager_client": 6}
 
 
 @pytest.mark.parametrize("client_name", ["agent_client", "manager_client"])
@@ -308,13 +308,13 @@ def test_queue_query_count_does_not_grow_with_complaints(
 # --- The console complaint page -------------------------------------------------------------
 
 # search_path, session, user, OTP device, the complaint, the agent's team ids, the timeline,
-# its attachments, the deadlines, the tenant settings (read once for the at-risk margin and
-# the branding), the consumer's other complaints, the resolution waiting for approval, the
-# canned responses and the person's drafts of a reply and a note. The choices of the action
-# forms (root causes, teams, categories) come from the cached choice lists
-# (complaints/choices.py), read once, on the first page; the assignees and specialists from
-# the cached staff directory.
-CONSOLE_PAGE_QUERIES = 14
+# its attachments, the deadlines (the tenant settings, for the at-risk margin and the
+# branding, come from the tenant's cache), the consumer's other complaints, the resolution
+# waiting for approval, the canned responses and the person's drafts of a reply and a note.
+# The choices of the action forms (root causes, teams, categories) come from the cached
+# choice lists (complaints/choices.py), read once, on the first page; the assignees and
+# specialists from the cached staff directory.
+CONSOLE_PAGE_QUERIES = 13
 
 
 @pytest.fixture
@@ -680,4 +680,16 @@ def test_signed_in_pages_are_never_stored_so_back_shows_the_current_complaint(
 
     assert "no-store" in console["Cache-Control"] and "private" in console["Cache-Control"]
     assert "no-store" in portal["Cache-Control"]
-    assert "private" in queue["Cache-Control"]
+    assert "no-store" in queue["Cache-Control"] and "private" in queue["Cache-Control"]
+
+
+def test_every_signed_in_page_is_no_store_even_one_that_sets_its_own_caching(
+    agent_client: Client, admin_client: Client, complaint: Complaint
+) -> None:
+    polled = agent_client.get("/console/", HTTP_HX_REQUEST="true")
+    settings_page = admin_client.get("/settings/categories/")
+
+    assert polled.status_code == 200
+    assert "no-store" in polled["Cache-Control"]
+    assert "no-store" in settings_page["Cache-Control"]
+    assert "private" in settings_page["Cache-Control"]

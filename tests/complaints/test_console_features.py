@@ -311,7 +311,7 @@ def test_canned_response_with_an_unknown_placeholder_is_refused(manager_client: 
     response = manager_client.post(
         "/console/canned-responses/", {"title": "Typo", "body": "Dear {customer_name}"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Unknown placeholder {customer_name}" in html.unescape(response.content.decode())
     assert not CannedResponse.objects.exists()
 

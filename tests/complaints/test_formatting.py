@@ -1,4 +1,5 @@
-"""Canned responses in Markdown: rendered safely on pages, sent as typed in e-mails."""
+"""Canned responses in Markdown: rendered safely on pages, plain text without Markdown marks
+in e-mails and letters."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from complaints.formatting import render_markdown
-from complaints.models import CannedResponse, Complaint, Event
-from complaints.services import reply_to_complaint
+from complaints.formatting import markdown_to_plain, render_markdown
+from complaints.models import CannedResponse, Complaint, Event, Outcome, RootCause
+from complaints.services import reply_to_complaint, resolve_complaint
 from tenancy.models import Tenant
 from tests.conftest import deliver_outbox
 
@@ -128,7 +129,7 @@ def test_the_edit_page_previews_the_stored_text(manager_client: Client) -> None:
     assert "<li>one</li>" in page
 
 
-def test_a_staff_reply_is_formatted_on_the_page_and_sent_as_typed(
+def test_a_staff_reply_is_formatted_on_the_page_and_mailed_as_plain_text(
     bank: Tenant, agent: User, complaint: Complaint, consumer_client: Client
 ) -> None:
     reply_to_complaint(complaint, "We have **refunded** you.\n\n- £25", actor=agent)
@@ -138,8 +139,54 @@ def test_a_staff_reply_is_formatted_on_the_page_and_sent_as_typed(
 
     assert "We have <strong>refunded</strong> you." in page
     assert "<li>£25</li>" in page
-    assert "We have **refunded** you." in mail.body
+    assert "We have refunded you.\n\n- £25" in mail.body
+    assert "**" not in mail.body
     assert Event.objects.filter(body__contains="**refunded**").exists()
+
+
+def test_markdown_becomes_plain_text_without_its_marks() -> None:
+    text = (
+        "Dear Jo,\n\nWe have **refunded the full amount**; within *two working days*.\n\n"
+        "1. blocked your card;\n2. opened a claim.\n\n- one\n- two\n\n"
+        "See [our page](https://x.example/a) or <https://y.example>.\nAlex Agent"
+    )
+
+    assert markdown_to_plain(text) == (
+        "Dear Jo,\n\nWe have refunded the full amount; within two working days.\n\n"
+        "1. blocked your card;\n2. opened a claim.\n\n- one\n- two\n\n"
+        "See our page (https://x.example/a) or https://y.example.\nAlex Agent"
+    )
+
+
+def test_a_resolution_summary_from_a_canned_response_is_formatted_on_pages_and_plain_in_the_letter(
+    bank: Tenant,
+    manager: User,
+    complaint: Complaint,
+    consumer_client: Client,
+    agent_client: Client,
+) -> None:
+    cause = RootCause.objects.create(name="Processing error")
+    resolve_complaint(
+        complaint,
+        outcome=Outcome.UPHELD,
+        summary="We have **refunded the full amount** to your account.",
+        root_cause=cause,
+        actor=manager,
+    )
+
+    portal = consumer_client.get(f"/complaints/{complaint.reference}/").content.decode()
+    console = agent_client.get(f"/console/complaints/{complaint.reference}/").content.decode()
+    letters = complaint.events.filter(kind=Event.Kind.LETTER)
+    mails = deliver_outbox(bank)
+
+    for page in (portal, console):
+        assert "<strong>refunded the full amount</strong>" in page
+        assert "**refunded" not in page
+    assert letters.exists()
+    for letter in letters:
+        assert "**" not in letter.body
+    assert any("refunded the full amount to your account" in mail.body for mail in mails)
+    assert not any("**" in mail.body for mail in mails)
 
 
 def test_a_consumers_own_words_are_never_read_as_markdown(

@@ -82,7 +82,7 @@ def _preview_then_send(agent_client: Client, complaint: Complaint, root_cause: R
     assert '<mark title="Required: the Financial Ombudsman Service' in content
     assert "It cannot be sent yet" not in content
     previewed = letter_text(content)
-    assert SUMMARY in previewed and "GBP 25.00" in previewed
+    assert SUMMARY in previewed and "£25.00" in previewed
     assert not complaint.events.filter(
         kind=Event.Kind.LETTER, data__letter="final_response"
     ).exists()

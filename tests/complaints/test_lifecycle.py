@@ -955,7 +955,7 @@ def test_resolving_after_three_business_days_sends_the_final_response_instead(
     for required in (
         aged.reference,
         "Outcome: partly upheld.",
-        "Redress: GBP 50.00.",
+        "Redress: £50.00.",
         "We refunded the second payment of £84.20.",
         FOS_NAME,
         FOS_WEBSITE,

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 
 from complaints.models import Complaint, RootCause, Status
-from complaints.money import AmountError, parse_amount, tenant_locale
+from complaints.money import AmountError, format_amount, parse_amount, tenant_locale
 from tenancy.models import Tenant
 
 GB = Locale.parse("en_GB")
@@ -129,3 +129,34 @@ def test_console_resolution_refuses_an_exponent_and_says_why(
     assert complaint.status == Status.NEW
     assert complaint.redress_amount is None
     assert "without an exponent" in page
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "locale", "shown"),
+    [
+        ("49.99", "GBP", GB, "£49.99"),
+        ("1234.5", "GBP", GB, "£1,234.50"),
+        ("1234.5", "EUR", FR, "1\u202f234,50\u00a0€"),
+        ("20", "USD", GB, "US$20.00"),
+    ],
+)
+def test_amounts_are_shown_as_the_locale_writes_money(
+    amount: str, currency: str, locale: Locale, shown: str
+) -> None:
+    assert format_amount(Decimal(amount), currency, locale=locale) == shown
+
+
+def test_a_redress_is_shown_with_the_pound_sign_on_the_console_and_the_portal(
+    agent_client: Client,
+    consumer_client: Client,
+    complaint: Complaint,
+    root_cause: RootCause,
+    bank: Tenant,
+) -> None:
+    resolved = resolve_with(agent_client, complaint, root_cause, "49.99")
+    console = agent_client.get(f"/console/complaints/{complaint.reference}/").content.decode()
+    portal = consumer_client.get(f"/complaints/{complaint.reference}/").content.decode()
+
+    for page in (resolved, console, portal):
+        assert "£49.99" in page
+        assert "GBP 49.99" not in page

@@ -113,8 +113,9 @@ def test_list_rows_select_only_the_columns_they_show(
         assert f'."{column}"' not in selected
 
 
+@pytest.mark.parametrize("typed", ["payment", "card paym", "paym"])
 def test_search_in_the_active_queue_reads_the_partial_text_index(
-    queue: list[Complaint], agent: User, consumer: User, front_line: Team
+    queue: list[Complaint], agent: User, consumer: User, front_line: Team, typed: str
 ) -> None:
     # Enough other active complaints for the words to be selective, as in a real queue.
     Complaint.objects.bulk_create(
@@ -137,9 +138,7 @@ def test_search_in_the_active_queue_reads_the_partial_text_index(
             cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
         cursor.execute("ANALYZE complaints_complaint")
     # The matching condition on its own: which index finds the matches.
-    queryset = (
-        Complaint.objects.visible_to(agent).active().search("payment", actor=agent).order_by()
-    )
+    queryset = Complaint.objects.visible_to(agent).active().search(typed, actor=agent).order_by()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         sql, params = queryset.query.sql_with_params()
@@ -181,3 +180,51 @@ def test_proven_addresses_and_pending_invitations_are_found_by_e_mail_through_an
 
     assert "emailaddress_email_upper_idx" in _plan(addresses)
     assert "invitation_email_upper_idx" in _plan(invitations)
+
+
+@pytest.mark.parametrize(
+    ("field", "descending"),
+    [
+        ("priority_rank", True),
+        ("priority_rank", False),
+        ("reference", False),
+        ("reference", True),
+        ("assignee_id", False),
+        ("assignee_id", True),
+    ],
+)
+@pytest.mark.parametrize("role", ["manager", "agent"])
+def test_deep_cursor_in_each_column_order_is_an_index_condition(
+    request: pytest.FixtureRequest,
+    queue: list[Complaint],
+    manager: User,
+    field: str,
+    descending: bool,
+    role: str,
+) -> None:
+    # Assigned and of different priorities, so the first page's cursor has a value to seek.
+    for complaint, priority in zip(queue, ["low", "urgent", "high"], strict=True):
+        Complaint.objects.filter(pk=complaint.pk).update(priority=priority, assignee=manager)
+    user: User = request.getfixturevalue(role)
+    queryset = Complaint.objects.visible_to(user).active().for_list()
+    plan = explain_page_after_cursor(queryset, field, descending=descending)
+    operator = "<" if descending else ">"
+    # A text column is compared as text: ``ROW((reference)::text, id) > ROW(…)``.
+    seek = re.compile(rf"ROW\(\(?{field}\)?(::text)?, id\) {re.escape(operator)} ROW\(")
+    index_conds = [line for line in plan if "Index Cond" in line]
+    assert any(seek.search(line) for line in index_conds), plan
+    assert not [line for line in plan if "Filter" in line and "ROW(" in line], plan
+
+
+@pytest.mark.parametrize("typed", ["83", "2026-83", "C-2026-000083"])
+@pytest.mark.parametrize("active", [True, False])
+def test_a_reference_or_bare_number_search_is_an_index_lookup(
+    queue: list[Complaint], manager: User, typed: str, active: bool
+) -> None:
+    queryset = Complaint.objects.visible_to(manager)
+    if active:
+        queryset = queryset.active()
+    plan = _plan(queryset.search(typed, actor=manager))
+    index = "complaint_reference_number_idx" if typed == "83" else "reference"
+    assert "Seq Scan" not in plan, plan
+    assert index in plan, plan

@@ -3,6 +3,7 @@ without accents, in any status, closed ones included; and sorting by a column he
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 
 import pytest
@@ -10,7 +11,9 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import Role, User
+from complaints.forms import QUEUE_SORTS
 from complaints.models import Complaint, Status, Team
+from complaints.pagination import keyset_page
 from tests.complaints.conftest import put_in_status, references_in
 
 
@@ -132,3 +135,187 @@ def test_a_column_header_sorts_the_queue_and_a_second_click_reverses_it(
     assert 'aria-sort="descending"' in content
     assert 'href="?view=team&amp;priority=normal&amp;sort=received"' in content
     assert 'href="?view=team&amp;priority=normal&amp;sort=due"' in content
+
+
+def _numbered(complaint: Complaint, reference: str) -> Complaint:
+    """Test set-up: give a complaint the reference ``reference``."""
+    Complaint.objects.filter(pk=complaint.pk).update(reference=reference)
+    complaint.refresh_from_db()
+    return complaint
+
+
+@pytest.mark.parametrize(
+    "typed", ["83", "000083", " 0083 ", "2026-000083", "C-2026-000083", "c-2026-000083", "2026-83"]
+)
+def test_a_bare_reference_number_finds_its_complaint(
+    agent_client: Client, theirs: Complaint, bystander: Complaint, typed: str
+) -> None:
+    _numbered(theirs, "C-2026-000083")
+    _numbered(bystander, "C-2026-000084")
+    assert references_in(agent_client.get("/console/", {"q": typed})) == ["C-2026-000083"]
+
+
+def test_a_bare_number_finds_that_number_in_every_year(
+    manager_client: Client, theirs: Complaint, bystander: Complaint
+) -> None:
+    _numbered(theirs, "C-2025-000083")
+    _numbered(bystander, "C-2026-000083")
+    found = references_in(manager_client.get("/console/", {"q": "83", "status": "all"}))
+    assert sorted(found) == ["C-2025-000083", "C-2026-000083"]
+    assert references_in(manager_client.get("/console/", {"q": "2025-83"})) == ["C-2025-000083"]
+    assert references_in(manager_client.get("/console/", {"q": "0"})) == []
+
+
+@pytest.mark.parametrize("typed", ["refun", "Refun", "card refun", "REFUND", "decl", "café decl"])
+def test_the_last_word_typed_is_the_start_of_a_word(
+    agent_client: Client, theirs: Complaint, bystander: Complaint, typed: str
+) -> None:
+    Complaint.objects.filter(pk=theirs.pk).update(subject="Café card declined, refund asked")
+    Complaint.objects.filter(pk=theirs.pk).refresh_search()
+    assert references_in(agent_client.get("/console/", {"q": typed})) == [theirs.reference]
+
+
+def test_only_the_last_word_is_a_prefix_and_exclusions_stay_whole(
+    agent_client: Client, theirs: Complaint, bystander: Complaint
+) -> None:
+    # "decl" is a whole word when something follows it; "-bra" excludes the word "bra" only.
+    assert references_in(agent_client.get("/console/", {"q": "decl card"})) == []
+    found = references_in(agent_client.get("/console/", {"q": "-bra"}))
+    assert sorted(found) == sorted([theirs.reference, bystander.reference])
+    assert references_in(agent_client.get("/console/", {"q": '"doors were lo"'})) == []
+    assert references_in(agent_client.get("/console/", {"q": "doors -lock"})) == []
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "'",
+        "refund'",
+        "'a':* | 'b'",
+        "card & !branch",
+        "card | branch",
+        "!!!",
+        "(card",
+        "card)",
+        "car:",
+        ":*",
+        "ca\\",
+        "\\'",
+        "card:*A",
+        "a & (b | !c) <-> d",
+        '"unbalanced',
+        '"',
+        "- -- -",
+        "or",
+        "card or",
+        "é:*",
+        "²",
+    ],
+)
+@pytest.mark.parametrize("sort", ["", "received"])
+def test_hostile_search_text_is_searched_as_words(
+    agent_client: Client, theirs: Complaint, typed: str, sort: str
+) -> None:
+    response = agent_client.get("/console/", {"q": typed, "sort": sort})
+    assert response.status_code == 200
+
+
+def test_a_hostile_prefix_cannot_widen_the_search(
+    agent_client: Client, theirs: Complaint, bystander: Complaint
+) -> None:
+    # Quote and operator characters are not syntax: "card'|'branch" is the words card, branch.
+    assert references_in(agent_client.get("/console/", {"q": "declined'|'branch"})) == []
+
+
+@pytest.mark.parametrize(
+    ("column", "orders"),
+    [
+        ("priority", ["-priority", "priority"]),
+        ("reference", ["reference", "-reference"]),
+        ("assignee", ["assignee", "-assignee"]),
+    ],
+)
+def test_priority_reference_and_assignee_headers_sort_both_ways(
+    manager_client: Client,
+    theirs: Complaint,
+    bystander: Complaint,
+    manager: User,
+    column: str,
+    orders: list[str],
+) -> None:
+    Complaint.objects.filter(pk=theirs.pk).update(priority="low")
+    Complaint.objects.filter(pk=bystander.pk).update(priority="urgent", assignee=manager)
+    first, second = orders
+    content = manager_client.get("/console/").content.decode()
+    assert f'href="?view=team&amp;sort={first}"' in content
+    expected = {
+        "-priority": [bystander, theirs],
+        "priority": [theirs, bystander],
+        "reference": sorted([theirs, bystander], key=lambda c: c.reference),
+        "-reference": sorted([theirs, bystander], key=lambda c: c.reference, reverse=True),
+        # Grouped by assignee, the unassigned last in either direction.
+        "assignee": [bystander, theirs],
+        "-assignee": [bystander, theirs],
+    }
+    for order, following in ((first, second), (second, first)):
+        response = manager_client.get("/console/", {"sort": order})
+        content = response.content.decode()
+        assert references_in(response) == [c.reference for c in expected[order]], order
+        state = "descending" if order.startswith("-") else "ascending"
+        assert f'aria-sort="{state}"' in content
+        assert f'href="?view=team&amp;sort={following}"' in content
+
+
+@pytest.mark.parametrize("order", ["-priority", "priority", "reference", "-reference", "assignee"])
+def test_every_sort_pages_through_the_whole_queue_once(
+    manager_client: Client,
+    make_complaint: Callable[..., Complaint],
+    front_line: Team,
+    manager: User,
+    order: str,
+) -> None:
+    made = [make_complaint() for _ in range(7)]
+    for index, complaint in enumerate(made):
+        Complaint.objects.filter(pk=complaint.pk).update(
+            team=front_line,
+            priority=["low", "normal", "high", "urgent"][index % 4],
+            assignee=manager if index % 3 else None,
+        )
+    field, descending = QUEUE_SORTS[order]
+    queryset = Complaint.objects.active().for_list()
+    seen: list[str] = []
+    after = None
+    while True:
+        page = keyset_page(queryset, field=field, after=after, size=2, descending=descending)
+        seen += [row.reference for row in page.rows]
+        if page.next_cursor is None:
+            break
+        after = page.next_cursor
+    assert sorted(seen) == sorted(c.reference for c in made)
+    assert len(seen) == len(set(seen))
+    if field == "priority_rank":
+        ranks = [Complaint.objects.get(reference=r).priority_rank for r in seen]
+        assert ranks == sorted(ranks, reverse=descending)
+
+
+@pytest.mark.parametrize(
+    "position",
+    [
+        "priority_rank|abc|1",
+        "priority_rank|99999999999999999999|1",
+        "priority_rank|--1|1",
+        "reference|C-2026-\x00|1",
+        "reference|" + "x" * 41 + "|1",
+        "assignee_id|1.5|1",
+        "assignee_id||x",
+        "received_at|2026-01-01T00:00:00|1",
+    ],
+)
+@pytest.mark.parametrize("order", ["-priority", "reference", "assignee", "received"])
+def test_a_forged_cursor_in_any_order_starts_over(
+    manager_client: Client, theirs: Complaint, position: str, order: str
+) -> None:
+    forged = base64.urlsafe_b64encode(position.encode()).decode()
+    response = manager_client.get("/console/", {"sort": order, "after": forged})
+    assert response.status_code == 200
+    assert references_in(response) == [theirs.reference]

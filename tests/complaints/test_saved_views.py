@@ -84,7 +84,7 @@ def test_counts_are_kept_briefly_so_a_second_page_does_not_count_again(
     agent_client.get("/console/")
     # The queue page's own queries (tests/complaints/test_console.py) and the list of views;
     # no count.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         agent_client.get("/console/")
 
 
@@ -132,6 +132,87 @@ def test_views_are_removed_by_their_owner_or_for_shared_ones_a_manager(
     assert not SavedView.objects.filter(pk=mine.pk).exists()
     manager_client.post(f"/console/views/{shared.pk}/delete/")
     assert not SavedView.objects.filter(pk=shared.pk).exists()
+
+
+def rename(client: Client, view: SavedView, name: str) -> Any:
+    return client.post(f"/console/views/{view.pk}/rename/", {"name": name})
+
+
+def test_an_agent_renames_their_own_view_and_stays_on_it(agent_client: Client, agent: User) -> None:
+    mine = SavedView.objects.create(name="Mine", owner=agent, query="view=mine")
+
+    response = rename(agent_client, mine, "  My   open work ")
+
+    mine.refresh_from_db()
+    assert mine.name == "My open work"
+    assert response["Location"] == f"/console/?view=mine&saved={mine.pk}"
+    page = agent_client.get(response["Location"]).content.decode()
+    assert "View “Mine” renamed to “My open work”." in page
+    assert 'aria-current="page">My open work' in page
+
+
+def test_a_rename_to_a_name_the_owner_already_uses_is_refused_with_a_sentence(
+    agent_client: Client, manager_client: Client, agent: User, manager: User
+) -> None:
+    SavedView.objects.create(name="Urgent", owner=agent, query="view=team")
+    mine = SavedView.objects.create(name="Mine", owner=agent, query="view=mine")
+    SavedView.objects.create(name="Weekly", owner=manager, query="view=team")
+    shared = SavedView.objects.create(name="Team", owner=manager, shared=True, query="view=team")
+
+    refused = rename(agent_client, mine, "Urgent")
+    also_refused = rename(manager_client, shared, "Weekly")
+
+    assert SavedView.objects.get(pk=mine.pk).name == "Mine"
+    assert (
+        "You already have a view named “Urgent”."
+        in agent_client.get(refused["Location"]).content.decode()
+    )
+    assert (
+        "You already have a view named “Weekly”."
+        in manager_client.get(also_refused["Location"]).content.decode()
+    )
+    assert "Constraint" not in agent_client.get(refused["Location"]).content.decode()
+
+
+def test_shared_views_are_renamed_by_managers_only_and_others_views_by_nobody(
+    agent_client: Client,
+    manager_client: Client,
+    other_agent_client: Client,
+    agent: User,
+    manager: User,
+) -> None:
+    mine = SavedView.objects.create(name="Mine", owner=agent, query="view=mine")
+    shared = SavedView.objects.create(name="Shared", owner=manager, shared=True, query="")
+
+    assert rename(other_agent_client, mine, "Theirs").status_code == 404
+    page = agent_client.get(rename(agent_client, shared, "Taken over")["Location"])
+    assert "You may not rename this view." in page.content.decode()
+    assert SavedView.objects.get(pk=shared.pk).name == "Shared"
+    rename(manager_client, shared, "Team backlog")
+    assert SavedView.objects.get(pk=shared.pk).name == "Team backlog"
+    assert SavedView.objects.get(pk=mine.pk).name == "Mine"
+
+
+def test_a_rename_without_a_proper_name_is_refused(agent_client: Client, agent: User) -> None:
+    mine = SavedView.objects.create(name="Mine", owner=agent, query="view=mine")
+
+    for name, message in (("   ", "Give the view a name."), ("x" * 61, "at most 60 characters")):
+        page = agent_client.get(rename(agent_client, mine, name)["Location"]).content.decode()
+        assert message in page
+    assert SavedView.objects.get(pk=mine.pk).name == "Mine"
+
+
+def test_the_queue_offers_a_rename_for_the_view_one_may_change(
+    agent_client: Client, agent: User, manager: User
+) -> None:
+    mine = SavedView.objects.create(name="Mine", owner=agent, query="view=mine")
+    shared = SavedView.objects.create(name="Shared", owner=manager, shared=True, query="")
+
+    own_page = agent_client.get(f"/console/?view=mine&saved={mine.pk}").content.decode()
+    shared_page = agent_client.get(f"/console/?saved={shared.pk}").content.decode()
+
+    assert f'action="/console/views/{mine.pk}/rename/"' in own_page
+    assert f'action="/console/views/{shared.pk}/rename/"' not in shared_page
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from complaints.models import Complaint
-from configuration.models import TenantSettings, forget_current_settings
+from configuration.models import STORED_SETTINGS, TenantSettings, forget_current_settings
 from outbox.tasks import deliver_due_messages
 from tenancy.models import Tenant
 from tests.conftest import tenant_client
@@ -123,12 +123,28 @@ def test_requests_to_two_tenants_in_one_process_show_each_its_own_branding(
 # --- once per request, once per task -------------------------------------------------------------
 
 
+def saved_elsewhere(**changes: object) -> None:
+    """A change another process saved: the row and the shared cache, not this process's read."""
+    TenantSettings.objects.update(**changes)
+    STORED_SETTINGS.forget()
+
+
 def test_each_request_reads_the_row_afresh(bank: Tenant) -> None:
     TenantSettings.current()
-    # A change this process was not told about (another process saved it).
-    TenantSettings.objects.update(display_name="Renamed elsewhere")
+    saved_elsewhere(display_name="Renamed elsewhere")
 
     assert b"Renamed elsewhere" in tenant_client(bank).get("/").content
+
+
+def test_a_saved_change_is_seen_by_the_next_request_though_the_row_was_cached(
+    bank: Tenant,
+) -> None:
+    client = tenant_client(bank)
+    client.get("/")  # the row is in the tenant's cache now
+
+    rename("Renamed by the admin")
+
+    assert b"Renamed by the admin" in client.get("/").content
 
 
 def test_the_console_complaint_page_reads_the_settings_once(
@@ -137,7 +153,15 @@ def test_the_console_complaint_page_reads_the_settings_once(
     url = f"/console/complaints/{complaint.reference}/"
     agent_client.get(url)
 
-    # Branding, the at-risk margin and the deadline countdowns all come from the one read.
+    # Branding, the at-risk margin and the deadline countdowns all come from the one read,
+    # which the tenant's cache answers.
+    with CaptureQueriesContext(connection) as queries:
+        response = agent_client.get(url)
+
+    assert response.status_code == 200
+    assert settings_queries(queries) == []
+    STORED_SETTINGS.forget()
+
     with CaptureQueriesContext(connection) as queries:
         response = agent_client.get(url)
 
@@ -148,8 +172,9 @@ def test_the_console_complaint_page_reads_the_settings_once(
 def test_the_at_risk_queue_of_an_agent_without_second_factor_reads_the_settings_once(
     bank: Tenant, agent_client: Client, complaint: Complaint
 ) -> None:
-    TenantSettings.objects.update(frontline_two_factor_required=False)
+    saved_elsewhere(frontline_two_factor_required=False)
     agent_client.get("/console/?view=at_risk")
+    STORED_SETTINGS.forget()
 
     # The second-factor policy (checked for every permission), the margin and the branding.
     with CaptureQueriesContext(connection) as queries:
@@ -191,7 +216,7 @@ def test_a_task_run_inline_keeps_the_read_of_the_request_that_queued_it(bank: Te
 
 def test_a_task_run_by_a_worker_reads_the_row_afresh(bank: Tenant) -> None:
     TenantSettings.current()
-    TenantSettings.objects.update(display_name="Renamed elsewhere")
+    saved_elsewhere(display_name="Renamed elsewhere")
     # How a worker runs a task: Celery's tracer, not eager, for the tenant's schema.
     run = build_tracer(
         deliver_due_messages.name, deliver_due_messages, eager=False, app=deliver_due_messages.app

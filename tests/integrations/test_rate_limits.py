@@ -58,6 +58,28 @@ def test_a_client_beyond_its_rate_gets_429_with_retry_after(
     assert crm.get(COMPLAINTS_URL).status_code == 200
 
 
+def test_a_history_longer_than_the_rate_still_says_when_to_come_back(
+    low_rates: None,
+    frozen: time_machine.Coordinates,
+    make_integration: Callable[..., Integration],
+    client_api: Callable[..., Client],
+) -> None:
+    """Calls kept beyond the rate (two nodes at once, or a rate lowered meanwhile): DRF's own
+    ``wait`` gives up and sends no Retry-After; ours counts from the newest calls."""
+    crm = client_api(make_integration("CRM"))
+    for _ in range(3):
+        assert crm.get(COMPLAINTS_URL).status_code == 200
+    frozen.shift(timedelta(seconds=20))
+    rest = dict(settings.REST_FRAMEWORK)
+    rest["DEFAULT_THROTTLE_RATES"] = {**rest["DEFAULT_THROTTLE_RATES"], "api_client": "1/min"}
+
+    with override_settings(REST_FRAMEWORK=rest):
+        refused = crm.get(COMPLAINTS_URL)
+
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "40"
+
+
 def test_a_user_beyond_their_rate_gets_429_and_other_users_do_not(
     low_rates: None,
     frozen: time_machine.Coordinates,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.models import User
+from audit.models import AuditEvent
 from complaints.models import Complaint, Status
 from complaints.services import (
     add_internal_note,
@@ -490,8 +491,17 @@ def test_admin_manages_webhooks_through_the_api(
     log = admin_api.get(f"{API_URL}{body['id']}/deliveries/").json()
     assert [(row["status"], row["last_status_code"]) for row in log] == [("pending", 500)]
     assert log[0]["attempts"][0]["status_code"] == 500
-    again = admin_api.post(f"{API_URL}{body['id']}/deliveries/{log[0]['delivery_id']}/redeliver/")
+    redeliver = f"{API_URL}{body['id']}/deliveries/{log[0]['delivery_id']}/redeliver/"
+    again = admin_api.post(
+        redeliver, content_type="application/json", HTTP_IDEMPOTENCY_KEY="redeliver-1"
+    )
     assert again.status_code == 202
+    webhooks.deliver_due()
+    retried = admin_api.post(
+        redeliver, content_type="application/json", HTTP_IDEMPOTENCY_KEY="redeliver-1"
+    )
+    assert (retried.status_code, retried["Idempotent-Replayed"]) == (202, "true")
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.WEBHOOK_REDELIVERED).count() == 1
     webhooks.deliver_due()
     assert list(receiver.processed) == [log[0]["delivery_id"]]
     assert admin_api.delete(f"{API_URL}{body['id']}/").status_code == 204

@@ -304,6 +304,12 @@ SESSION_CASES: list[Case] = [
         "manager",
         lambda v: {},
     ),
+    _post(
+        "console_rename_view",
+        lambda v: f"/console/views/{v.saved_view.pk}/rename/",
+        "manager",
+        lambda v: {"name": "Stolen"},
+    ),
     # Dashboard
     _get("dashboard", lambda v: "/dashboard/", "manager"),
     *[
@@ -772,6 +778,25 @@ API_CASES = [
         ]
     ],
     ("api_staff", "get", lambda v: "/api/v1/staff/", None),
+    ("api_staff_invitations", "get", _fixed("staff-invitations/"), None),
+    (
+        "api_staff_invitations",
+        "post",
+        _fixed("staff-invitations/"),
+        {"email": "mole@example.org", "role": "admin"},
+    ),
+    (
+        "api_staff_invitation",
+        "get",
+        lambda v: f"/api/v1/staff-invitations/{v.invitation.pk}/",
+        None,
+    ),
+    (
+        "api_staff_invitation_resend",
+        "post",
+        lambda v: f"/api/v1/staff-invitations/{v.invitation.pk}/resend/",
+        {},
+    ),
     ("api_report_dashboard", "get", lambda v: "/api/v1/reports/dashboard/", None),
     ("api_report_return", "get", lambda v: "/api/v1/reports/return/", None),
     ("api_audit_events", "get", lambda v: "/api/v1/audit-events/", None),

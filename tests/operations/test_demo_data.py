@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User
-from complaints.models import CannedResponse, Complaint, Event
+from complaints.models import CannedResponse, Complaint, Event, ResolutionProposal
 from complaints.views import PAGE_SIZE
 from configuration.models import TenantSettings
 from operations.management.commands.seed_demo import (
@@ -23,6 +23,7 @@ from outbox.models import Message
 from reports.forms import PeriodForm, ReturnPeriodForm
 from reports.metrics import DASHBOARD_TABLES, Link, Period, Scope, regulatory_return
 from tenancy.models import Tenant
+from tests.conftest import sign_in, tenant_client
 
 BANK = DEMO_TENANTS[0]
 
@@ -128,3 +129,24 @@ def _has_figure(row: tuple[object, ...]) -> bool:
         isinstance(cell, int | float) and not isinstance(cell, bool) and cell > 0
         for cell in row[1:]
     )
+
+
+def test_one_demo_tenant_has_managers_approve_final_responses_with_some_waiting(
+    telco: Tenant,
+) -> None:
+    (with_approval,) = [demo for demo in DEMO_TENANTS if demo.manager_approval]
+    assert with_approval.slug == "telco"
+    start_tenant(telco, with_approval.starter.industry.value)
+    Command().seed_tenant(with_approval)
+
+    assert TenantSettings.current().final_response_approval
+    waiting = ResolutionProposal.objects.open()
+    assert waiting.count() == 2
+    assert {proposal.proposed_by.email for proposal in waiting} == {"agent@telco.example"}
+    manager = sign_in(tenant_client(telco), User.objects.get(email="manager@telco.example"))
+    queue = manager.get("/console/?view=approval").content.decode()
+    for proposal in waiting:
+        assert proposal.complaint.reference in queue
+
+    Command().seed_tenant(with_approval)  # a second run adds nothing
+    assert ResolutionProposal.objects.count() == 2

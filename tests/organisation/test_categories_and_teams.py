@@ -209,3 +209,49 @@ def test_teams_page_queries_do_not_grow_with_teams(
 
     with django_assert_max_num_queries(12):
         assert admin_client.get("/settings/teams/").status_code == 200
+
+
+# Every settings form that can meet a uniqueness rule: where it posts, what it posts twice,
+# the heading of the form on its page, and a word of the refusal.
+ADDED_TWICE = [
+    (
+        "/settings/categories/new/",
+        {"name": "Savings", "is_active": "on"},
+        "Add a category",
+        "already",
+    ),
+    (
+        "/settings/root-causes/new/",
+        {"name": "Late post", "is_active": "on"},
+        "Add a root cause",
+        "already",
+    ),
+    ("/settings/hours/closures/", {"day": "2027-12-24", "name": "Eve"}, "Add a closure", "already"),
+    ("/settings/teams/", {"name": "Disputes"}, "New team", "already"),
+    (
+        "/console/canned-responses/",
+        {"title": "Thanks", "body": "Thank you."},
+        "Add a canned response",
+        "already",
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "data", "heading", "word"), ADDED_TWICE)
+def test_adding_something_twice_shows_the_refusal_focused_in_the_form_on_an_address_that_reloads(
+    admin_client: Client, url: str, data: dict[str, str], heading: str, word: str
+) -> None:
+    first = admin_client.post(url, data)
+    twice = admin_client.post(url, data)
+    again = admin_client.get(url)
+
+    assert first.status_code == 302, first.content.decode()[:500]
+    assert twice.status_code == 400
+    page = twice.content.decode()
+    after_heading = page[page.index(heading) :]
+    form = after_heading[: after_heading.index("</form>")]
+    assert '<div class="form-errors" role="alert" tabindex="-1" autofocus>' in form
+    assert word in form
+    assert page.count("autofocus") == 1
+    assert "onstraint" not in page
+    assert again.status_code == 200

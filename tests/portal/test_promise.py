@@ -13,7 +13,9 @@ from complaints.models import Complaint, Outcome, Priority, RootCause, Team
 from complaints.services import reject_resolution, resolve_complaint
 from deadlines.models import SlaPolicy
 from outbox.models import Message
+from tenancy.models import Tenant
 from tests.complaints.conftest import as_request_user
+from tests.conftest import sign_in, tenant_client
 
 
 def test_the_list_the_page_and_the_reopening_mail_promise_the_same_date(
@@ -57,3 +59,56 @@ def test_the_list_the_page_and_the_reopening_mail_promise_the_same_date(
     assert "will reply by 27 November 2026" in told.body
     assert "We will reply by <strong>27 November 2026</strong>" in listed
     assert "We will reply by <strong>27 November 2026</strong>" in page
+
+
+def test_after_a_rejection_the_console_shows_the_date_the_consumer_was_told(
+    consumer_client: Client,
+    agent_client: Client,
+    make_complaint: Callable[..., Complaint],
+    front_line: Team,
+    manager: User,
+    consumer: User,
+) -> None:
+    SlaPolicy.objects.create(priority=Priority.NORMAL, first_response_hours=4, resolution_hours=40)
+    root_cause = RootCause.objects.create(name="Processing error")
+    with time_machine.travel(datetime(2026, 11, 16, 10, tzinfo=UTC), tick=False):
+        complaint = make_complaint(received_at=datetime(2026, 11, 16, 9, tzinfo=UTC))
+        complaint.team = front_line
+        complaint.save(update_fields=["team"])
+    with time_machine.travel(datetime(2026, 11, 17, 10, tzinfo=UTC), tick=False):
+        resolve_complaint(
+            complaint,
+            outcome=Outcome.NOT_UPHELD,
+            summary="We found no error.",
+            root_cause=root_cause,
+            actor=as_request_user(manager),
+        )
+    with time_machine.travel(datetime(2026, 11, 20, 10, tzinfo=UTC), tick=False):
+        reject_resolution(complaint, "You charged me twice.", actor=as_request_user(consumer))
+        page = consumer_client.get(f"/complaints/{complaint.reference}/").content.decode()
+        console = agent_client.get(f"/console/complaints/{complaint.reference}/").content.decode()
+
+    told = Message.objects.get(key__startswith="reopened:", recipient=consumer.email)
+    panel = console[console.index('<div class="card deadlines">') :]
+    panel = panel[: panel.index("<details")]
+    assert "will reply by 27 November 2026" in told.body
+    assert "We will reply by <strong>27 November 2026</strong>" in page
+    assert "Consumer told: by <strong>27 Nov 2026</strong>" in panel
+    # The deadline shown first is the one running, not the final response met before.
+    assert "Due 27 Nov 2026" in panel
+    assert "Final response" not in panel
+
+
+def test_once_the_promised_date_has_passed_the_page_says_late_as_the_list_does(
+    bank: Tenant, consumer: User, make_complaint: Callable[..., Complaint]
+) -> None:
+    with time_machine.travel(datetime(2026, 11, 16, 10, tzinfo=UTC), tick=False):
+        complaint = make_complaint(received_at=datetime(2026, 11, 16, 9, tzinfo=UTC))
+    with time_machine.travel(datetime(2027, 1, 20, 10, tzinfo=UTC), tick=False):
+        consumer_client = sign_in(tenant_client(bank), consumer)
+        listed = consumer_client.get("/complaints/").content.decode()
+        page = consumer_client.get(f"/complaints/{complaint.reference}/").content.decode()
+
+    for said in (listed, page):
+        assert "Our reply is late. We are sorry; we will reply as soon as we can." in said
+    assert "by <strong>11 January 2027</strong>" not in page

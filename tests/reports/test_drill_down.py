@@ -71,6 +71,10 @@ def worked(
             root_cause=process_gap,
             satisfaction_score=2,
         ),
+        # Less than 3 and 57 times 24 hours ago, but 3 and 57 local days since the day of
+        # receipt: the backlog and the queue's age filter both count the latter.
+        made(2.9),
+        made(56.9),
     ]
 
 

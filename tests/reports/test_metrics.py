@@ -47,12 +47,14 @@ def test_workload_counts_open_assigned_at_risk_and_breached_per_team_and_agent(
     assert agents.rows == [("Alex Agent", 1, 1, 0)]
 
 
-def test_backlog_buckets_count_whole_days_since_receipt(
+def test_backlog_buckets_count_whole_local_days_from_the_day_of_receipt(
     received_at: Callable[..., Complaint],
 ) -> None:
-    for age in (timedelta(0), timedelta(days=2, hours=23), timedelta(days=3), timedelta(days=56)):
-        received_at(NOW - age)
-    received_at(NOW - timedelta(days=57))
+    received_at(NOW)  # today: 0 days
+    received_at(london(2026, 6, 28, 0, 0))  # 2 days
+    received_at(london(2026, 6, 27, 23, 59))  # 3 days, though not 61 hours ago
+    received_at(london(2026, 5, 5, 23, 59))  # 56 days
+    received_at(london(2026, 5, 4, 23, 59))  # 57 days
     received_at(NOW - timedelta(days=70), status=Status.CLOSED)
 
     backlog = metrics.backlog_by_age(JUNE)
@@ -110,6 +112,39 @@ def test_response_times_give_median_and_average_in_hours_within_the_period(
 
     assert rows[0][1:] == (3, 2.0, 3.0)
     assert rows[1][1:] == (2, 20.0, 20.0)
+
+
+def test_response_times_count_whole_hours_up_to_two_days_then_whole_days(
+    received_at: Callable[..., Complaint],
+) -> None:
+    start = london(2026, 6, 10, 9)
+    # 1 h 59 min counts as 1 hour; 50 and 73 hours as 48 and 72 (their whole days).
+    for minutes in (119, 50 * 60, 73 * 60):
+        received_at(start, first_responded_at=start + timedelta(minutes=minutes))
+
+    rows = metrics.response_times(JUNE).rows
+
+    # The average is of the exact times: (1 h 59 min + 50 h + 73 h) / 3.
+    assert rows[0][1:] == (3, 48.0, 41.7)
+    assert "whole hours (rounded down) up to 48 hours" in metrics.response_times(JUNE).note
+
+
+@pytest.mark.parametrize(
+    ("counts", "median"),
+    [
+        ({}, None),
+        ({5: 1}, 5.0),
+        ({1: 1, 2: 1, 6: 1}, 2.0),
+        ({10: 1, 30: 1}, 20.0),
+        ({0: 3, 4: 1}, 0.0),
+        ({0: 2, 4: 2}, 2.0),
+        ({1: 2, 3: 5, 9: 2}, 3.0),
+    ],
+)
+def test_the_median_of_counted_values_is_the_middle_one_or_the_mean_of_the_two(
+    counts: dict[int, int], median: float | None
+) -> None:
+    assert metrics.median_of_bands(counts) == median
 
 
 def test_sla_compliance_is_the_share_of_deadlines_due_in_the_period_met_in_time(

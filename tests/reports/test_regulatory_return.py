@@ -190,3 +190,23 @@ def test_generic_return_counts_closures_with_the_profiles_main_deadline_met(
         ("Still open at the end of the period", 1),
     ]
     assert redress.rows == []
+
+
+def test_redress_is_shown_in_the_currency_and_kept_a_plain_number_in_the_csv(
+    manager_client: Client, received_at: Callable[..., Complaint]
+) -> None:
+    received_at(
+        london(2026, 3, 2, 10),
+        status=Status.RESOLVED,
+        resolved_at=london(2026, 3, 9, 9),
+        outcome=Outcome.UPHELD,
+        redress_amount=Decimal("1234.50"),
+        redress_currency="GBP",
+    )
+
+    page = manager_client.get(FIRST_HALF_2026).content.decode()
+    download = manager_client.get(FIRST_HALF_2026.replace("/return/", "/return/redress.csv"))
+    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode("utf-8-sig"))))
+
+    assert '<td data-label="Total">£1,234.50</td>' in page
+    assert ["GBP", "1", "1234.50"] in rows

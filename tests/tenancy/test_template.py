@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -155,10 +156,15 @@ def test_a_new_tenant_numbers_from_its_own_sequences(new_tenant: Callable[..., T
         assert cursor.fetchone()[0] == 1
     with schema_context(tenant.schema_name):
         from accounts.models import User
+        from complaints.models import Complaint
 
         first = User.objects.create_user("first@example.com", "a-long-password-1")
         second = User.objects.create_user("second@example.com", "a-long-password-1")
+        # A complaint inserted without a reference is numbered by the column's default, which
+        # the copy points at the new schema's own sequence.
+        numbered = Complaint.objects.create(consumer=first, subject="s", description="d")
     assert (first.pk, second.pk) == (1, 2)
+    assert re.fullmatch(r"C-[0-9]{4}-000002", numbered.reference), numbered.reference
     with connection.cursor() as cursor:
         cursor.execute("SELECT last_value, is_called FROM " + template_users)
         assert cursor.fetchone() == template_before

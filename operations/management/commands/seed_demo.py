@@ -32,6 +32,7 @@ from complaints.models import (
     RootCause,
     Status,
     Team,
+    forget_cached_teams,
 )
 from complaints.services import (
     accept_resolution,
@@ -105,6 +106,8 @@ class DemoTenant:
     country: str
     time_zone: str
     stories: tuple[Story, ...]
+    # Managers approve final responses: the agent's resolutions wait in "Awaiting my approval".
+    manager_approval: bool = False
 
 
 DEMO_TENANTS = [
@@ -241,6 +244,7 @@ DEMO_TENANTS = [
                 "I have had no mobile signal at home since the mast work in my street.",
             ),
         ),
+        manager_approval=True,
     ),
     DemoTenant(
         "airline",
@@ -411,6 +415,7 @@ class Command(BaseCommand):
         Team.objects.filter(pk__in=[team.pk for team in teams], manager=None).update(
             manager=manager
         )
+        forget_cached_teams()
         for team in teams[:2]:
             team.members.add(agent)
         teams[2].members.add(manager)
@@ -419,8 +424,15 @@ class Command(BaseCommand):
         if tenant_settings.currency != currency:
             tenant_settings.currency = currency
             tenant_settings.save(update_fields=["currency"])
-        if not Complaint.objects.exists():
+        first_run = not Complaint.objects.exists()
+        if first_run:
             self.seed_complaints(demo, staff, consumers)
+        # Approval is turned on after the history, which was resolved without it.
+        if demo.manager_approval and not tenant_settings.final_response_approval:
+            tenant_settings.final_response_approval = True
+            tenant_settings.save(update_fields=["final_response_approval"])
+        if first_run and demo.manager_approval:
+            self.propose_for_approval(staff[Role.AGENT])
         self.make_one_at_risk(timezone.now())
         # The demo sets some columns directly (assignees, priorities, a moved deadline), past
         # the gate whose observer keeps the report rollups: count them once, from the rows.
@@ -549,6 +561,26 @@ class Command(BaseCommand):
                 rate_complaint(complaint, score, RATING_COMMENTS[score], actor=consumer)
             at(now)
             deliver_due(limit=1000)
+
+    def propose_for_approval(self, agent: User) -> None:
+        """The agent resolves two of their open complaints; with approval on, each waits for
+        the manager (the manager's "Awaiting my approval" queue and notifications)."""
+        waiting = Complaint.objects.filter(assignee=agent, status=Status.OPEN).order_by("pk")[:2]
+        root_cause = RootCause.objects.order_by("name").first()
+        for complaint, (outcome, redress) in zip(
+            waiting, [(Outcome.UPHELD, Decimal("30.00")), (Outcome.NOT_UPHELD, None)], strict=False
+        ):
+            resolve_complaint(
+                complaint,
+                outcome=outcome,
+                summary="We have refunded the charge and fixed the account so it cannot recur."
+                if redress
+                else "We checked the account and the charges were applied correctly.",
+                root_cause=root_cause,
+                redress_amount=redress,
+                actor=agent,
+            )
+        deliver_due(limit=1000)
 
     def make_one_at_risk(self, now: datetime) -> None:
         """Keep one complaint at risk now, so the at-risk list shows what it is for.
