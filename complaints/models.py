@@ -610,18 +610,14 @@ class Complaint(models.Model):
                 condition=Q(status__in=ACTIVE_STATUSES),
                 name="complaint_active_queue_idx",
             ),
+            # The queue by next deadline (keyset on ``(next_due_at, id)``) and, with the team
+            # and assignee included, the dashboard's at-risk and breached counts per team and
+            # per assignee as an index-only scan of the complaints due by the margin's end.
             models.Index(
                 fields=["next_due_at", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_due_queue_idx",
-            ),
-            # The dashboard's at-risk and breached counts per team and per assignee: an
-            # index-only scan of the complaints due by the end of the at-risk margin.
-            models.Index(
-                fields=["next_due_at"],
                 include=["team", "assignee"],
                 condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_due_workload_idx",
+                name="complaint_due_queue_idx",
             ),
             # The dashboard's root causes of complaints resolved in a period (index only).
             models.Index(

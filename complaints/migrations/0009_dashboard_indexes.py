@@ -12,9 +12,12 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # The deadline queue's index also carries the team and assignee, for the dashboard's
+        # index-only at-risk and breached counts.
+        migrations.RemoveIndex(model_name='complaint', name='complaint_due_queue_idx'),
         migrations.AddIndex(
             model_name='complaint',
-            index=models.Index(condition=models.Q(('status__in', ('new', 'open', 'awaiting_consumer', 'reopened'))), fields=['next_due_at'], include=('team', 'assignee'), name='complaint_due_workload_idx'),
+            index=models.Index(condition=models.Q(('status__in', ('new', 'open', 'awaiting_consumer', 'reopened'))), fields=['next_due_at', 'id'], include=('team', 'assignee'), name='complaint_due_queue_idx'),
         ),
         migrations.AddIndex(
             model_name='complaint',

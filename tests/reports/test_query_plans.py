@@ -1,6 +1,6 @@
 """The plans of the dashboard's queries that still read complaints: the at-risk and
 breached counts per team and per agent, and the root causes of a period, are index-only
-scans of indexes made for them (``complaint_due_workload_idx``, seeking the range due by the
+scans of indexes made for them (``complaint_due_queue_idx``, seeking the range due by the
 end of the at-risk margin, and ``complaint_resolved_cause_idx``).
 
 The tables here are tiny and their statistics whatever earlier tests left, so which index
@@ -69,8 +69,8 @@ def test_at_risk_and_breached_counts_are_an_index_only_scan_of_the_deadline_inde
         table(JUNE)
 
     [due] = [q["sql"] for q in captured.captured_queries if '"next_due_at" <=' in q["sql"]]
-    plan = explain_with_only("complaint_due_workload_idx", due)
-    assert any("Index Only Scan using complaint_due_workload_idx" in line for line in plan), plan
+    plan = explain_with_only("complaint_due_queue_idx", due)
+    assert any("Index Only Scan using complaint_due_queue_idx" in line for line in plan), plan
     assert any("Index Cond" in line and "next_due_at <=" in line for line in plan), plan
     assert not any("Seq Scan" in line or "Heap" in line for line in plan), plan
 
