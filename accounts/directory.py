@@ -3,9 +3,10 @@
 A queue page carries several pickers of the same people (the assignee filter, the bulk
 action's assignee) and a complaint page several more (assign, refer). Rendering hundreds of
 ``<option>``s through Django's template widgets for each of them, from a query each, costs
-more than the page's own query. Here the staff list is read once into the cache (keys are
-tenant-scoped by the cache's key function), invalidated whenever a staff account is saved or
-deleted, and each role set's options are rendered to HTML at most once per request.
+more than the page's own query. Here the staff list is kept in the tenant's configuration
+cache (``configuration.cache.TenantCached``), forgotten whenever a staff account is saved or
+deleted (and read from the database by a transaction that changed one, until it commits),
+and each role set's options are rendered to HTML at most once per request.
 Validation never trusts the cache: a chosen person is read from the database.
 """
 
@@ -16,9 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.core.cache import cache
 from django.core.signals import request_started
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.forms.utils import flatatt
@@ -26,11 +25,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Role, User
+from configuration.cache import TenantCached
 from tenancy import current
-
-CACHE_KEY = "staff-directory"
-# A safety net only: every change to a staff account drops the entry at once.
-CACHE_SECONDS = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -63,19 +59,21 @@ def forget_rendered_options() -> None:
     _rendered.set(None)
 
 
-def _directory() -> list[tuple[int, str, str]]:
-    """(id, name shown, role) of every active staff member, by name: from the cache or read."""
-    staff: list[tuple[int, str, str]] | None = cache.get(CACHE_KEY)
-    if staff is None:
-        rows = (
-            User.objects.filter(role__in=[role.value for role in Role if role != Role.CONSUMER])
-            .filter(is_active=True)
-            .order_by("full_name", "email")
-            .values_list("pk", "full_name", "email", "role")
-        )
-        staff = [(pk, name or email, role) for pk, name, email, role in rows]
-        cache.set(CACHE_KEY, staff, CACHE_SECONDS)
-    return staff
+def _read_directory() -> list[tuple[int, str, str]]:
+    """(id, name shown, role) of every active staff member, by name, from the database."""
+    rows = (
+        User.objects.filter(role__in=[role.value for role in Role if role != Role.CONSUMER])
+        .filter(is_active=True)
+        .order_by("full_name", "email")
+        .values_list("pk", "full_name", "email", "role")
+    )
+    return [(pk, name or email, role) for pk, name, email, role in rows]
+
+
+DIRECTORY: TenantCached[list[tuple[int, str, str]]] = TenantCached(
+    "staff-directory", _read_directory
+)
+DIRECTORY.listeners.append(forget_rendered_options)
 
 
 def staff_options(roles: tuple[str, ...]) -> StaffOptions:
@@ -86,7 +84,7 @@ def staff_options(roles: tuple[str, ...]) -> StaffOptions:
         rendered = {}
         _rendered.set(rendered)
     if key not in rendered:
-        people = [(pk, name) for pk, name, role in _directory() if role in roles]
+        people = [(pk, name) for pk, name, role in DIRECTORY.get() if role in roles]
         html = "".join(
             format_html('<option value="{}">{}</option>', pk, name) for pk, name in people
         )
@@ -95,10 +93,8 @@ def staff_options(roles: tuple[str, ...]) -> StaffOptions:
 
 
 def forget_directory() -> None:
-    """Drop the cached staff list now and again after commit (a reader may refill it meanwhile)."""
-    forget_rendered_options()
-    cache.delete(CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    """Drop the cached staff list now and again after commit (``TenantCached.forget``)."""
+    DIRECTORY.forget()
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.directory.saved")

@@ -4,10 +4,12 @@ The queue's filters and a complaint page's action forms list the tenant's catego
 and root causes in several ``<select>``s; Django's ``ModelChoiceField`` reads each list with
 a query of its own (through a server-side cursor: three round trips) every time a form is
 rendered. :class:`CachedModelChoiceField` shows the (value, label) pairs of its queryset
-from the cache, keyed by the queryset's SQL (keys are tenant-scoped by the cache's key
-function) and kept for the rest of the request; any save or deletion of a row of the model
-drops them at once and again after commit. Validation never trusts the cache: a chosen value
-is looked up in the database, as by any ``ModelChoiceField``.
+from the tenant's configuration cache (``configuration.cache.TenantCached``: one entry per
+model holding a list per queryset, by the queryset's SQL) and keeps them for the rest of the
+request; any save or deletion of a row of the model drops them at once and again after
+commit, and a transaction that changed them reads the database until it commits. Validation
+never trusts the cache: a chosen value is looked up in the database, as by any
+``ModelChoiceField``.
 """
 
 from __future__ import annotations
@@ -18,47 +20,38 @@ from contextvars import ContextVar
 from typing import Any
 
 from django import forms
-from django.core.cache import cache
 from django.core.signals import request_started
-from django.db import models, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db import models
 from django.dispatch import receiver
 from django.utils.choices import BaseChoiceIterator
 
 from complaints.models import Category, RootCause, Team
+from configuration.cache import TenantCached
 from tenancy import current
 
-# A safety net only: every change to a row of these models drops its lists at once.
-CACHE_SECONDS = 15 * 60
-CACHED_MODELS: tuple[type[models.Model], ...] = (Category, Team, RootCause)
+Lists = dict[str, list[tuple[Any, str]]]
 
-# Lists read in this request, per (schema, cache key).
-_read: ContextVar[dict[tuple[str, str], list[tuple[Any, str]]] | None] = ContextVar(
+# Per model: its lists, by queryset variant. Any save or deletion of a row drops them.
+LISTS: dict[type[models.Model], TenantCached[Lists]] = {
+    model: TenantCached(f"choices:{model._meta.label_lower}", dict)
+    for model in (Category, Team, RootCause)
+}
+CACHED_MODELS: tuple[type[models.Model], ...] = tuple(LISTS)
+
+# Lists read in this request, per (schema, model, variant).
+_read: ContextVar[dict[tuple[str, str, str], list[tuple[Any, str]]] | None] = ContextVar(
     "cached_choices", default=None
 )
 
 
-def cache_key(model: type[models.Model]) -> str:
-    return f"choices:{model._meta.label_lower}"
-
-
 def forget_read_choices() -> None:
+    """Drop the lists this request has read, so the next form reads the cache again."""
     _read.set(None)
 
 
-def forget_choices(model: type[models.Model]) -> None:
-    """Drop ``model``'s cached lists now and after commit (a reader may refill them meanwhile)."""
-    forget_read_choices()
-    key = cache_key(model)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
-
-
-@receiver(post_save, dispatch_uid="complaints.choices.saved")
-@receiver(post_delete, dispatch_uid="complaints.choices.deleted")
-def row_changed(sender: type[models.Model], **kwargs: Any) -> None:
-    if sender in CACHED_MODELS:
-        forget_choices(sender)
+for _model, _lists in LISTS.items():
+    _lists.forget_on_change(_model)
+    _lists.listeners.append(forget_read_choices)
 
 
 @receiver(request_started, dispatch_uid="complaints.choices.per_request")
@@ -95,26 +88,32 @@ class CachedModelChoiceField(forms.ModelChoiceField):
     def _listed(self) -> list[tuple[Any, str]]:
         queryset = self.queryset
         assert queryset is not None
-        model_key = cache_key(queryset.model)
+        lists = LISTS[queryset.model]
         sql = str(queryset.query)
         variant = hashlib.sha256(
             f"{sql}|{type(self).__qualname__}|{self.to_field_name}".encode()
         ).hexdigest()[:24]
+        if lists.changing():  # this transaction changed the rows: read them as they stand
+            return self._read_rows()
         read = _read.get()
         if read is None:
             read = {}
             _read.set(read)
-        key = (current.schema_name(), f"{model_key}:{variant}")
+        key = (current.schema_name(), lists.name, variant)
         if key not in read:
-            lists: dict[str, list[tuple[Any, str]]] = cache.get(model_key) or {}
-            if variant not in lists:
-                lists[variant] = [
-                    (self.prepare_value(row), str(self.label_from_instance(row)))
-                    for row in queryset.all()
-                ]
-                cache.set(model_key, lists, CACHE_SECONDS)
-            read[key] = lists[variant]
+            kept = lists.get()
+            if variant not in kept:
+                kept = {**kept, variant: self._read_rows()}
+                lists.put(kept)
+            read[key] = kept[variant]
         return read[key]
+
+    def _read_rows(self) -> list[tuple[Any, str]]:
+        assert self.queryset is not None
+        return [
+            (self.prepare_value(row), str(self.label_from_instance(row)))
+            for row in self.queryset.all()
+        ]
 
     def _get_choices(self) -> Any:
         if hasattr(self, "_choices"):

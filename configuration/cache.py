@@ -58,10 +58,17 @@ class TenantCached(Generic[T]):
     def __init__(self, name: str, load: Callable[[], T]) -> None:
         self.name = name
         self.load = load
+        # Called whenever the entry is forgotten, to drop copies kept for the request.
+        self.listeners: list[Callable[[], None]] = []
         TenantCached.every.append(self)
 
     def key(self, schema: str) -> str:
         return f"configuration:{schema}:{self.name}"
+
+    def changing(self) -> bool:
+        """Whether the current transaction changed this tenant's entry (it reads the database
+        until the change is committed)."""
+        return (current.schema_name(), self.name) in _changing.get()
 
     def get(self) -> T:
         """The value for the tenant the connection is working in."""
@@ -75,8 +82,16 @@ class TenantCached(Generic[T]):
             cache.set(key, value, CACHE_SECONDS)
         return value  # type: ignore[no-any-return]
 
+    def put(self, value: T) -> None:
+        """Keep ``value`` as the current tenant's entry, unless this transaction changed the
+        entry (it is not committed yet, so it must not be shared)."""
+        if not self.changing():
+            cache.set(self.key(current.schema_name()), value, CACHE_SECONDS)
+
     def forget(self) -> None:
         """Drop the current tenant's entry now and again when the transaction commits."""
+        for listener in self.listeners:
+            listener()
         schema = current.schema_name()
         key = self.key(schema)
         cache.delete(key)

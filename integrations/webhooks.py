@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -33,6 +32,7 @@ from audit.models import AuditEvent
 from audit.services import record_event
 from complaints.models import Event, Status
 from complaints.services.gate import Change
+from configuration.cache import TenantCached
 from integrations.addresses import AddressRefused, check_url, post
 from integrations.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from outbox.services import claim_due, enqueue_email, publish_task, record_result
@@ -40,9 +40,6 @@ from tenancy import current
 
 logger = logging.getLogger(__name__)
 
-CACHE_KEY = "webhook-endpoints"
-# A safety net only: every change to an endpoint drops the entry at once.
-CACHE_SECONDS = 15 * 60
 DELIVERY_BATCH = 10
 SIGNATURE_HEADER = "Complaints-Signature"
 TIMESTAMP_HEADER = "Complaints-Timestamp"
@@ -58,24 +55,32 @@ class WebhookError(Exception):
 # --- Which endpoints, which events ----------------------------------------------------------
 
 
+def _read_endpoints() -> list[tuple[int, list[str], bool]]:
+    """(id, events, internal) of the current tenant's enabled endpoints, from the database."""
+    return [
+        (pk, list(events), internal)
+        for pk, events, internal in WebhookEndpoint.objects.filter(disabled_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "events", "internal")
+    ]
+
+
+# Kept in the tenant's configuration cache; every change to an endpoint (its save or
+# deletion, or a service's bulk update through ``forget_endpoints``) forgets it.
+ENDPOINTS: TenantCached[list[tuple[int, list[str], bool]]] = TenantCached(
+    "webhook-endpoints", _read_endpoints
+)
+ENDPOINTS.forget_on_change(WebhookEndpoint)
+
+
 def _endpoints() -> list[tuple[int, frozenset[str], bool]]:
     """(id, events, internal) of the current tenant's enabled endpoints, cached or read."""
-    cached: list[tuple[int, list[str], bool]] | None = cache.get(CACHE_KEY)
-    if cached is None:
-        cached = [
-            (pk, list(events), internal)
-            for pk, events, internal in WebhookEndpoint.objects.filter(disabled_at__isnull=True)
-            .order_by("pk")
-            .values_list("pk", "events", "internal")
-        ]
-        cache.set(CACHE_KEY, cached, CACHE_SECONDS)
-    return [(pk, frozenset(events), internal) for pk, events, internal in cached]
+    return [(pk, frozenset(events), internal) for pk, events, internal in ENDPOINTS.get()]
 
 
 def forget_endpoints() -> None:
     """Drop the cached endpoint list now and again after commit."""
-    cache.delete(CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    ENDPOINTS.forget()
 
 
 def event_types(change: Change) -> list[WebhookEvent]:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
-from django.db import connection
+import pytest
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role, User
+from complaints.forms import QueueFilterForm
 from complaints.models import Category, Complaint, RootCause, Team
+from configuration.cache import forget_pending_changes
 from tenancy.models import Tenant
 from tests.conftest import create_user, signed_in_next_door
 
@@ -100,3 +103,20 @@ def test_a_list_cached_by_one_tenant_is_never_shown_on_another(
     # Same ids on both sides cannot mix either: each tenant reads its own schema's rows.
     assert telco_lists != bank_lists
     assert "Bank-only savings" in filter_lists(manager_client)["category"]
+
+
+def test_a_change_rolled_back_never_reaches_the_lists(
+    manager_client: Client, category: Category
+) -> None:
+    filter_lists(manager_client)  # the lists are cached
+    forget_pending_changes()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Category.objects.create(name="Never saved")
+        # Read inside the change (a task's form, say): from the database, and never kept.
+        shown = [label for _value, label in QueueFilterForm().fields["category"].choices]
+        assert any("Never saved" in str(label) for label in shown)
+        raise RuntimeError
+
+    forget_pending_changes()  # the next request
+    assert "Never saved" not in filter_lists(manager_client)["category"]
