@@ -258,6 +258,11 @@ class ReplyForm(MessageForm):
         amount.help_text = resolve_form.fields["redress_amount"].help_text
         self.resolution_offered = True
 
+    def hidden_fields(self) -> list[Any]:
+        """None of ``then``: the button pressed says it each time. Kept in the form, a refused
+        "Send and resolve" would make the plain "Send reply" resolve too."""
+        return [field for field in super().hidden_fields() if field.name != "then"]
+
     def visible_fields(self) -> list[Any]:
         """The message and attachments; the resolution's fields are shown on their own."""
         return [

@@ -4,6 +4,7 @@ where the tenant requires it."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -26,6 +27,9 @@ from tests.complaints.conftest import as_request_user, put_in_status
 from tests.complaints.test_lifecycle import letters, refused, state
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+HIDDEN_THEN = re.compile(
+    r'<input[^>]*type="hidden"[^>]*name="then"|<input[^>]*name="then"[^>]*type="hidden"'
+)
 TEXT = "We have refunded the second payment of £42.10 to your card."
 
 
@@ -251,3 +255,24 @@ def test_a_bad_resolution_on_the_page_sends_nothing_and_keeps_the_text(
     assert '<details class="then-resolve" open>' in content
     assert state(complaint) == before
     assert not complaint.events.filter(kind=Event.Kind.REPLY).exists()
+    # The refused choice is not kept in the form: a plain "Send reply" after it only replies.
+    assert not HIDDEN_THEN.search(content)
+
+
+def test_a_plain_send_after_a_refused_send_and_resolve_only_replies(
+    agent_client: Client, complaint: Complaint, root_cause: RootCause
+) -> None:
+    """The form as it came back, sent with the primary button (which has no name)."""
+    refused_once = agent_client.post(
+        f"{page_of(complaint)}reply/", resolving(root_cause, redress_amount="1e3"), **HTMX
+    ).content.decode()
+    assert "Redress" in refused_once
+    assert not HIDDEN_THEN.search(refused_once)
+    resent = {key: value for key, value in resolving(root_cause).items() if key != "then"}
+
+    agent_client.post(f"{page_of(complaint)}reply/", resent, **HTMX)
+
+    complaint.refresh_from_db()
+    assert complaint.status != Status.RESOLVED
+    assert complaint.events.filter(kind=Event.Kind.REPLY).count() == 1
+    assert not complaint.events.filter(kind=Event.Kind.RESOLVED).exists()
