@@ -14,6 +14,10 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+# The longest address a mailbox can have (RFC 5321's 256-character path less its angle
+# brackets), and the length of every e-mail column: forms refuse longer ones plainly.
+EMAIL_MAX_LENGTH = 254
+
 
 class Role(models.TextChoices):
     CONSUMER = "consumer", "Consumer"

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.directory import StaffChoiceField
 from accounts.forms import PersonNameField
-from accounts.models import Role
+from accounts.models import EMAIL_MAX_LENGTH, Role
 from complaints.attachments import ALLOWED_DESCRIPTION, MAX_FILES_PER_MESSAGE
 from complaints.choices import CachedModelChoiceField
 from complaints.models import (
@@ -117,7 +117,7 @@ class ComplaintForm(forms.ModelForm):
 class IntakeForm(ComplaintForm):
     """A complaint received by phone, letter, e-mail or social media, logged by staff."""
 
-    consumer_email = forms.EmailField(label="Consumer's e-mail")
+    consumer_email = forms.EmailField(label="Consumer's e-mail", max_length=EMAIL_MAX_LENGTH)
     consumer_name = PersonNameField(
         label="Consumer's name",
         help_text="As they gave it: letters and replies address them by it.",

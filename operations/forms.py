@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from accounts.models import EMAIL_MAX_LENGTH
 from operations.starters import STARTER_CHOICES, STARTERS
 from organisation.forms import TenantProfileForm
 from tenancy.models import Industry
@@ -35,6 +36,7 @@ class TenantForm(TenantProfileForm):
     )
     admin_email = forms.EmailField(
         label="First administrator's e-mail",
+        max_length=EMAIL_MAX_LENGTH,
         help_text="They receive an invitation link to set a password and a second factor.",
     )
 

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
-from accounts.models import TENANT_STAFF_ROLES, Role, User
+from accounts.models import EMAIL_MAX_LENGTH, TENANT_STAFF_ROLES, Role, User
 from audit.models import AuditEvent
 from complaints.attachments import IMAGE_DESCRIPTION
 from complaints.forms import CalendarDateField
@@ -256,7 +256,7 @@ class LetterTemplateForm(forms.ModelForm):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="E-mail")
+    email = forms.EmailField(label="E-mail", max_length=EMAIL_MAX_LENGTH)
     role = forms.ChoiceField(choices=STAFF_ROLE_CHOICES, initial=Role.AGENT.value)
 
 

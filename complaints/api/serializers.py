@@ -11,7 +11,7 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from accounts.models import Role, User
+from accounts.models import EMAIL_MAX_LENGTH, Role, User
 from complaints.api_fields import IdField, TextField
 from complaints.models import (
     SUBJECT_MAX_LENGTH,
@@ -209,7 +209,9 @@ class ComplaintCreateSerializer(serializers.Serializer):
         default=None,
     )
     consumer_email = serializers.EmailField(
-        required=False, help_text="Staff only: the consumer the complaint is logged for."
+        required=False,
+        max_length=EMAIL_MAX_LENGTH,
+        help_text="Staff only: the consumer the complaint is logged for.",
     )
     channel = serializers.ChoiceField(
         choices=Channel.choices,

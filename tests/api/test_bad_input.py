@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 
-from accounts.models import User
+from accounts.models import Invitation, User
 from complaints.api.views import ComplaintListView
 from complaints.models import Category, Complaint
 from tenancy.models import Tenant
@@ -289,3 +289,28 @@ def test_a_yes_no_filter_reads_the_api_s_one_yes_no_vocabulary(
     agent_api: Client, query: str
 ) -> None:
     assert agent_api.get(f"{COMPLAINTS_URL}?{query}").status_code == 200
+
+
+LONGER_THAN_ANY_MAILBOX = "a" * 245 + "@x.example"  # 255 characters, one past RFC 5321's 254
+
+
+def test_staff_cannot_log_for_an_address_longer_than_any_mailbox(manager_api: Client) -> None:
+    response = post_json(
+        manager_api,
+        COMPLAINTS_URL,
+        body(consumer_email=LONGER_THAN_ANY_MAILBOX, channel="letter"),
+    )
+
+    assert "consumer_email" in assert_refused_as_json(response)["errors"]  # type: ignore[operator]
+    assert not Complaint.objects.exists()
+
+
+def test_the_staff_page_refuses_an_invitation_longer_than_any_mailbox(
+    admin_client: Client,
+) -> None:
+    response = admin_client.post(
+        "/settings/staff/", {"email": LONGER_THAN_ANY_MAILBOX, "role": "agent"}
+    )
+
+    assert response.status_code == 400
+    assert not Invitation.objects.exists()

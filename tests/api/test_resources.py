@@ -178,6 +178,7 @@ def test_admin_invites_a_colleague_who_gets_the_link_by_email_only(admin_api: Cl
     ("data", "field"),
     [
         ({"email": "not-an-address", "role": "agent"}, "email"),
+        ({"email": "a" * 245 + "@x.example", "role": "agent"}, "email"),
         ({"email": "x@example.com", "role": "consumer"}, "role"),
         ({"email": "x@example.com", "role": "superuser"}, "role"),
         ({"email": "x@example.com"}, "role"),
