@@ -137,6 +137,12 @@ class SettingsResource(ScopedView, GenericAPIView):  # type: ignore[type-arg]
             if isinstance(current.get("members"), list):
                 current["members"] = [getattr(m, "pk", m) for m in current["members"]]
             data = {**current, **data}
+        else:
+            # A flag left out of a new row takes the form's initial value (a new category or
+            # root cause is in use), not the unticked box an HTML form would send.
+            for name, field in self.form_class.base_fields.items():
+                if isinstance(field, forms.BooleanField) and name not in data:
+                    data[name] = "on" if field.initial else ""
         form = self.form_class(_querydict(data), instance=instance)
         if not form.is_valid():
             raise form_errors(form)

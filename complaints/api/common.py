@@ -164,6 +164,8 @@ def serializer_for_form(
             )
         elif isinstance(field, forms.DateField):
             fields[field_name] = serializers.DateField(**common)
+        elif isinstance(field, forms.BooleanField):
+            fields[field_name] = serializers.BooleanField(**common)
         elif isinstance(field, forms.CharField):
             fields[field_name] = serializers.CharField(
                 max_length=field.max_length or TEXT_MAX_LENGTH,

@@ -394,3 +394,25 @@ def test_the_messages_list_costs_fixed_queries(
     consumer_api.get(url)
     with django_assert_num_queries(5):  # type: ignore[operator]
         assert len(consumer_api.get(url).json()) == 3
+
+
+@pytest.mark.parametrize("resource", ["root-causes", "categories"])
+def test_a_row_created_without_its_flags_is_in_use(admin_api: Client, resource: str) -> None:
+    created = post_json(admin_api, f"{API}{resource}/", {"name": "Card fraud"})
+
+    assert created.status_code == 201, created.content
+    assert created.json()["is_active"] is True
+    withdrawn = post_json(admin_api, f"{API}{resource}/", {"name": "Old", "is_active": False})
+    assert withdrawn.json()["is_active"] is False
+
+
+def test_the_schema_describes_flags_as_booleans(admin_api: Client) -> None:
+    schema = admin_api.get(f"{API}schema/?format=json").json()
+    inputs = [
+        body
+        for name, body in schema["components"]["schemas"].items()
+        if name.startswith("RootCauseInput")
+    ]
+
+    assert inputs
+    assert all(body["properties"]["is_active"]["type"] == "boolean" for body in inputs)
