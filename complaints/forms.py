@@ -30,7 +30,7 @@ from complaints.models import (
     Status,
     Team,
 )
-from complaints.money import AmountField, amount_example, tenant_locale
+from complaints.money import AmountField, CurrencyField, amount_example, tenant_locale
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS
 from complaints.services.gate import manual_moves
 from configuration.models import TenantSettings
@@ -220,9 +220,7 @@ class ReplyForm(MessageForm):
         queryset=RootCause.objects.filter(is_active=True), label="Root cause", required=False
     )
     redress_amount = AmountField(label="Redress", required=False)
-    redress_currency = forms.CharField(
-        label="Currency", max_length=3, required=False, help_text="ISO code, e.g. GBP."
-    )
+    redress_currency = CurrencyField(label="Currency", required=False)
     summary = forms.CharField(
         label="Resolution summary for the final response",
         max_length=TEXT_MAX_LENGTH,
@@ -238,7 +236,9 @@ class ReplyForm(MessageForm):
         # Read the amount with the symbol of the currency it will be paid in (the tenant's
         # settings are read only when an amount is given).
         if self.data.get("redress_amount"):
-            amount.currency = self.data.get("redress_currency") or TenantSettings.current().currency
+            amount.currency = str(
+                self.data.get("redress_currency") or TenantSettings.current().currency
+            ).strip()
         self.resolution_offered = False
 
     # What "Send and resolve" needs, though a plain reply does not.
@@ -369,9 +369,7 @@ class ResolveForm(ComplaintActionForm):
         required=False,
         help_text="The amount as you would write it, for example 1,234.56 or £50.",
     )
-    redress_currency = forms.CharField(
-        label="Currency", max_length=3, required=False, help_text="ISO code, e.g. GBP."
-    )
+    redress_currency = CurrencyField(label="Currency", required=False)
     summary = forms.CharField(
         label="Resolution summary for the consumer",
         max_length=TEXT_MAX_LENGTH,
@@ -383,7 +381,9 @@ class ResolveForm(ComplaintActionForm):
         # Read the amount with the symbol of the currency it will be paid in.
         amount = self.fields["redress_amount"]
         assert isinstance(amount, AmountField)
-        amount.currency = self.data.get("redress_currency") or TenantSettings.current().currency
+        amount.currency = str(
+            self.data.get("redress_currency") or TenantSettings.current().currency
+        ).strip()
         amount.help_text = (
             f"The amount as you would write it, for example {amount_example(tenant_locale())}."
         )

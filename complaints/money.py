@@ -18,6 +18,7 @@ from babel.numbers import (
     get_currency_symbol,
     get_decimal_symbol,
     get_group_symbol,
+    list_currencies,
     parse_decimal,
 )
 from django import forms
@@ -26,6 +27,9 @@ from tenancy import current
 
 # Ten digits before the decimal mark: the stored column's precision (12 digits, 2 decimals).
 MAX_AMOUNT = Decimal("9999999999.99")
+# Currency signs people type: what is left of them once the chosen currency's own sign is
+# taken out belongs to another currency (as does another currency's ISO code).
+CURRENCY_SIGNS = re.compile(r"[$£€¥₹₩₽₺₪₫฿₴₦¢]")
 # Spaces people type between thousands: plain, no-break and narrow no-break.
 SPACES = re.compile(r"[ \u00a0\u202f\u2009]")
 
@@ -64,17 +68,27 @@ def amount_example(locale: Locale) -> str:
 def parse_amount(text: str, *, locale: Locale, currency: str = "") -> Decimal:
     """The amount ``text`` stands for, in major units (pounds), exact to the minor unit.
 
-    Accepts the locale's decimal mark and its grouping of thousands (or spaces between them), with or without the symbol or ISO code of ``currency`` (and of
-    the pound, dollar and euro). Raises AmountError for exponents, signs, more than two
-    decimals, wrongly placed separators and amounts above ``MAX_AMOUNT``.
+    Accepts the locale's decimal mark and its grouping of thousands (or spaces between them),
+    with or without the symbol or ISO code of ``currency``. Raises AmountError for another
+    currency's symbol or code (``$50`` when the redress is paid in GBP), exponents, signs,
+    more than two decimals, wrongly placed separators and amounts above ``MAX_AMOUNT``.
     """
     value = text.strip()
-    symbols = {"£", "$", "€"}
     if currency:
-        symbols |= {currency.upper(), get_currency_symbol(currency.upper(), locale)}
-    for symbol in symbols:
-        value = value.replace(symbol, "")
+        code = currency.upper()
+        # Its code, its sign in the tenant's locale (``US$`` in Britain) and its plain sign
+        # (``$``), longest first.
+        own = {code, get_currency_symbol(code, locale), get_currency_symbol(code, "en")}
+        for symbol in sorted(own, key=len, reverse=True):
+            value = value.replace(symbol, "")
     value = value.strip()
+    codes = {word.upper() for word in re.findall(r"[A-Za-z]{3}", value)}
+    if CURRENCY_SIGNS.search(value) or codes & CURRENCY_CODES:
+        named = f" in {currency.upper()}" if currency else ""
+        raise AmountError(
+            f"Type the amount{named} in figures, without another currency's sign or code; "
+            "choose the currency it is paid in instead."
+        )
     decimal_mark, group_mark = get_decimal_symbol(locale), get_group_symbol(locale)
     example = amount_example(locale)
     if not value:
@@ -99,6 +113,28 @@ def parse_amount(text: str, *, locale: Locale, currency: str = "") -> Decimal:
     if amount > MAX_AMOUNT:
         raise AmountError("That amount is too large for a redress.")
     return amount.quantize(Decimal("0.01"))
+
+
+CURRENCY_CODES = frozenset(list_currencies())
+
+
+class CurrencyField(forms.CharField):
+    """An ISO 4217 currency code (``GBP``, ``EUR``), any case; cleans to upper case. A code
+    that is not a currency (``ZZZ``) is refused, so no letter names one."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("help_text", "ISO code, e.g. GBP.")
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str:
+        code = str(super().clean(value) or "").strip().upper()
+        if code and code not in CURRENCY_CODES:
+            raise forms.ValidationError(
+                "That is not a currency: use a three-letter ISO 4217 code, e.g. GBP.",
+                code="currency",
+            )
+        return code
 
 
 class AmountField(forms.Field):

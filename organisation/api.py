@@ -140,9 +140,9 @@ class SettingsResource(ScopedView, GenericAPIView):  # type: ignore[type-arg]
         else:
             # A flag left out of a new row takes the form's initial value (a new category or
             # root cause is in use), not the unticked box an HTML form would send.
-            for name, field in self.form_class.base_fields.items():
-                if isinstance(field, forms.BooleanField) and name not in data:
-                    data[name] = "on" if field.initial else ""
+            for name, flag in self.form_class.base_fields.items():
+                if isinstance(flag, forms.BooleanField) and name not in data:
+                    data[name] = "on" if flag.initial else ""
         form = self.form_class(_querydict(data), instance=instance)
         if not form.is_valid():
             raise form_errors(form)

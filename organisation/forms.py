@@ -13,6 +13,7 @@ from audit.models import AuditEvent
 from complaints.attachments import IMAGE_DESCRIPTION
 from complaints.forms import CalendarDateField
 from complaints.models import Category, LetterTemplate, RootCause, Team
+from complaints.money import CurrencyField
 from configuration.models import TenantSettings
 from deadlines.models import Closure, SlaPolicy
 from organisation.services import LOGO_MAX_BYTES, TEAM_MEMBER_ROLES
@@ -210,6 +211,7 @@ class ComplaintPolicyForm(forms.ModelForm):
             "final_response_approval",
         ]
         help_texts = {"currency": "Three-letter ISO code for redress, e.g. GBP."}
+        field_classes = {"currency": CurrencyField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

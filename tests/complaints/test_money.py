@@ -6,13 +6,24 @@ from decimal import Decimal
 
 import pytest
 from babel import Locale
+from django import forms
 from django.db import connection
 from django.test import Client
 
 from complaints.models import Complaint, RootCause, Status
-from complaints.money import AmountError, format_amount, parse_amount, tenant_locale
+from complaints.money import (
+    AmountError,
+    CurrencyField,
+    format_amount,
+    parse_amount,
+    tenant_locale,
+)
 from tenancy.models import Tenant
 
+ANOTHER_CURRENCY = (
+    "Type the amount in GBP in figures, without another currency's sign or code; "
+    "choose the currency it is paid in instead."
+)
 GB = Locale.parse("en_GB")
 FR = Locale.parse("fr_FR")
 DE = Locale.parse("de_DE")
@@ -33,6 +44,10 @@ DE = Locale.parse("de_DE")
         (DE, "EUR", "1.234,56", "1234.56"),
         (DE, "EUR", "1 234,56", "1234.56"),
         (GB, "GBP", "1 234.56", "1234.56"),
+        (GB, "USD", "$50", "50.00"),
+        (GB, "usd", "US$50", "50.00"),
+        (GB, "EUR", "€1,234.56", "1234.56"),
+        (FR, "GBP", "£50", "50.00"),
     ],
 )
 def test_amounts_typed_as_people_write_them_are_read_exactly(
@@ -70,6 +85,10 @@ def test_amounts_typed_as_people_write_them_are_read_exactly(
             "That is not an amount of money here: the decimal mark is “.”, for example 1,234.56.",
         ),
         (GB, "£", "Type an amount, for example 1,234.56."),
+        (GB, "$50", ANOTHER_CURRENCY),
+        (GB, "€50", ANOTHER_CURRENCY),
+        (GB, "50 USD", ANOTHER_CURRENCY),
+        (GB, "eur 50", ANOTHER_CURRENCY),
     ],
 )
 def test_amounts_that_are_not_money_are_refused_with_what_to_type(
@@ -160,3 +179,16 @@ def test_a_redress_is_shown_with_the_pound_sign_on_the_console_and_the_portal(
     for page in (resolved, console, portal):
         assert "£49.99" in page
         assert "GBP 49.99" not in page
+
+
+@pytest.mark.parametrize("code", ["ZZZ", "XX", "£££", "GB"])
+def test_a_currency_that_is_not_one_is_refused(code: str) -> None:
+    field = CurrencyField(required=False)
+
+    with pytest.raises(forms.ValidationError):
+        field.clean(code)
+
+
+def test_a_currency_code_is_read_in_any_case() -> None:
+    assert CurrencyField(required=False).clean(" eur ") == "EUR"
+    assert CurrencyField(required=False).clean("") == ""
