@@ -25,7 +25,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Extract
+from django.db.models.functions import Coalesce, Extract, Lower
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -1129,8 +1129,10 @@ class SavedView(models.Model):
 
     class Meta:
         constraints = [
+            # Names differing only in case are one name to the person choosing among them.
             models.UniqueConstraint(
-                fields=["owner", "name"],
+                "owner",
+                Lower("name"),
                 name="saved_view_unique_name_per_owner",
                 violation_error_message="You already have a view with this name.",
             )

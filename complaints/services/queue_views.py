@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 
 from complaints.models import QUEUE_COLUMNS, SavedView
 from complaints.services.gate import Actor, ComplaintError, may, person
+from complaints.text import clean_text
 
 MAX_VIEWS_PER_PERSON = 30
+
+
+def view_name(typed: str) -> str:
+    """A view's name as shown: ``clean_text``, white space runs as one space, and no invisible
+    format characters (zero-width or direction marks) anywhere in it."""
+    visible = "".join(c for c in clean_text(typed) if unicodedata.category(c) != "Cf")
+    return " ".join(visible.split())
 
 
 def save_queue_view(
@@ -26,9 +35,11 @@ def save_queue_view(
         raise ComplaintError("You may not save queue views.")
     if shared and not may(actor, "complaints.share_queue_view"):
         raise ComplaintError("Only managers and admins share views.")
-    name = " ".join(name.split())
+    name = view_name(name)
     if not name:
         raise ComplaintError("Give the view a name.")
+    if SavedView.objects.filter(owner=owner, name__iexact=name).exists():
+        raise ComplaintError(f"You already have a view named “{name}”.")
     if SavedView.objects.filter(owner=owner).count() >= MAX_VIEWS_PER_PERSON:
         raise ComplaintError(f"You have {MAX_VIEWS_PER_PERSON} views; remove one first.")
     view = SavedView(
@@ -54,13 +65,14 @@ def rename_queue_view(view: SavedView, name: str, *, actor: Actor) -> SavedView:
     """
     if not may(actor, "complaints.rename_queue_view", view):
         raise ComplaintError("You may not rename this view.")
-    name = " ".join(name.split())
+    name = view_name(name)
     if not name:
         raise ComplaintError("Give the view a name.")
     if name == view.name:
         return view
     mine = view.owner_id == getattr(person(actor), "pk", None)
-    if SavedView.objects.filter(owner_id=view.owner_id, name=name).exclude(pk=view.pk).exists():
+    taken = SavedView.objects.filter(owner_id=view.owner_id, name__iexact=name)
+    if taken.exclude(pk=view.pk).exists():
         whose = "You already have" if mine else "Its owner already has"
         raise ComplaintError(f"{whose} a view named “{name}”.")
     view.name = name

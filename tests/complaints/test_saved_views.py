@@ -231,13 +231,33 @@ def test_a_view_without_a_proper_name_is_refused_with_a_sentence(
     assert message in page
 
 
-def test_a_name_used_twice_is_refused_with_a_sentence(agent_client: Client, agent: User) -> None:
+@pytest.mark.parametrize("again", ["Urgent", "URGENT", " urgent ", "Urg\u200bent"])
+def test_a_name_used_twice_is_refused_with_a_sentence(
+    agent_client: Client, agent: User, again: str
+) -> None:
     save(agent_client)
-    response = save(agent_client)
+    response = save(agent_client, name=again)
     assert SavedView.objects.filter(owner=agent).count() == 1
-    assert "You already have a view named “Urgent”." in agent_client.get(
-        response["Location"]
-    ).content.decode("utf-8")
+    assert "You already have a view named" in agent_client.get(response["Location"]).content.decode(
+        "utf-8"
+    )
+
+
+def test_a_name_keeps_no_invisible_characters(agent_client: Client, agent: User) -> None:
+    save(agent_client, name="a\u202eb\u200b c")
+
+    assert SavedView.objects.get(owner=agent).name == "ab c"
+
+
+def test_a_rename_to_another_case_of_a_name_used_is_refused(
+    agent_client: Client, agent: User
+) -> None:
+    SavedView.objects.create(name="Urgent", owner=agent, query="view=team")
+    mine = SavedView.objects.create(name="Mine", owner=agent, query="view=mine")
+
+    rename(agent_client, mine, "uRGENT")
+
+    assert SavedView.objects.get(pk=mine.pk).name == "Mine"
 
 
 def test_only_what_the_queue_reads_is_kept_from_the_query(
