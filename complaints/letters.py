@@ -44,7 +44,7 @@ DEFAULT_LETTERS: dict[LetterKind, tuple[str, str]] = {
         "Your complaint {reference} is resolved",
         "Dear {consumer_name},\n\nThank you for bringing “{subject}” to our attention. We "
         "believe we have resolved your complaint {reference} to your satisfaction.\n\n"
-        "{resolution_summary}",
+        "Redress: {redress}.\n\n{resolution_summary}",
     ),
     LetterKind.HOLDING_RESPONSE: (
         "An update on your complaint {reference}",

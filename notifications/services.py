@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from complaints.models import Complaint, Event, ResolutionProposal
+from complaints.models import Complaint, Event, ResolutionProposal, Status
 from complaints.services.gate import Change
 from notifications.models import Notification
 
@@ -98,6 +98,21 @@ def _who_and_what(change: Change) -> tuple[str, list[User | None], str] | None:
         )
     if kind == Event.Kind.REPLY and change.by_consumer:
         return Kind.CONSUMER_REPLIED, [complaint.assignee], f"{reference}: the consumer replied"
+    if change.by_consumer and (
+        kind == Event.Kind.RESOLUTION_REJECTED or event.to_status == Status.REOPENED
+    ):
+        # The consumer's answer reopens the complaint: its handler hears of it, or the team's
+        # manager when nobody holds it.
+        what = (
+            "rejected the resolution; it is reopened"
+            if kind == Event.Kind.RESOLUTION_REJECTED
+            else "reopened the complaint"
+        )
+        return (
+            Kind.CONSUMER_REPLIED,
+            [complaint.assignee or _manager(complaint)],
+            f"{reference}: the consumer {what}",
+        )
     if kind == Event.Kind.DEADLINE and event.data.get("state") in (Kind.AT_RISK, Kind.BREACHED):
         return (
             Kind(event.data["state"]),

@@ -113,7 +113,8 @@ LETTERS = {
         "Your complaint {reference} is resolved",
         "Dear {consumer_name},\n\nThank you for bringing “{subject}” to our attention. We "
         "believe we have resolved your complaint {reference} to your satisfaction, and we now "
-        "treat it as resolved.\n\n{resolution_summary}\n\nIf you later become dissatisfied, you "
+        "treat it as resolved.\n\nRedress: {redress}.\n\n{resolution_summary}\n\nIf you later "
+        "become dissatisfied, you "
         "may refer your complaint to the Financial Ombudsman Service, free of charge: "
         "{fos_website}, 0800 023 4567.",
     ),

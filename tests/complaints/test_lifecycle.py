@@ -915,6 +915,7 @@ def test_resolving_within_three_business_days_sends_a_summary_resolution_communi
     for required in (fresh.reference, "treat it as resolved", FOS_NAME, FOS_WEBSITE):
         assert required in summary.body
     assert "We refunded the second payment of £84.20." in summary.body
+    assert "Redress: none." in summary.body  # what the consumer gets, said plainly
     sent = mail_to(consumer)[-1]
     assert sent.subject == f"Your complaint {fresh.reference} is resolved"
     assert summary.body in sent.body

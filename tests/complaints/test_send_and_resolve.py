@@ -276,3 +276,14 @@ def test_a_plain_send_after_a_refused_send_and_resolve_only_replies(
     assert complaint.status != Status.RESOLVED
     assert complaint.events.filter(kind=Event.Kind.REPLY).count() == 1
     assert not complaint.events.filter(kind=Event.Kind.RESOLVED).exists()
+
+
+def test_a_summary_resolution_states_the_redress(
+    agent_client: Client, complaint: Complaint, root_cause: RootCause
+) -> None:
+    agent_client.post(f"{page_of(complaint)}reply/", resolving(root_cause), **HTMX)
+
+    (letter,) = complaint.events.filter(kind=Event.Kind.LETTER).exclude(
+        data__letter=LetterKind.ACKNOWLEDGEMENT
+    )
+    assert "Redress: £42.10." in letter.body

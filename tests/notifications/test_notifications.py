@@ -18,6 +18,7 @@ from complaints.services import (
     assign_complaint,
     hand_back,
     refer_to_specialist,
+    reject_resolution,
     reply_to_complaint,
     resolve_complaint,
     return_resolution,
@@ -96,6 +97,30 @@ def test_consumer_reply_tells_the_assignee_and_never_the_consumer(
     reply_to_complaint(complaint, "We are on it.", actor=as_request_user(agent))
 
     assert told(Kind.CONSUMER_REPLIED) == [(agent.email, Kind.CONSUMER_REPLIED)]
+    assert not Notification.objects.filter(recipient__role=Role.CONSUMER).exists()
+
+
+def test_a_consumer_rejecting_the_resolution_tells_the_assignee(
+    complaint: Complaint, agent: User, manager: User, consumer: User
+) -> None:
+    assigned_to(complaint, agent, manager)
+    resolve_complaint(
+        complaint,
+        outcome=Outcome.NOT_UPHELD,
+        summary="The fee was in the tariff.",
+        root_cause=RootCause.objects.create(name="Customer misunderstanding"),
+        actor=as_request_user(agent),
+    )
+
+    reject_resolution(
+        complaint, "The tariff I signed says otherwise.", actor=as_request_user(consumer)
+    )
+
+    assert told(Kind.CONSUMER_REPLIED) == [(agent.email, Kind.CONSUMER_REPLIED)]
+    assert (
+        "rejected the resolution"
+        in Notification.objects.get(recipient=agent, kind=Kind.CONSUMER_REPLIED).text
+    )
     assert not Notification.objects.filter(recipient__role=Role.CONSUMER).exists()
 
 
