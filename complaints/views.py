@@ -45,6 +45,7 @@ from complaints.forms import (
 from complaints.letters import preview_letter
 from complaints.models import (
     QUEUE_COLUMNS,
+    TEXT_MAX_LENGTH,
     Attachment,
     CannedResponse,
     Category,
@@ -66,6 +67,7 @@ from complaints.portal_forms import GuidedComplaintForm
 from complaints.presence import others_present, record_presence
 from complaints.services import ComplaintError
 from complaints.services.notices import staff_digest
+from complaints.text import clean_text
 from configuration.models import TenantSettings
 from tenancy import current as current_tenancy
 
@@ -424,6 +426,8 @@ def console_draft(request: AuthenticatedRequest, reference: str, box: str) -> Ht
 # The letters a console page previews, by the action that sends them, and who may see them.
 PREVIEWED = {
     "resolve": "complaints.resolve_complaint",
+    # "Send and resolve" in the reply box: its summary, when left empty, is the reply.
+    "send_and_resolve": "complaints.resolve_complaint",
     "holding_response": "complaints.resolve_complaint",
     "approve_resolution": "complaints.approve_resolution",
 }
@@ -465,13 +469,16 @@ def console_letter_preview(
         }
         kind = LetterKind.HOLDING_RESPONSE
     else:
-        if action == "resolve":
+        if action in ("resolve", "send_and_resolve"):
             resolve = ResolveForm(request.POST, complaint=complaint)
             resolve.is_valid()
             data = resolve.cleaned_data
+            summary = data.get("summary", "")
+            if not summary and action == "send_and_resolve":
+                summary = clean_text(request.POST.get("body", ""))[:TEXT_MAX_LENGTH]
             values = _resolution_values(
                 data.get("outcome", ""),
-                data.get("summary", ""),
+                summary,
                 data.get("redress_amount"),
                 data.get("redress_currency", ""),
             )

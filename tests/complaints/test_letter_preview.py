@@ -95,6 +95,29 @@ def _preview_then_send(agent_client: Client, complaint: Complaint, root_cause: R
     return previewed
 
 
+def test_send_and_resolve_previews_exactly_the_letter_it_sends_with_the_reply_as_summary(
+    agent_client: Client, complaint: Complaint, root_cause: RootCause
+) -> None:
+    reply = "We have refunded the second payment to your card."
+    data = {**resolve_data(root_cause), "summary": "", "body": reply}
+    page = agent_client.get(f"/console/complaints/{complaint.reference}/").content.decode()
+    assert f'hx-post="{preview_url(complaint, "send_and_resolve")}"' in page
+
+    with later(complaint):
+        content = agent_client.post(
+            preview_url(complaint, "send_and_resolve"), data, **HTMX
+        ).content.decode()
+        previewed = letter_text(content)
+        assert reply in previewed and "£25.00" in previewed
+        assert not complaint.events.filter(kind=Event.Kind.REPLY).exists()
+        agent_client.post(
+            f"/console/complaints/{complaint.reference}/reply/", {**data, "then": "resolve"}
+        )
+
+    sent = complaint.events.get(kind=Event.Kind.LETTER, data__letter="final_response")
+    assert sent.body == previewed
+
+
 def test_preview_says_what_the_tenants_wording_lacks(
     agent_client: Client, complaint: Complaint, root_cause: RootCause
 ) -> None:
