@@ -143,6 +143,10 @@ def _who_and_what(change: Change) -> tuple[str, list[User | None], str] | None:
     return None
 
 
+# Events that decide a resolution waiting for approval (their data names the proposal).
+DECIDED = (Event.Kind.RESOLVED, Event.Kind.RESOLUTION_RETURNED)
+
+
 def notify_staff_of_change(change: Change) -> None:
     """The gate's observer: tell the staff a change concerns, in the change's transaction.
 
@@ -150,6 +154,16 @@ def notify_staff_of_change(change: Change) -> None:
     scan's alerts), a resolution awaiting your approval, handed back, referred to you, your
     resolution returned. The person who made the change is not told of it.
     """
+    event = change.event
+    if event is not None and event.data.get("proposal") and event.kind in DECIDED:
+        # The resolution that waited is decided: "awaiting your approval" is done for everyone.
+        waiting = Notification.objects.filter(
+            complaint=change.complaint, kind=Kind.AWAITING_APPROVAL, read_at__isnull=True
+        )
+        told = list(waiting.values_list("recipient_id", flat=True))
+        if told:
+            waiting.update(read_at=timezone.now())
+            _forget_counts(told)
     found = _who_and_what(change)
     if found is None:
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -191,8 +192,10 @@ def _resolve(
     root_cause: RootCause,
     redress_amount: Decimal | None,
     redress_currency: str,
+    approved: ResolutionProposal | None = None,
 ) -> Event:
-    """Record the resolution on the locked complaint, send its letters and meet its clocks."""
+    """Record the resolution on the locked complaint, send its letters and meet its clocks;
+    an ``approved`` proposal is named in the event's data (``proposal``)."""
     complaint = change.complaint
     change.set(
         outcome=outcome,
@@ -202,7 +205,10 @@ def _resolve(
         redress_currency=redress_currency,
     )
     change.move("resolve")
-    event = change.record(Event.Kind.RESOLVED, body=summary, outcome=str(outcome))
+    facts: dict[str, Any] = {"outcome": str(outcome)}
+    if approved is not None:
+        facts["proposal"] = approved.pk
+    event = change.record(Event.Kind.RESOLVED, body=summary, **facts)
     now = timezone.now()
     # The letter meets the regulator's clocks; the resolution itself the tenant's own.
     send_letter(change, resolution_letter(complaint, now))
@@ -253,6 +259,7 @@ def approve_resolution(proposal: ResolutionProposal, *, actor: Actor) -> Event:
             root_cause=proposal.root_cause,
             redress_amount=proposal.redress_amount,
             redress_currency=proposal.redress_currency,
+            approved=proposal,
         )
 
 

@@ -15,6 +15,7 @@ from django.test import Client
 from accounts.models import Role, User
 from complaints.models import Complaint, Outcome, RootCause, Team
 from complaints.services import (
+    approve_resolution,
     assign_complaint,
     hand_back,
     refer_to_specialist,
@@ -147,6 +148,34 @@ def test_resolution_for_approval_tells_the_team_manager_and_a_return_tells_the_a
 
     assert told(Kind.AWAITING_APPROVAL) == [(manager.email, Kind.AWAITING_APPROVAL)]
     assert told(Kind.RETURNED) == [(agent.email, Kind.RETURNED)]
+    # Decided, the resolution no longer waits: its notification reads as done.
+    waiting = Notification.objects.get(kind=Kind.AWAITING_APPROVAL)
+    assert waiting.read_at is not None
+    assert unread_count(manager) == 0
+
+
+def test_an_approval_marks_the_awaiting_notification_read(
+    complaint: Complaint, agent: User, manager: User, team_run_by: Team
+) -> None:
+    policy = TenantSettings.current()
+    policy.final_response_approval = True
+    policy.save()
+    assigned_to(complaint, agent, manager)
+    resolve_complaint(
+        complaint,
+        outcome=Outcome.UPHELD,
+        summary="Refunded.",
+        root_cause=RootCause.objects.create(name="Process not followed"),
+        actor=as_request_user(agent),
+    )
+    assert unread_count(manager) == 1
+    proposal = complaint.open_proposal
+    assert proposal is not None
+
+    approve_resolution(proposal, actor=as_request_user(manager))
+
+    assert Notification.objects.get(kind=Kind.AWAITING_APPROVAL).read_at is not None
+    assert unread_count(manager) == 0
 
 
 def test_referral_tells_the_specialist_and_hand_back_tells_the_assignee(
