@@ -176,6 +176,13 @@ def test_invitation_from_the_console_opens_an_admin_account_on_the_new_host_only
         ({"regulatory_profile": "martian"}, "regulatory_profile", "Select a valid choice."),
         ({"industry": "mining"}, "industry", "Select a valid choice."),
         ({"admin_email": "ada"}, "admin_email", "Enter a valid email address."),
+        ({"admin_email": "a" * 245 + "@x.example"}, "admin_email", "at most 254 characters"),
+        (
+            {"industry": "telecoms", "regulatory_profile": "uk_fca"},
+            "regulatory_profile",
+            "is a regulator of banking and financial services, not of telecommunications",
+        ),
+        ({"industry": "banking"}, "regulatory_profile", "not of banking"),
     ],
 )
 def test_new_tenant_form_shows_the_error_on_the_field_and_creates_nothing(

@@ -207,18 +207,20 @@ def test_the_operator_chooses_a_starter_on_the_new_tenant_form(operator_client: 
 
 
 @pytest.mark.parametrize(
-    ("industry", "choice", "expected"),
+    ("industry", "profile", "choice", "expected"),
     [
-        ("telecoms", "industry", "telecoms"),
-        ("other", "industry", ""),
-        ("airline", "banking", "banking"),
-        ("banking", "", ""),
+        ("telecoms", "uk_ofcom", "industry", "telecoms"),
+        ("other", "generic", "industry", ""),
+        ("airline", "us_dot_airline", "banking", "banking"),
+        ("banking", "uk_fca", "", ""),
     ],
 )
 def test_the_form_gives_the_industrys_own_starter_unless_another_is_chosen(
-    public_tenant: Tenant, industry: str, choice: str, expected: str
+    public_tenant: Tenant, industry: str, profile: str, choice: str, expected: str
 ) -> None:
-    form = TenantForm(new_tenant_data(industry=industry, starter=choice))
+    form = TenantForm(
+        new_tenant_data(industry=industry, regulatory_profile=profile, starter=choice)
+    )
 
     assert form.is_valid(), form.errors
     assert form.cleaned_data["starter"] == expected
