@@ -1023,11 +1023,13 @@ def _canned_page(
         request.POST.get("body", "") if request.method == "POST" else canned.body if canned else ""
     )
     values = {**CANNED_SAMPLE_VALUES, "organisation": current_tenancy.tenant().name}
+    preview_error = ""
     try:
         sample = CANNED_RESPONSE_PLACEHOLDERS.fill(body, values)
-    except PlaceholderError:
-        sample = body
-    context = {**context, "form": form, "preview": sample}
+    except PlaceholderError as error:
+        # Shown as typed, with the reason it cannot be filled, as saving would say.
+        sample, preview_error = body, str(error)
+    context = {**context, "form": form, "preview": sample, "preview_error": preview_error}
     if request.htmx and previewing:  # type: ignore[attr-defined]
         return render(request, "complaints/_canned_preview.html", context)
     refused = request.method == "POST" and not previewing and bool(form.errors)

@@ -104,6 +104,19 @@ def test_the_preview_shows_the_text_formatted_and_filled_in(manager_client: Clie
     assert not CannedResponse.objects.exists()
 
 
+def test_the_preview_says_why_a_placeholder_cannot_be_filled(manager_client: Client) -> None:
+    response = manager_client.post(
+        "/console/canned-responses/",
+        {"title": "Sorry", "body": "Dear {consumer_name}, see {bogus}.", "preview": "1"},
+        **HTMX,
+    )
+
+    page = response.content.decode()
+    assert '<p class="error" role="alert">' in page
+    assert "bogus" in page.split('role="alert">', 1)[1].split("</p>", 1)[0]
+    assert not CannedResponse.objects.exists()
+
+
 def test_the_preview_without_javascript_shows_the_whole_page_and_saves_nothing(
     manager_client: Client,
 ) -> None:
