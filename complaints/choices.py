@@ -85,14 +85,41 @@ class CachedModelChoiceField(forms.ModelChoiceField):
         assert queryset.model in CACHED_MODELS, queryset.model
         super().__init__(queryset, **kwargs)
 
+    # The list's key among its model's lists, from the queryset's SQL: compiled once per
+    # queryset given to the field, not on every form (a form's fields are copies of the
+    # class's, made on each request).
+    _variant: str | None = None
+
+    def _set_queryset(self, queryset: Any) -> None:
+        self._variant = None
+        super()._set_queryset(queryset)  # type: ignore[misc]
+
+    queryset = property(
+        forms.ModelChoiceField._get_queryset,  # type: ignore[attr-defined]
+        _set_queryset,
+    )
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CachedModelChoiceField:
+        result: CachedModelChoiceField = super().__deepcopy__(memo)  # type: ignore[misc]
+        # The same query (``queryset.all()``); worked out on the form class's field, once.
+        result._variant = self.variant() if self.queryset is not None else None
+        return result
+
+    def variant(self) -> str:
+        """Which of its model's lists this field shows: a digest of its query and labels."""
+        if self._variant is None:
+            assert self.queryset is not None
+            sql = str(self.queryset.query)
+            self._variant = hashlib.sha256(
+                f"{sql}|{type(self).__qualname__}|{self.to_field_name}".encode()
+            ).hexdigest()[:24]
+        return self._variant
+
     def _listed(self) -> list[tuple[Any, str]]:
         queryset = self.queryset
         assert queryset is not None
         lists = LISTS[queryset.model]
-        sql = str(queryset.query)
-        variant = hashlib.sha256(
-            f"{sql}|{type(self).__qualname__}|{self.to_field_name}".encode()
-        ).hexdigest()[:24]
+        variant = self.variant()
         if lists.changing():  # this transaction changed the rows: read them as they stand
             return self._read_rows()
         read = _read.get()

@@ -7,15 +7,24 @@ forgotten by whatever changes it: a save or delete of its rows (signals, connect
 tenant's schema (and the cache's key function names it again), so one tenant's entry is never
 read for another.
 
-A change forgets the entry at once and again when its transaction commits, so a reader that
-refilled it meanwhile from the row before the change does not keep it. Until then the
-changing request reads the database: it must neither fill the cache with a row it has not
-committed (a rollback would leave it there) nor read the entry another request filled.
-Queryset ``update()`` sends no signal: whoever calls it on these rows calls ``forget``.
+Each entry of each tenant has a *generation* in the shared cache, a random token that every
+change of the entry replaces; the value is kept under it. A request reads the generations of
+all the tenant's entries at once (one round trip to the cache) and then each entry of its
+generation from the process's own memory, read from the shared cache or the database only
+the first time in each process. A change replaces the entry's generation at once and again
+when its transaction commits, so every process reads afresh and a value refilled meanwhile
+from the row before the change is kept under a generation no one reads any more. Until the
+commit the changing request reads the database: it must neither fill the cache with a row it
+has not committed (a rollback would leave it there) nor read the entry another request
+filled. While the cache is unreachable there are no generations, and every read goes to the
+database. Queryset ``update()`` sends no signal: whoever calls it on these rows calls ``forget``.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, ClassVar, Generic, TypeVar
@@ -40,17 +49,75 @@ _changing: ContextVar[frozenset[tuple[str, str]]] = ContextVar(
 )
 
 
+# The generations of each tenant's entries (by schema, then name) as this request or task
+# read them, and when (``time.monotonic``); read again after ``GENERATION_SECONDS``, so a
+# long-running command sees other processes' changes.
+GENERATION_SECONDS = 1.0
+_generations: ContextVar[dict[str, tuple[dict[str, str], float]] | None] = ContextVar(
+    "configuration_generations", default=None
+)
+
+# Values this process has read, by (schema, name): (generation, value). Cleared whole when
+# it holds more than ``LOCAL_ENTRIES`` (a node serving many tenants reads them again).
+LOCAL_ENTRIES = 4096
+_local: dict[tuple[str, str], tuple[str, Any]] = {}
+_local_lock = threading.Lock()
+
+
 def forget_pending_changes() -> None:
-    """Start afresh: nothing is being changed (a request or task begins)."""
+    """Start afresh: nothing is being changed, and the generations are read again (a request
+    or task begins)."""
     _changing.set(frozenset())
+    _generations.set(None)
+
+
+def _generation_key(schema: str, name: str) -> str:
+    return f"configuration:{schema}:{name}:generation"
+
+
+def generations(schema: str) -> dict[str, str]:
+    """The generation of each of the tenant's entries, by name: read from the shared cache in
+    one round trip per request or task (a missing one is made); empty while the cache is
+    unreachable."""
+    seen = _generations.get()
+    if seen is None:
+        seen = {}
+        _generations.set(seen)
+    now = time.monotonic()
+    known = seen.get(schema)
+    if (
+        known is not None
+        and now - known[1] < GENERATION_SECONDS
+        and len(known[0]) == len(TenantCached.every)
+    ):
+        return known[0]
+    keys = {entry.name: _generation_key(schema, entry.name) for entry in TenantCached.every}
+    found = cache.get_many(list(keys.values()))
+    tokens = {name: found[key] for name, key in keys.items() if key in found}
+    for name in keys.keys() - tokens.keys():
+        cache.add(keys[name], uuid.uuid4().hex, None)
+    if len(tokens) < len(keys):  # ours, or those another process made first
+        found = cache.get_many([keys[name] for name in keys.keys() - tokens.keys()])
+        tokens.update({name: found[keys[name]] for name in keys if keys[name] in found})
+    seen[schema] = (tokens, now)
+    return tokens
+
+
+def _renew_generation(schema: str, name: str) -> None:
+    """Give an entry a new generation: every process reads it afresh."""
+    token = uuid.uuid4().hex
+    cache.set(_generation_key(schema, name), token, None)
+    seen = _generations.get()
+    if seen is not None and schema in seen:
+        seen[schema][0][name] = token
 
 
 class TenantCached(Generic[T]):
     """One piece of each tenant's configuration, computed by ``load`` in the tenant's schema.
 
     The value must pickle (model instances, tuples, dicts of them) and be treated as
-    read-only by whoever gets it: each read from the cache is a copy, but a value read from
-    the database in this request is handed out as it is.
+    read-only by whoever gets it: the same object is handed to every request of the process
+    until the entry's generation changes.
     """
 
     every: ClassVar[list[TenantCached[Any]]] = []
@@ -62,8 +129,8 @@ class TenantCached(Generic[T]):
         self.listeners: list[Callable[[], None]] = []
         TenantCached.every.append(self)
 
-    def key(self, schema: str) -> str:
-        return f"configuration:{schema}:{self.name}"
+    def key(self, schema: str, generation: str) -> str:
+        return f"configuration:{schema}:{generation}:{self.name}"
 
     def changing(self) -> bool:
         """Whether the current transaction changed this tenant's entry (it reads the database
@@ -71,37 +138,56 @@ class TenantCached(Generic[T]):
         return (current.schema_name(), self.name) in _changing.get()
 
     def get(self) -> T:
-        """The value for the tenant the connection is working in."""
+        """The value for the tenant the connection is working in: from the process's memory,
+        else the shared cache, else ``load``."""
         schema = current.schema_name()
         if (schema, self.name) in _changing.get():
             return self.load()
-        key = self.key(schema)
+        token = generations(schema).get(self.name)
+        if token is None:  # the cache is unreachable
+            return self.load()
+        kept = _local.get((schema, self.name))
+        if kept is not None and kept[0] == token:
+            return kept[1]  # type: ignore[no-any-return]
+        key = self.key(schema, token)
         value = cache.get(key, _ABSENT)
         if value is _ABSENT:
             value = self.load()
             cache.set(key, value, CACHE_SECONDS)
+        self._keep(schema, token, value)
         return value  # type: ignore[no-any-return]
+
+    def _keep(self, schema: str, token: str, value: Any) -> None:
+        with _local_lock:
+            if len(_local) >= LOCAL_ENTRIES:
+                _local.clear()
+            _local[(schema, self.name)] = (token, value)
 
     def put(self, value: T) -> None:
         """Keep ``value`` as the current tenant's entry, unless this transaction changed the
         entry (it is not committed yet, so it must not be shared)."""
-        if not self.changing():
-            cache.set(self.key(current.schema_name()), value, CACHE_SECONDS)
+        if self.changing():
+            return
+        schema = current.schema_name()
+        token = generations(schema).get(self.name)
+        if token is not None:
+            cache.set(self.key(schema, token), value, CACHE_SECONDS)
+            self._keep(schema, token, value)
 
     def forget(self) -> None:
-        """Drop the current tenant's entry now and again when the transaction commits."""
+        """Drop the current tenant's entry now and again when the transaction commits (a new
+        generation each time)."""
         for listener in self.listeners:
             listener()
         schema = current.schema_name()
-        key = self.key(schema)
-        cache.delete(key)
+        _renew_generation(schema, self.name)
         if not connection.in_atomic_block:
             return
         entry = (schema, self.name)
         _changing.set(_changing.get() | {entry})
 
         def committed() -> None:
-            cache.delete(key)
+            _renew_generation(schema, self.name)
             _changing.set(_changing.get() - {entry})
 
         transaction.on_commit(committed)

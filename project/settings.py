@@ -169,7 +169,15 @@ TEMPLATES = [
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
-    }
+    },
+    {
+        # The fragments pages repeat per row (complaints/fragments.py), rendered by name only.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "complaints.fragments.environment"},
+    },
 ]
 
 # Inputs, selects and text areas written in Python, as Django's widget templates would write

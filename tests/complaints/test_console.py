@@ -310,11 +310,11 @@ def test_queue_query_count_does_not_grow_with_complaints(
 # search_path, session, user, OTP device, the complaint, the agent's team ids, the timeline,
 # its attachments, the deadlines (the tenant settings, for the at-risk margin and the
 # branding, come from the tenant's cache), the consumer's other complaints, the resolution
-# waiting for approval, the canned responses and the person's drafts of a reply and a note.
-# The choices of the action forms (root causes, teams, categories) come from the cached
-# choice lists (complaints/choices.py), read once, on the first page; the assignees and
-# specialists from the cached staff directory.
-CONSOLE_PAGE_QUERIES = 13
+# waiting for approval and the person's drafts of a reply and a note. The choices of the
+# action forms (root causes, teams, categories) come from the cached choice lists
+# (complaints/choices.py), read once, on the first page; the assignees and specialists from
+# the cached staff directory, the canned responses' titles from the tenant's cache.
+CONSOLE_PAGE_QUERIES = 12
 
 
 @pytest.fixture

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from unittest.mock import patch
 
 import pytest
 from celery.app.trace import build_tracer
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from complaints.models import Complaint
+from configuration.cache import forget_pending_changes
 from configuration.models import STORED_SETTINGS, TenantSettings, forget_current_settings
 from outbox.tasks import deliver_due_messages
 from tenancy.models import Tenant
@@ -229,7 +232,27 @@ def test_a_task_run_by_a_worker_reads_the_row_afresh(bank: Tenant) -> None:
 
 def test_forgetting_the_cached_row_reads_it_again(bank: Tenant) -> None:
     read = TenantSettings.current()
+    saved_elsewhere(display_name="Renamed elsewhere")
+    assert TenantSettings.current() is read  # the request's read stands
 
     forget_current_settings()
 
-    assert TenantSettings.current() is not read
+    assert TenantSettings.current().display_name == "Renamed elsewhere"
+
+
+def test_an_unchanged_row_is_read_once_per_process(bank: Tenant) -> None:
+    read = TenantSettings.current()
+    forget_pending_changes()  # the next request
+    forget_current_settings()
+
+    with (
+        CaptureQueriesContext(connection) as queries,
+        patch.object(cache, "get", wraps=cache.get) as get,
+        patch.object(cache, "get_many", wraps=cache.get_many) as get_many,
+    ):
+        again = TenantSettings.current()
+
+    assert again is read  # from the process's memory
+    assert len(queries) == 0
+    get.assert_not_called()
+    assert get_many.call_count == 1  # the generations of the tenant's entries
