@@ -7,6 +7,7 @@ unit and sizes no redress reaches are refused with a sentence saying what to typ
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 from typing import Any
@@ -43,8 +44,13 @@ def tenant_locale() -> Locale:
 
     A country babel does not know reads as British English.
     """
+    return _country_locale(current.tenant().country)
+
+
+@functools.lru_cache(maxsize=256)
+def _country_locale(country: str) -> Locale:
     try:
-        return Locale.parse(f"und_{current.tenant().country}")
+        return Locale.parse(f"und_{country}")
     except (UnknownLocaleError, ValueError, TypeError):
         return Locale.parse("en_GB")
 
