@@ -81,13 +81,14 @@ OTHER_COMPLAINTS_SHOWN = 5
 
 def get_complaint_for(request: AuthenticatedRequest, reference: str, permission: str) -> Complaint:
     """The complaint if the user may see it (else 404) and has ``permission`` on it (else 403)."""
-    # Joined: what every complaint has or usually has. Prefetched: what most have not (a
-    # prefetch of an empty reference costs no query); a join of all eight took PostgreSQL
-    # longer to plan (about 6 ms) than to run.
+    # Joined: what every complaint has or usually has. Read when first shown: what most have
+    # not (the specialist, the root cause, the complaint it duplicates; an empty reference
+    # costs no query); a join of all eight took PostgreSQL longer to plan (about 6 ms) than
+    # to run.
     complaint = get_object_or_404(
-        Complaint.objects.visible_to(request.user)
-        .select_related("consumer", "category", "category__parent", "team", "assignee")
-        .prefetch_related("specialist", "root_cause", "merged_into"),
+        Complaint.objects.visible_to(request.user).select_related(
+            "consumer", "category", "category__parent", "team", "assignee"
+        ),
         reference=reference,
     )
     if not request.user.has_perm(permission, complaint):
