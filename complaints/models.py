@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -208,6 +209,23 @@ class Status(models.TextChoices):
 
 # Statuses in which the complaint still needs work from the organisation.
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.AWAITING_CONSUMER, Status.REOPENED)
+
+
+def active_queue_index(
+    *fields: str,
+    name: str,
+    include: Sequence[str] = (),
+    kind: type[models.Index] = models.Index,
+    **condition: object,
+) -> models.Index:
+    """A partial index over the active complaints (narrowed by ``condition``), ordered like a
+    queue's keyset; ``include`` lets its counts be index-only scans."""
+    return kind(
+        fields=list(fields),
+        include=list(include),
+        condition=Q(status__in=ACTIVE_STATUSES, **condition),
+        name=name,
+    )
 
 
 class Priority(models.TextChoices):
@@ -595,29 +613,16 @@ class Complaint(models.Model):
             # The consumer's own list, newest first.
             models.Index(fields=["consumer", "-received_at", "-id"], name="complaint_consumer_idx"),
             # The work queues: active complaints, oldest first, per team and per assignee.
-            models.Index(
-                fields=["team", "received_at", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_team_queue_idx",
+            active_queue_index("team", "received_at", "id", name="complaint_team_queue_idx"),
+            active_queue_index(
+                "assignee", "received_at", "id", name="complaint_assignee_queue_idx"
             ),
-            models.Index(
-                fields=["assignee", "received_at", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_assignee_queue_idx",
-            ),
-            models.Index(
-                fields=["received_at", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_active_queue_idx",
-            ),
+            active_queue_index("received_at", "id", name="complaint_active_queue_idx"),
             # The queue by next deadline (keyset on ``(next_due_at, id)``) and, with the team
             # and assignee included, the dashboard's at-risk and breached counts per team and
             # per assignee as an index-only scan of the complaints due by the margin's end.
-            models.Index(
-                fields=["next_due_at", "id"],
-                include=["team", "assignee"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_due_queue_idx",
+            active_queue_index(
+                "next_due_at", "id", include=["team", "assignee"], name="complaint_due_queue_idx"
             ),
             # The dashboard's root causes of complaints resolved in a period (index only).
             models.Index(
@@ -627,56 +632,26 @@ class Complaint(models.Model):
                 name="complaint_resolved_cause_idx",
             ),
             # The console queues sorted by the next deadline, per team and per assignee.
-            models.Index(
-                fields=["team", "next_due_at", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_team_due_idx",
-            ),
-            models.Index(
-                fields=["assignee", "next_due_at", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_assignee_due_idx",
-            ),
+            active_queue_index("team", "next_due_at", "id", name="complaint_team_due_idx"),
+            active_queue_index("assignee", "next_due_at", "id", name="complaint_assignee_due_idx"),
             # The active queue sorted by priority (by severity), reference or assignee.
-            models.Index(
-                fields=["priority_rank", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_priority_queue_idx",
-            ),
-            models.Index(
-                fields=["reference", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_reference_queue_idx",
-            ),
-            models.Index(
-                fields=["assignee", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_assignee_order_idx",
-            ),
+            active_queue_index("priority_rank", "id", name="complaint_priority_queue_idx"),
+            active_queue_index("reference", "id", name="complaint_reference_queue_idx"),
+            active_queue_index("assignee", "id", name="complaint_assignee_order_idx"),
             # A search by a bare reference number, in every year and status.
             models.Index(REFERENCE_NUMBER, name="complaint_reference_number_idx"),
             # The "unassigned" queue, in both of its sort orders.
-            models.Index(
-                fields=["received_at", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES, assignee__isnull=True),
-                name="complaint_unassigned_idx",
+            active_queue_index(
+                "received_at", "id", assignee__isnull=True, name="complaint_unassigned_idx"
             ),
-            models.Index(
-                fields=["next_due_at", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES, assignee__isnull=True),
-                name="complaint_unassigned_due_idx",
+            active_queue_index(
+                "next_due_at", "id", assignee__isnull=True, name="complaint_unassigned_due_idx"
             ),
             # Search runs in the active queue: its words are indexed for active complaints
             # only, so a search reads neither the closed backlog nor a status bitmap.
-            GinIndex(
-                fields=["search_vector"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_active_search_idx",
-            ),
-            GinIndex(
-                fields=["internal_search_vector"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_active_internal_idx",
+            active_queue_index("search_vector", kind=GinIndex, name="complaint_active_search_idx"),
+            active_queue_index(
+                "internal_search_vector", kind=GinIndex, name="complaint_active_internal_idx"
             ),
             # Searches over every status (a closed complaint found by its words).
             GinIndex(fields=["search_vector"], name="complaint_search_idx"),
