@@ -21,6 +21,7 @@ from complaints.models import (
     Status,
 )
 from complaints.services import ComplaintError, reply_and_resolve, resolve_complaint
+from complaints.services.resolution import REPLY_NOT_SENT
 from configuration.models import TenantSettings
 from tests.complaints.conftest import put_in_status
 from tests.complaints.test_lifecycle import letters, refused, state
@@ -151,7 +152,7 @@ def test_with_approval_required_the_reply_goes_and_the_resolution_waits(
 def test_a_consumer_cannot_resolve_with_a_reply(
     complaint: Complaint, consumer: User, root_cause: RootCause
 ) -> None:
-    with refused("You may not resolve this complaint.", complaint):
+    with refused(f"You may not resolve this complaint. {REPLY_NOT_SENT}", complaint):
         reply_and_resolve(
             complaint, "Thanks", outcome=Outcome.UPHELD, root_cause=root_cause, actor=consumer
         )
