@@ -34,7 +34,7 @@ from django.utils.functional import cached_property
 from accounts.models import ClientScope, Role, SystemActor, User
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS, consumer_name
 from complaints.predicates import sees_internal
-from configuration.cache import TenantCached
+from configuration.cache import ConfigurationQuerySet, TenantCached
 from deadlines.models import Clock, Deadline, at_risk_condition, breached_condition
 from deadlines.regulation.base import Letter
 
@@ -89,6 +89,8 @@ class Category(models.Model):
         help_text="Payment services or e-money: the shorter FCA clock (15/35 business days).",
     )
 
+    objects: ClassVar[ConfigurationQuerySet[Category]] = ConfigurationQuerySet.as_manager()  # type: ignore[assignment]
+
     class Meta:
         verbose_name_plural = "categories"
         # Each product first, then its causes, products in alphabetical order.
@@ -136,6 +138,10 @@ class Team(models.Model):
         help_text="The queue for complaints whose category names no team.",
     )
 
+    objects: ClassVar[ConfigurationQuerySet[Team]] = ConfigurationQuerySet.as_manager()  # type: ignore[assignment]
+    # Round robin moves its pointer on every complaint routed, and reads it under a lock.
+    UNCACHED_FIELDS: ClassVar[frozenset[str]] = frozenset({"last_assignee"})
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -155,8 +161,7 @@ class Team(models.Model):
         return DEFAULT_TEAM.get()
 
 
-# Every complaint logged reads these; teams and categories change rarely. Whoever changes
-# teams with ``Team.objects.update()`` calls ``forget_cached_teams()``.
+# Every complaint logged reads these; teams and categories change rarely.
 DEFAULT_TEAM = TenantCached("default-team", lambda: Team.objects.filter(is_default=True).first())
 DEFAULT_TEAM.forget_on_change(Team)
 
@@ -177,18 +182,13 @@ ACTIVE_CATEGORIES = TenantCached(
 ACTIVE_CATEGORIES.forget_on_change(Category, Team)
 
 
-def forget_cached_teams() -> None:
-    """Forget the tenant's cached teams (the default one, those of the categories): for
-    ``Team.objects.update()``, which saves no instance and so sends no signal."""
-    DEFAULT_TEAM.forget()
-    ACTIVE_CATEGORIES.forget()
-
-
 class RootCause(models.Model):
     """Why complaints happen, recorded at resolution for root-cause analysis."""
 
     name = models.CharField(max_length=100, unique=True)
     is_active = models.BooleanField(default=True)
+
+    objects: ClassVar[ConfigurationQuerySet[RootCause]] = ConfigurationQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["name"]
@@ -930,6 +930,8 @@ class LetterTemplate(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField(max_length=TEXT_MAX_LENGTH)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects: ClassVar[ConfigurationQuerySet[LetterTemplate]] = ConfigurationQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["kind"]

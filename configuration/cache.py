@@ -11,12 +11,14 @@ A change forgets the entry at once and again when its transaction commits, so a 
 refilled it meanwhile from the row before the change does not keep it. Until then the
 changing request reads the database: it must neither fill the cache with a row it has not
 committed (a rollback would leave it there) nor read the entry another request filled.
-Queryset ``update()`` sends no signal: whoever calls it on these rows calls ``forget``.
+Bulk writes send no signal (``update()``, and so ``bulk_update()``; ``bulk_create()``): the
+models an entry is built from use ``ConfigurationQuerySet``, whose bulk writes forget it too.
+A bulk ``delete()`` sends the signal for each row it deletes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -27,6 +29,7 @@ from django.db.models.signals import post_delete, post_save
 from tenancy import current
 
 T = TypeVar("T")
+M = TypeVar("M", bound=models.Model)
 
 # A safety net only: every change through the services or the models' signals drops the entry.
 CACHE_SECONDS = 10 * 60
@@ -54,6 +57,8 @@ class TenantCached(Generic[T]):
     """
 
     every: ClassVar[list[TenantCached[Any]]] = []
+    # The entries built from each model's rows (``forget_on_change``).
+    built_from: ClassVar[dict[type[models.Model], list[TenantCached[Any]]]] = {}
 
     def __init__(self, name: str, load: Callable[[], T]) -> None:
         self.name = name
@@ -113,9 +118,36 @@ class TenantCached(Generic[T]):
             self.forget()
 
         for sender in senders:
+            TenantCached.built_from.setdefault(sender, []).append(self)
             uid = f"configuration.cache:{self.name}:{sender._meta.label}"
             post_save.connect(changed, sender=sender, weak=False, dispatch_uid=f"{uid}:save")
             post_delete.connect(changed, sender=sender, weak=False, dispatch_uid=f"{uid}:delete")
+
+
+class ConfigurationQuerySet(models.QuerySet[M]):
+    """The rows of a model cached configuration is built from: a bulk write forgets the
+    entries built from them (``TenantCached.forget``), as saving one row does.
+
+    An update of bookkeeping only, the fields the model names in ``UNCACHED_FIELDS`` (a
+    counter, a pointer read under a lock, never from the cache), forgets nothing: it happens
+    on hot paths and would keep the entries from ever being read.
+    """
+
+    def update(self, **kwargs: Any) -> int:
+        rows = super().update(**kwargs)
+        if rows and not kwargs.keys() <= getattr(self.model, "UNCACHED_FIELDS", frozenset()):
+            self._forget()
+        return rows
+
+    def bulk_create(self, objs: Iterable[M], *args: Any, **kwargs: Any) -> list[M]:
+        made = super().bulk_create(objs, *args, **kwargs)
+        if made:
+            self._forget()
+        return made
+
+    def _forget(self) -> None:
+        for cached in TenantCached.built_from.get(self.model, []):
+            cached.forget()
 
 
 def forget_all() -> None:

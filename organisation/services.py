@@ -34,7 +34,6 @@ from complaints.models import (
     LetterTemplate,
     RootCause,
     Team,
-    forget_cached_teams,
 )
 from complaints.text import clean_name
 from configuration.models import TenantSettings
@@ -436,7 +435,6 @@ def update_complaint_policy(
                 Team.objects.filter(is_default=True).update(is_default=False)
                 if default_team is not None:
                     Team.objects.filter(pk=default_team.pk).update(is_default=True)
-                forget_cached_teams()
                 extra["default_team"] = [_name_or_none(previous), _name_or_none(default_team)]
             _save_and_record(
                 policy,
