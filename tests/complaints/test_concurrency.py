@@ -174,6 +174,23 @@ def loaded(pk: int) -> Complaint:
     return Complaint.objects.select_related("assignee", "team", "consumer").get(pk=pk)
 
 
+def manager_resolves(complaint: Complaint, world: World) -> Callable[[], Callable[[], Any]]:
+    """The manager's "Resolve" as pressed on their open page."""
+
+    def prepare() -> Callable[[], Any]:
+        page = loaded(complaint.pk)
+        return lambda: resolve_complaint(
+            page,
+            outcome=Outcome.UPHELD,
+            summary="We refunded the duplicate payment.",
+            root_cause=world.root_cause,
+            redress_amount=Decimal("84.20"),
+            actor=world.manager,
+        )
+
+    return prepare
+
+
 def test_claim_against_claim_one_wins_the_other_is_told_who_has_it(world: World) -> None:
     complaint = in_bank(world.complaint)
 
@@ -249,18 +266,7 @@ def test_reply_against_resolve_both_apply_in_turn_on_the_fresh_row(world: World)
         page = loaded(complaint.pk)
         return lambda: reply_to_complaint(page, "We are looking into it.", actor=world.alex)
 
-    def resolve() -> Callable[[], Any]:
-        page = loaded(complaint.pk)
-        return lambda: resolve_complaint(
-            page,
-            outcome=Outcome.UPHELD,
-            summary="We refunded the duplicate payment.",
-            root_cause=world.root_cause,
-            redress_amount=Decimal("84.20"),
-            actor=world.manager,
-        )
-
-    outcomes = race(reply, resolve)
+    outcomes = race(reply, manager_resolves(complaint, world))
 
     assert len(outcomes.results) == 2, outcomes.refusals
     row = in_bank(lambda: Complaint.objects.get(pk=complaint.pk))
@@ -323,17 +329,9 @@ def test_send_and_resolve_against_a_plain_resolve_resolves_once_and_loses_no_rep
     complaint = in_bank(world.complaint)
     in_bank(lambda: assign_complaint(complaint, world.alex, actor=world.alex))
 
-    def resolve() -> Callable[[], Any]:
-        page = loaded(complaint.pk)
-        return lambda: resolve_complaint(
-            page,
-            outcome=Outcome.UPHELD,
-            summary="We refunded the duplicate payment.",
-            root_cause=world.root_cause,
-            actor=world.manager,
-        )
-
-    outcomes = race(send_and_resolve(complaint, world, world.alex), resolve)
+    outcomes = race(
+        send_and_resolve(complaint, world, world.alex), manager_resolves(complaint, world)
+    )
 
     assert len(outcomes.results) == 1
     after = resolved_once(complaint)

@@ -36,43 +36,52 @@ def under_own_target(make_complaint: Callable[..., Complaint], front_line: Team)
     return complaint
 
 
+@pytest.fixture
 def resolve_then_reject(
-    complaint: Complaint, root_cause: RootCause, *, manager: User, consumer: User
-) -> None:
-    """Not upheld on Tuesday 17 November; the consumer rejects it at ``REJECTED``."""
-    with time_machine.travel(datetime(2026, 11, 17, 10, tzinfo=UTC), tick=False):
-        resolve_complaint(
-            complaint,
-            outcome=Outcome.NOT_UPHELD,
-            summary="We found no error.",
-            root_cause=root_cause,
-            actor=as_request_user(manager),
-        )
-    with time_machine.travel(REJECTED, tick=False):
-        reject_resolution(complaint, "You charged me twice.", actor=as_request_user(consumer))
+    root_cause: RootCause, manager: User, consumer: User
+) -> Callable[[Complaint], None]:
+    """Resolves a complaint as not upheld on Tuesday 17 November; the consumer rejects the
+    resolution at ``REJECTED``."""
+
+    def run(complaint: Complaint) -> None:
+        with time_machine.travel(datetime(2026, 11, 17, 10, tzinfo=UTC), tick=False):
+            resolve_complaint(
+                complaint,
+                outcome=Outcome.NOT_UPHELD,
+                summary="We found no error.",
+                root_cause=root_cause,
+                actor=as_request_user(manager),
+            )
+        with time_machine.travel(REJECTED, tick=False):
+            reject_resolution(complaint, "You charged me twice.", actor=as_request_user(consumer))
+
+    return run
+
+
+def consumer_pages(client: Client, complaint: Complaint, at: datetime) -> tuple[str, str]:
+    """The consumer's list of complaints and the complaint's page, as they read at ``at``."""
+    with time_machine.travel(at, tick=False):
+        listed = client.get("/complaints/").content.decode()
+        page = client.get(f"/complaints/{complaint.reference}/").content.decode()
+    return listed, page
 
 
 def test_the_list_the_page_and_the_reopening_mail_promise_the_same_date(
     consumer_client: Client,
     under_own_target: Complaint,
-    root_cause: RootCause,
-    manager: User,
+    resolve_then_reject: Callable[[Complaint], None],
     consumer: User,
 ) -> None:
     complaint = under_own_target
-    with time_machine.travel(RECEIVED + timedelta(hours=1), tick=False):
-        listed = consumer_client.get("/complaints/").content.decode()
-        page = consumer_client.get(f"/complaints/{complaint.reference}/").content.decode()
+    listed, page = consumer_pages(consumer_client, complaint, RECEIVED + timedelta(hours=1))
 
     # 16 November + 8 weeks = 11 January 2027: both say it, neither says the SLA date.
     assert "We will reply by <strong>11 January 2027</strong>" in listed
     assert "our final response by <strong>11 January 2027</strong>" in page
     assert "DISP 1.6.2R" in page
 
-    resolve_then_reject(complaint, root_cause, manager=manager, consumer=consumer)
-    with time_machine.travel(REJECTED, tick=False):
-        listed = consumer_client.get("/complaints/").content.decode()
-        page = consumer_client.get(f"/complaints/{complaint.reference}/").content.decode()
+    resolve_then_reject(complaint)
+    listed, page = consumer_pages(consumer_client, complaint, REJECTED)
 
     told = Message.objects.get(key__startswith="reopened:", recipient=consumer.email)
     assert "will reply by 27 November 2026" in told.body
@@ -84,14 +93,13 @@ def test_after_a_rejection_the_console_shows_the_date_the_consumer_was_told(
     consumer_client: Client,
     agent_client: Client,
     under_own_target: Complaint,
-    root_cause: RootCause,
-    manager: User,
+    resolve_then_reject: Callable[[Complaint], None],
     consumer: User,
 ) -> None:
     complaint = under_own_target
-    resolve_then_reject(complaint, root_cause, manager=manager, consumer=consumer)
+    resolve_then_reject(complaint)
+    _, page = consumer_pages(consumer_client, complaint, REJECTED)
     with time_machine.travel(REJECTED, tick=False):
-        page = consumer_client.get(f"/complaints/{complaint.reference}/").content.decode()
         console = agent_client.get(f"/console/complaints/{complaint.reference}/").content.decode()
 
     told = Message.objects.get(key__startswith="reopened:", recipient=consumer.email)
