@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -33,7 +34,7 @@ from django.utils.functional import cached_property
 from accounts.models import ClientScope, Role, SystemActor, User
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS, consumer_name
 from complaints.predicates import sees_internal
-from configuration.cache import TenantCached
+from configuration.cache import ConfigurationQuerySet, TenantCached
 from deadlines.models import Clock, Deadline, at_risk_condition, breached_condition
 from deadlines.regulation.base import Letter
 
@@ -88,6 +89,8 @@ class Category(models.Model):
         help_text="Payment services or e-money: the shorter FCA clock (15/35 business days).",
     )
 
+    objects: ClassVar[ConfigurationQuerySet[Category]] = ConfigurationQuerySet.as_manager()  # type: ignore[assignment]
+
     class Meta:
         verbose_name_plural = "categories"
         # Each product first, then its causes, products in alphabetical order.
@@ -135,6 +138,10 @@ class Team(models.Model):
         help_text="The queue for complaints whose category names no team.",
     )
 
+    objects: ClassVar[ConfigurationQuerySet[Team]] = ConfigurationQuerySet.as_manager()  # type: ignore[assignment]
+    # Round robin moves its pointer on every complaint routed, and reads it under a lock.
+    UNCACHED_FIELDS: ClassVar[frozenset[str]] = frozenset({"last_assignee"})
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -154,8 +161,7 @@ class Team(models.Model):
         return DEFAULT_TEAM.get()
 
 
-# Every complaint logged reads these; teams and categories change rarely. Whoever changes
-# teams with ``Team.objects.update()`` calls ``forget_cached_teams()``.
+# Every complaint logged reads these; teams and categories change rarely.
 DEFAULT_TEAM = TenantCached("default-team", lambda: Team.objects.filter(is_default=True).first())
 DEFAULT_TEAM.forget_on_change(Team)
 
@@ -176,18 +182,13 @@ ACTIVE_CATEGORIES = TenantCached(
 ACTIVE_CATEGORIES.forget_on_change(Category, Team)
 
 
-def forget_cached_teams() -> None:
-    """Forget the tenant's cached teams (the default one, those of the categories): for
-    ``Team.objects.update()``, which saves no instance and so sends no signal."""
-    DEFAULT_TEAM.forget()
-    ACTIVE_CATEGORIES.forget()
-
-
 class RootCause(models.Model):
     """Why complaints happen, recorded at resolution for root-cause analysis."""
 
     name = models.CharField(max_length=100, unique=True)
     is_active = models.BooleanField(default=True)
+
+    objects: ClassVar[ConfigurationQuerySet[RootCause]] = ConfigurationQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["name"]
@@ -208,6 +209,23 @@ class Status(models.TextChoices):
 
 # Statuses in which the complaint still needs work from the organisation.
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.AWAITING_CONSUMER, Status.REOPENED)
+
+
+def active_queue_index(
+    *fields: str,
+    name: str,
+    include: Sequence[str] = (),
+    kind: type[models.Index] = models.Index,
+    **condition: object,
+) -> models.Index:
+    """A partial index over the active complaints (narrowed by ``condition``), ordered like a
+    queue's keyset; ``include`` lets its counts be index-only scans."""
+    return kind(
+        fields=list(fields),
+        include=list(include),
+        condition=Q(status__in=ACTIVE_STATUSES, **condition),
+        name=name,
+    )
 
 
 class Priority(models.TextChoices):
@@ -595,29 +613,16 @@ class Complaint(models.Model):
             # The consumer's own list, newest first.
             models.Index(fields=["consumer", "-received_at", "-id"], name="complaint_consumer_idx"),
             # The work queues: active complaints, oldest first, per team and per assignee.
-            models.Index(
-                fields=["team", "received_at", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_team_queue_idx",
+            active_queue_index("team", "received_at", "id", name="complaint_team_queue_idx"),
+            active_queue_index(
+                "assignee", "received_at", "id", name="complaint_assignee_queue_idx"
             ),
-            models.Index(
-                fields=["assignee", "received_at", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_assignee_queue_idx",
-            ),
-            models.Index(
-                fields=["received_at", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_active_queue_idx",
-            ),
+            active_queue_index("received_at", "id", name="complaint_active_queue_idx"),
             # The queue by next deadline (keyset on ``(next_due_at, id)``) and, with the team
             # and assignee included, the dashboard's at-risk and breached counts per team and
             # per assignee as an index-only scan of the complaints due by the margin's end.
-            models.Index(
-                fields=["next_due_at", "id"],
-                include=["team", "assignee"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_due_queue_idx",
+            active_queue_index(
+                "next_due_at", "id", include=["team", "assignee"], name="complaint_due_queue_idx"
             ),
             # The dashboard's root causes of complaints resolved in a period (index only).
             models.Index(
@@ -627,56 +632,26 @@ class Complaint(models.Model):
                 name="complaint_resolved_cause_idx",
             ),
             # The console queues sorted by the next deadline, per team and per assignee.
-            models.Index(
-                fields=["team", "next_due_at", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_team_due_idx",
-            ),
-            models.Index(
-                fields=["assignee", "next_due_at", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_assignee_due_idx",
-            ),
+            active_queue_index("team", "next_due_at", "id", name="complaint_team_due_idx"),
+            active_queue_index("assignee", "next_due_at", "id", name="complaint_assignee_due_idx"),
             # The active queue sorted by priority (by severity), reference or assignee.
-            models.Index(
-                fields=["priority_rank", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_priority_queue_idx",
-            ),
-            models.Index(
-                fields=["reference", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_reference_queue_idx",
-            ),
-            models.Index(
-                fields=["assignee", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_assignee_order_idx",
-            ),
+            active_queue_index("priority_rank", "id", name="complaint_priority_queue_idx"),
+            active_queue_index("reference", "id", name="complaint_reference_queue_idx"),
+            active_queue_index("assignee", "id", name="complaint_assignee_order_idx"),
             # A search by a bare reference number, in every year and status.
             models.Index(REFERENCE_NUMBER, name="complaint_reference_number_idx"),
             # The "unassigned" queue, in both of its sort orders.
-            models.Index(
-                fields=["received_at", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES, assignee__isnull=True),
-                name="complaint_unassigned_idx",
+            active_queue_index(
+                "received_at", "id", assignee__isnull=True, name="complaint_unassigned_idx"
             ),
-            models.Index(
-                fields=["next_due_at", "id"],
-                condition=Q(status__in=ACTIVE_STATUSES, assignee__isnull=True),
-                name="complaint_unassigned_due_idx",
+            active_queue_index(
+                "next_due_at", "id", assignee__isnull=True, name="complaint_unassigned_due_idx"
             ),
             # Search runs in the active queue: its words are indexed for active complaints
             # only, so a search reads neither the closed backlog nor a status bitmap.
-            GinIndex(
-                fields=["search_vector"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_active_search_idx",
-            ),
-            GinIndex(
-                fields=["internal_search_vector"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="complaint_active_internal_idx",
+            active_queue_index("search_vector", kind=GinIndex, name="complaint_active_search_idx"),
+            active_queue_index(
+                "internal_search_vector", kind=GinIndex, name="complaint_active_internal_idx"
             ),
             # Searches over every status (a closed complaint found by its words).
             GinIndex(fields=["search_vector"], name="complaint_search_idx"),
@@ -956,6 +931,8 @@ class LetterTemplate(models.Model):
     body = models.TextField(max_length=TEXT_MAX_LENGTH)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects: ClassVar[ConfigurationQuerySet[LetterTemplate]] = ConfigurationQuerySet.as_manager()  # type: ignore[assignment]
+
     class Meta:
         ordering = ["kind"]
 
@@ -987,6 +964,8 @@ class CannedResponse(models.Model):
         help_text=f"Placeholders: {CANNED_RESPONSE_PLACEHOLDERS.listed()}.",
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects: ClassVar[ConfigurationQuerySet[CannedResponse]] = ConfigurationQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["title"]

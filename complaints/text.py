@@ -22,5 +22,13 @@ def clean_text(value: str) -> str:
     return text[start:end]
 
 
+def clean_name(value: str) -> str:
+    """A name or label kept on one line (a saved view, a category, a team, an API client):
+    ``clean_text`` without invisible format characters anywhere, not only at the ends, and
+    each run of white space as one space. Two names that read the same are the same name."""
+    visible = "".join(c for c in clean_text(value) if unicodedata.category(c) != _INVISIBLE)
+    return " ".join(visible.split())
+
+
 def _blank(character: str) -> bool:
     return character.isspace() or unicodedata.category(character) == _INVISIBLE

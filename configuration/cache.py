@@ -17,7 +17,9 @@ from the row before the change is kept under a generation no one reads any more.
 commit the changing request reads the database: it must neither fill the cache with a row it
 has not committed (a rollback would leave it there) nor read the entry another request
 filled. While the cache is unreachable there are no generations, and every read goes to the
-database. Queryset ``update()`` sends no signal: whoever calls it on these rows calls ``forget``.
+database. Bulk writes send no signal (``update()``, and so ``bulk_update()``;
+``bulk_create()``): the models an entry is built from use ``ConfigurationQuerySet``, whose
+bulk writes forget it too. A bulk ``delete()`` sends the signal for each row it deletes.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -36,6 +38,7 @@ from django.db.models.signals import post_delete, post_save
 from tenancy import current
 
 T = TypeVar("T")
+M = TypeVar("M", bound=models.Model)
 
 # A safety net only: every change through the services or the models' signals drops the entry.
 CACHE_SECONDS = 10 * 60
@@ -71,7 +74,7 @@ def forget_pending_changes() -> None:
     _generations.set(None)
 
 
-def _generation_key(schema: str, name: str) -> str:
+def generation_key(schema: str, name: str) -> str:
     return f"configuration:{schema}:{name}:generation"
 
 
@@ -91,7 +94,7 @@ def generations(schema: str) -> dict[str, str]:
         and len(known[0]) == len(TenantCached.every)
     ):
         return known[0]
-    keys = {entry.name: _generation_key(schema, entry.name) for entry in TenantCached.every}
+    keys = {entry.name: generation_key(schema, entry.name) for entry in TenantCached.every}
     found = cache.get_many(list(keys.values()))
     tokens = {name: found[key] for name, key in keys.items() if key in found}
     for name in keys.keys() - tokens.keys():
@@ -106,7 +109,7 @@ def generations(schema: str) -> dict[str, str]:
 def _renew_generation(schema: str, name: str) -> None:
     """Give an entry a new generation: every process reads it afresh."""
     token = uuid.uuid4().hex
-    cache.set(_generation_key(schema, name), token, None)
+    cache.set(generation_key(schema, name), token, None)
     seen = _generations.get()
     if seen is not None and schema in seen:
         seen[schema][0][name] = token
@@ -121,6 +124,8 @@ class TenantCached(Generic[T]):
     """
 
     every: ClassVar[list[TenantCached[Any]]] = []
+    # The entries built from each model's rows (``forget_on_change``).
+    built_from: ClassVar[dict[type[models.Model], list[TenantCached[Any]]]] = {}
 
     def __init__(self, name: str, load: Callable[[], T]) -> None:
         self.name = name
@@ -199,9 +204,36 @@ class TenantCached(Generic[T]):
             self.forget()
 
         for sender in senders:
+            TenantCached.built_from.setdefault(sender, []).append(self)
             uid = f"configuration.cache:{self.name}:{sender._meta.label}"
             post_save.connect(changed, sender=sender, weak=False, dispatch_uid=f"{uid}:save")
             post_delete.connect(changed, sender=sender, weak=False, dispatch_uid=f"{uid}:delete")
+
+
+class ConfigurationQuerySet(models.QuerySet[M]):
+    """The rows of a model cached configuration is built from: a bulk write forgets the
+    entries built from them (``TenantCached.forget``), as saving one row does.
+
+    An update of bookkeeping only, the fields the model names in ``UNCACHED_FIELDS`` (a
+    counter, a pointer read under a lock, never from the cache), forgets nothing: it happens
+    on hot paths and would keep the entries from ever being read.
+    """
+
+    def update(self, **kwargs: Any) -> int:
+        rows = super().update(**kwargs)
+        if rows and not kwargs.keys() <= getattr(self.model, "UNCACHED_FIELDS", frozenset()):
+            self._forget()
+        return rows
+
+    def bulk_create(self, objs: Iterable[M], *args: Any, **kwargs: Any) -> list[M]:
+        made = super().bulk_create(objs, *args, **kwargs)
+        if made:
+            self._forget()
+        return made
+
+    def _forget(self) -> None:
+        for cached in TenantCached.built_from.get(self.model, []):
+            cached.forget()
 
 
 def forget_all() -> None:

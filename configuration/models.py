@@ -5,14 +5,14 @@ from __future__ import annotations
 import copy
 from contextvars import ContextVar
 from datetime import time, timedelta
-from typing import Any
+from typing import ClassVar
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from configuration.cache import TenantCached
+from configuration.cache import ConfigurationQuerySet, TenantCached
 from tenancy import current
 
 HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1e3a8a.")
@@ -116,6 +116,8 @@ class TenantSettings(models.Model):
 
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects: ClassVar[ConfigurationQuerySet[TenantSettings]] = ConfigurationQuerySet.as_manager()  # type: ignore[assignment]
+
     class Meta:
         verbose_name = "tenant settings"
         verbose_name_plural = "tenant settings"
@@ -126,17 +128,12 @@ class TenantSettings(models.Model):
     def __str__(self) -> str:
         return "Tenant settings"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
-        forget_current_settings()
-        STORED_SETTINGS.forget()
-
     @classmethod
     def current(cls) -> TenantSettings:
         """The settings of the tenant schema the connection is working in.
 
-        Taken from the tenant's cache (``STORED_SETTINGS``, forgotten by every save) at most
-        once per request or task (and again after a save); later calls return the same
+        Taken from the tenant's cache (``STORED_SETTINGS``, forgotten by every change) at most
+        once per request or task (and again after a change); later calls return the same
         instance, so treat it as read-only and change a copy (``editable()``). Never writes.
         Only valid in a tenant schema.
         """
@@ -165,3 +162,6 @@ class TenantSettings(models.Model):
 
 
 STORED_SETTINGS = TenantCached("settings", lambda: TenantSettings.objects.get(pk=SINGLE_ROW))
+# A save, a deletion or a bulk write of the row forgets the entry and the request's own copy.
+STORED_SETTINGS.forget_on_change(TenantSettings)
+STORED_SETTINGS.listeners.append(forget_current_settings)

@@ -7,7 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from configuration.cache import TenantCached
+from configuration.cache import ConfigurationQuerySet, TenantCached
 
 
 class Closure(models.Model):
@@ -15,6 +15,8 @@ class Closure(models.Model):
 
     day = models.DateField(unique=True)
     name = models.CharField(max_length=100)
+
+    objects: ClassVar[ConfigurationQuerySet[Closure]] = ConfigurationQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["day"]
@@ -40,6 +42,8 @@ class SlaPolicy(models.Model):
     priority = models.CharField(max_length=10, unique=True)
     first_response_hours = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     resolution_hours = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+
+    objects: ClassVar[ConfigurationQuerySet[SlaPolicy]] = ConfigurationQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = "SLA policy"

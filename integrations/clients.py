@@ -21,6 +21,7 @@ from accounts.credentials import TENANT_CLAIM, VERSION_CLAIM, revoke_all_credent
 from accounts.models import ClientScope, Role, User
 from audit.models import AuditEvent
 from audit.services import record_event
+from complaints.text import clean_name
 from integrations.models import ApiClient, hash_secret
 from tenancy import current
 
@@ -38,7 +39,7 @@ class ClientError(Exception):
 def create_client(name: str, scopes: Iterable[str], *, actor: User) -> tuple[ApiClient, str]:
     """Create an API client and its identity; returns the client and its secret, which is
     never stored (only its hash) and cannot be shown again. Raises ``ClientError``."""
-    name = " ".join(name.split())
+    name = clean_name(name)
     chosen = sorted(set(scopes))
     if not name or len(name) > NAME_MAX_LENGTH:
         raise ClientError(f"Give the client a name of 1 to {NAME_MAX_LENGTH} characters.")

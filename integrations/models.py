@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import ClientScope
+from configuration.cache import ConfigurationQuerySet
 from outbox.models import DeliveryQuerySet, QueuedDelivery
 
 
@@ -105,6 +106,10 @@ class WebhookEndpoint(models.Model):
     consecutive_failures = models.PositiveIntegerField(default=0)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=200, blank=True)
+
+    objects: ClassVar[ConfigurationQuerySet[WebhookEndpoint]] = ConfigurationQuerySet.as_manager()  # type: ignore[assignment]
+    # Counted on every delivery; the cached list of endpoints does not show it.
+    UNCACHED_FIELDS: ClassVar[frozenset[str]] = frozenset({"consecutive_failures"})
 
     class Meta:
         ordering = ["-created_at", "-id"]

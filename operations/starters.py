@@ -26,7 +26,6 @@ from complaints.models import (
     Priority,
     RootCause,
     Team,
-    forget_cached_teams,
 )
 from deadlines.models import SlaPolicy
 from tenancy.models import Industry
@@ -259,7 +258,6 @@ def apply_starter(starter: Starter, *, profile: str) -> None:
     teams = {name: Team.objects.get_or_create(name=name)[0] for name in starter.teams}
     if not Team.objects.filter(is_default=True).exists():
         Team.objects.filter(pk=teams[starter.teams[0]].pk).update(is_default=True)
-        forget_cached_teams()
     for priority, (first, resolution) in starter.sla_targets.items():
         SlaPolicy.objects.get_or_create(
             priority=priority,

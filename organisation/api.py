@@ -31,9 +31,11 @@ from complaints.api.common import (
     LOG,
     READ,
     ScopedView,
+    as_checkbox,
     form_errors,
     form_input,
     serializer_for_form,
+    with_unsent_flags,
 )
 from complaints.api.views import CURSOR, PAGE_SIZE_PARAMETER, page_schema, page_size, paginated
 from complaints.idempotency import idempotent
@@ -130,7 +132,7 @@ class SettingsResource(ScopedView, GenericAPIView):  # type: ignore[type-arg]
         data = form_input(request.data, lists=True)
         if instance is not None:
             current = {
-                key: ("on" if value is True else "" if value is False else value)
+                key: (as_checkbox(value) if isinstance(value, bool) else value)
                 for key, value in model_to_dict(instance).items()
                 if value is not None
             }
@@ -138,11 +140,7 @@ class SettingsResource(ScopedView, GenericAPIView):  # type: ignore[type-arg]
                 current["members"] = [getattr(m, "pk", m) for m in current["members"]]
             data = {**current, **data}
         else:
-            # A flag left out of a new row takes the form's initial value (a new category or
-            # root cause is in use), not the unticked box an HTML form would send.
-            for name, flag in self.form_class.base_fields.items():
-                if isinstance(flag, forms.BooleanField) and name not in data:
-                    data[name] = "on" if flag.initial else ""
+            data = with_unsent_flags(self.form_class.base_fields, data)
         form = self.form_class(_querydict(data), instance=instance)
         if not form.is_valid():
             raise form_errors(form)
@@ -269,9 +267,9 @@ class Teams(SettingsResource):
     serializer_class = TeamSerializer
 
     def rows(self) -> QuerySet[Any]:
-        return Team.objects.prefetch_related(
-            Prefetch("members", queryset=User.objects.only("pk"))
-        ).order_by("name")
+        # Read as a plain QuerySet: the stubs cannot check a Prefetch on a generic subclass.
+        teams: QuerySet[Team] = Team.objects.order_by("name")
+        return teams.prefetch_related(Prefetch("members", queryset=User.objects.only("pk")))
 
     def save(self, form: forms.ModelForm, request: Request) -> Any:  # type: ignore[type-arg]
         return services.save_team(

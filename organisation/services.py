@@ -34,8 +34,8 @@ from complaints.models import (
     LetterTemplate,
     RootCause,
     Team,
-    forget_cached_teams,
 )
+from complaints.text import clean_name
 from configuration.models import TenantSettings
 from deadlines.models import Closure, SlaPolicy
 from tenancy.models import RegulatoryProfile, Tenant
@@ -53,6 +53,15 @@ class SettingsError(Exception):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+def _name(value: str) -> str:
+    """A category, root cause, team or closure name as kept (``clean_name``); refused when
+    nothing visible is left of it."""
+    name = clean_name(value)
+    if not name:
+        raise SettingsError("Give it a name.", field="name")
+    return name
 
 
 def _plain(value: Any) -> Any:
@@ -168,7 +177,7 @@ def update_branding(
     """Save the portal's name, colours and logo (a new logo replaces the old one)."""
     branding.primary_colour = check_colour(branding.primary_colour, "primary_colour")
     branding.accent_colour = check_colour(branding.accent_colour, "accent_colour")
-    branding.display_name = branding.display_name.strip()
+    branding.display_name = clean_name(branding.display_name)
     old_logo = branding.logo.name if branding.logo else ""
     if logo is not None:
         suffix = check_logo(logo)
@@ -193,7 +202,7 @@ def update_branding(
 
 def save_category(category: Category, *, actor: User | None) -> Category:
     """Create or change a product (no parent) or a cause under a product."""
-    category.name = category.name.strip()
+    category.name = _name(category.name)
     parent = category.parent
     if parent is not None:
         if category.pk is not None and parent.pk == category.pk:
@@ -222,7 +231,7 @@ def delete_category(category: Category, *, actor: User | None) -> None:
 
 
 def save_root_cause(root_cause: RootCause, *, actor: User | None) -> RootCause:
-    root_cause.name = root_cause.name.strip()
+    root_cause.name = _name(root_cause.name)
     _save_and_record(root_cause, AuditEvent.Action.ROOT_CAUSE_SAVED, actor=actor)
     return root_cause
 
@@ -240,7 +249,7 @@ def set_active(row: Category | RootCause, active: bool, *, actor: User | None) -
 
 def save_team(team: Team, members: Iterable[User], *, actor: User | None) -> Team:
     """Create or change a team: its name, its manager and who works its queue."""
-    team.name = team.name.strip()
+    team.name = _name(team.name)
     members = list(members)
     outsiders = [user for user in members if user.role not in TEAM_MEMBER_ROLES]
     if outsiders:
@@ -333,7 +342,7 @@ def update_business_hours(
 
 
 def add_closure(closure: Closure, *, actor: User | None) -> Closure:
-    closure.name = closure.name.strip()
+    closure.name = _name(closure.name)
     if Closure.objects.filter(day=closure.day).exists():
         raise SettingsError("That day is already a closure.", field="day")
     _save_and_record(closure, AuditEvent.Action.CLOSURE_ADDED, actor=actor)
@@ -426,7 +435,6 @@ def update_complaint_policy(
                 Team.objects.filter(is_default=True).update(is_default=False)
                 if default_team is not None:
                     Team.objects.filter(pk=default_team.pk).update(is_default=True)
-                forget_cached_teams()
                 extra["default_team"] = [_name_or_none(previous), _name_or_none(default_team)]
             _save_and_record(
                 policy,

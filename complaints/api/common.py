@@ -9,7 +9,7 @@ methods need different scopes answers ``get_client_scope(request)``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from django import forms
@@ -99,6 +99,22 @@ def if_match(request: Request, complaint: Complaint, run: Callable[[], Result]) 
         return run()
 
 
+def as_checkbox(ticked: bool) -> str:
+    """A yes/no value as an HTML checkbox sends it: ``on`` when ticked, nothing when not."""
+    return "on" if ticked else ""
+
+
+def with_unsent_flags(fields: Mapping[str, forms.Field], data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with each yes/no field it leaves out at the field's initial value (a new
+    category is in use), not the unticked box an HTML form would send."""
+    unsent = {
+        name: as_checkbox(bool(field.initial))
+        for name, field in fields.items()
+        if isinstance(field, forms.BooleanField) and name not in data
+    }
+    return {**data, **unsent}
+
+
 def form_input(
     data: Any, fixed: dict[str, str] | None = None, *, lists: bool = False
 ) -> dict[str, Any]:
@@ -115,7 +131,7 @@ def form_input(
             if lists and isinstance(value, list):
                 converted[key] = [form_input({key: item})[key] for item in value]
             elif isinstance(value, bool):
-                converted[key] = "on" if value else ""
+                converted[key] = as_checkbox(value)
             elif isinstance(value, int):
                 if abs(value) > MAX_ID:
                     raise ValidationError({key: ["This number is out of range."]})

@@ -78,100 +78,77 @@ def submit_complaint(
     received_at: datetime | None = None,
     files: Sequence[UploadedFile] = (),
     actor: Actor,
+    savepoint: bool = True,
 ) -> Complaint:
     """Log a complaint for ``consumer``, received now or (staff intake) at ``received_at``.
 
     Routes it, starts its clocks and sends the acknowledgement stating the deadline. Raises
     ``ComplaintError`` when the actor may not log it or the details are incomplete.
+    ``savepoint=False`` joins the caller's transaction without a savepoint of its own (staff
+    intake, whose refusal rolls back the consumer account it opened as well).
     """
-    with transaction.atomic():
-        return _log_complaint(
+    with transaction.atomic(savepoint=savepoint):
+        if consumer.role != Role.CONSUMER:
+            raise ComplaintError("Complaints can only be logged for a consumer account.")
+        if actor.pk != consumer.pk and not may(actor, "complaints.log_on_behalf"):
+            raise ComplaintError("You may only log complaints for yourself.")
+        subject, description = clean_text(subject), clean_text(description)
+        if not subject or not description:
+            raise ComplaintError("A complaint needs a subject and a description.")
+        if category is not None and not category.is_active:
+            raise ComplaintError("That category is no longer in use; choose another.")
+        received = received_at or timezone.now()
+        if received > timezone.now():
+            raise ComplaintError("The time the complaint was received cannot be in the future.")
+        if received < EARLIEST_RECEIPT:
+            raise ComplaintError(
+                f"The date received must be in {EARLIEST_RECEIPT.year} or later; check the date."
+            )
+        policy = TenantSettings.current()
+        team = (category.team if category else None) or Team.default()
+        assignee = None
+        if team is not None and policy.assignment_strategy != AssignmentStrategy.MANUAL:
+            assignee = pick_assignee(team, policy.assignment_strategy)
+        complaint = Complaint(
+            reference=reference_for(received),
             consumer=consumer,
             subject=subject,
             description=description,
+            desired_outcome=clean_text(desired_outcome),
             category=category,
-            desired_outcome=desired_outcome,
             channel=channel,
-            received_at=received_at,
-            files=files,
+            received_at=received,
+            team=team,
+            assignee=assignee,
+        )
+        # The acknowledgement goes with the receipt: its clocks are planned met now (and
+        # count as met once its e-mail is delivered, ``letter_settled``), so the complaint
+        # is inserted with its next deadline, its acknowledgement and its words indexed.
+        acknowledged = timezone.now()
+        acknowledging = complaint_regulator(complaint).clocks_met_by(LetterKind.ACKNOWLEDGEMENT)
+        deadlines = plan_deadlines(complaint, met=dict.fromkeys(acknowledging, acknowledged))
+        complaint.acknowledged_at = acknowledged
+        index_new_complaint(complaint)
+        complaint.save(force_insert=True)
+        for expression in ("search_vector", "internal_search_vector"):
+            del complaint.__dict__[expression]
+        with changing(
+            complaint,
             actor=actor,
-        )
-
-
-def _log_complaint(
-    *,
-    consumer: User,
-    subject: str,
-    description: str,
-    category: Category | None = None,
-    desired_outcome: str = "",
-    channel: Channel | str = Channel.PORTAL,
-    received_at: datetime | None = None,
-    files: Sequence[UploadedFile] = (),
-    actor: Actor,
-) -> Complaint:
-    """``submit_complaint`` inside the caller's transaction (no savepoint of its own)."""
-    if consumer.role != Role.CONSUMER:
-        raise ComplaintError("Complaints can only be logged for a consumer account.")
-    if actor.pk != consumer.pk and not may(actor, "complaints.log_on_behalf"):
-        raise ComplaintError("You may only log complaints for yourself.")
-    subject, description = clean_text(subject), clean_text(description)
-    if not subject or not description:
-        raise ComplaintError("A complaint needs a subject and a description.")
-    if category is not None and not category.is_active:
-        raise ComplaintError("That category is no longer in use; choose another.")
-    received = received_at or timezone.now()
-    if received > timezone.now():
-        raise ComplaintError("The time the complaint was received cannot be in the future.")
-    if received < EARLIEST_RECEIPT:
-        raise ComplaintError(
-            f"The date received must be in {EARLIEST_RECEIPT.year} or later; check the date."
-        )
-    policy = TenantSettings.current()
-    team = (category.team if category else None) or Team.default()
-    assignee = None
-    if team is not None and policy.assignment_strategy != AssignmentStrategy.MANUAL:
-        assignee = pick_assignee(team, policy.assignment_strategy)
-    complaint = Complaint(
-        reference=reference_for(received),
-        consumer=consumer,
-        subject=subject,
-        description=description,
-        desired_outcome=clean_text(desired_outcome),
-        category=category,
-        channel=channel,
-        received_at=received,
-        team=team,
-        assignee=assignee,
-    )
-    # The acknowledgement goes with the receipt: its clocks are planned met now (and
-    # count as met once its e-mail is delivered, ``letter_settled``), so the complaint
-    # is inserted with its next deadline, its acknowledgement and its words indexed.
-    acknowledged = timezone.now()
-    acknowledging = complaint_regulator(complaint).clocks_met_by(LetterKind.ACKNOWLEDGEMENT)
-    deadlines = plan_deadlines(complaint, met=dict.fromkeys(acknowledging, acknowledged))
-    complaint.acknowledged_at = acknowledged
-    index_new_complaint(complaint)
-    complaint.save(force_insert=True)
-    for expression in ("search_vector", "internal_search_vector"):
-        del complaint.__dict__[expression]
-    with changing(
-        complaint,
-        actor=actor,
-        permission="complaints.log_complaint",
-        refusal="You may only log complaints for yourself.",
-        new=True,
-    ) as change:
-        event = change.record(Event.Kind.SUBMITTED, created_at=received, channel=str(channel))
-        send_letter(
-            change, LetterKind.ACKNOWLEDGEMENT, system=True, at=acknowledged, planned=deadlines
-        )
-        store_deadlines(complaint, deadlines)
-        # Files are stored last: storage is not rolled back if a step above refuses.
-        attach_files(change, event, files)
-        if complaint.assignee is not None:
-            tell_assignee(complaint, f"routed:{complaint.pk}")
-    return complaint
+            permission="complaints.log_complaint",
+            refusal="You may only log complaints for yourself.",
+            new=True,
+        ) as change:
+            event = change.record(Event.Kind.SUBMITTED, created_at=received, channel=str(channel))
+            send_letter(
+                change, LetterKind.ACKNOWLEDGEMENT, system=True, at=acknowledged, planned=deadlines
+            )
+            store_deadlines(complaint, deadlines)
+            # Files are stored last: storage is not rolled back if a step above refuses.
+            attach_files(change, event, files)
+            if complaint.assignee is not None:
+                tell_assignee(complaint, f"routed:{complaint.pk}")
+        return complaint
 
 
 class UnknownConsumer(ComplaintError):
@@ -236,4 +213,4 @@ def log_complaint_on_behalf(
         consumer = consumer_for_intake(
             consumer_email, consumer_name, actor=actor, open_account=open_account
         )
-        return _log_complaint(consumer=consumer, actor=actor, **details)
+        return submit_complaint(consumer=consumer, actor=actor, savepoint=False, **details)

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 
 from complaints.models import QUEUE_COLUMNS, SavedView
 from complaints.services.gate import Actor, ComplaintError, may, person
-from complaints.text import clean_text
+from complaints.text import clean_name
 
 MAX_VIEWS_PER_PERSON = 30
-
-
-def view_name(typed: str) -> str:
-    """A view's name as shown: ``clean_text``, white space runs as one space, and no invisible
-    format characters (zero-width or direction marks) anywhere in it."""
-    visible = "".join(c for c in clean_text(typed) if unicodedata.category(c) != "Cf")
-    return " ".join(visible.split())
 
 
 def save_queue_view(
@@ -35,7 +27,7 @@ def save_queue_view(
         raise ComplaintError("You may not save queue views.")
     if shared and not may(actor, "complaints.share_queue_view"):
         raise ComplaintError("Only managers and admins share views.")
-    name = view_name(name)
+    name = clean_name(name)
     if not name:
         raise ComplaintError("Give the view a name.")
     if SavedView.objects.filter(owner=owner, name__iexact=name).exists():
@@ -65,7 +57,7 @@ def rename_queue_view(view: SavedView, name: str, *, actor: Actor) -> SavedView:
     """
     if not may(actor, "complaints.rename_queue_view", view):
         raise ComplaintError("You may not rename this view.")
-    name = view_name(name)
+    name = clean_name(name)
     if not name:
         raise ComplaintError("Give the view a name.")
     if name == view.name:

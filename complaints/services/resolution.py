@@ -41,6 +41,7 @@ from deadlines.models import Clock
 from tenancy import current
 
 RESOLVED_OUTCOMES = (Outcome.UPHELD, Outcome.PARTLY_UPHELD, Outcome.NOT_UPHELD)
+REPLY_NOT_SENT = "Your reply was not sent either; send it on its own if it is still needed."
 
 
 def _checked_resolution(
@@ -155,7 +156,8 @@ def reply_and_resolve(
     Where the tenant has managers approve final responses, an agent's resolution waits for
     approval as it does when resolving alone; the reply is sent. Returns the resolution's
     event (RESOLVED, or the internal RESOLUTION_PROPOSED). Raises ``ComplaintError``, and
-    then neither the reply nor the resolution is made.
+    then neither the reply nor the resolution is made; a refused resolution's message says
+    that the reply was not sent either (``REPLY_NOT_SENT``).
     """
     body = clean_text(body)
     if not body:
@@ -164,15 +166,20 @@ def reply_and_resolve(
     _checked_resolution(outcome, summary, root_cause, redress_amount)
     with transaction.atomic():
         reply_to_complaint(complaint, body, actor=actor, files=files)
-        return resolve_complaint(
-            complaint,
-            outcome=outcome,
-            summary=summary,
-            root_cause=root_cause,
-            redress_amount=redress_amount,
-            redress_currency=redress_currency,
-            actor=actor,
-        )
+        try:
+            return resolve_complaint(
+                complaint,
+                outcome=outcome,
+                summary=summary,
+                root_cause=root_cause,
+                redress_amount=redress_amount,
+                redress_currency=redress_currency,
+                actor=actor,
+            )
+        except ComplaintError as refusal:
+            # The reply was written first and goes back with the resolution: say so, or the
+            # writer (whom someone else's resolution beat) believes the consumer has it.
+            raise ComplaintError(f"{refusal} {REPLY_NOT_SENT}") from refusal
 
 
 def resolution_letter(complaint: Complaint, now: datetime) -> LetterKind:

@@ -6,6 +6,7 @@ import re
 import struct
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 TOTP_STEP_SECONDS = 30
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+PHONE_375 = {"width": 375, "height": 812}  # the narrowest phone the pages are checked at
 REFERENCE = re.compile(r"C-\d{4}-\d{6}")
 # Third-party pages whose accessibility is not ours to assert (Swagger UI).
 AXE_EXEMPT_PATHS = ("/api/v1/docs/",)
@@ -161,6 +163,13 @@ def submit_complaint(page: Any, subject: str, attachment: bytes | None = None) -
     return found.group()
 
 
+def new_complaint(e2e_server: E2EServer, signed_in_page: Callable[..., Any], subject: str) -> str:
+    """The demo bank's consumer submits a complaint through the portal; returns its reference."""
+    consumer = signed_in_page("bank", "consumer@bank.example")
+    consumer.goto(e2e_server.url("bank", "/complaints/new/"))
+    return submit_complaint(consumer, subject)
+
+
 def open_complaint_taking_replies(page: Any) -> None:
     """From the consumer's list, open the first complaint whose page offers the reply form."""
     links = page.locator("main a[href*='/complaints/C-']")
@@ -179,6 +188,14 @@ def form_with_button(page: Any, button: str | re.Pattern[str]) -> Any:
     """
     submit = page.get_by_role("button", name=button, include_hidden=True)
     return page.locator("form").filter(has=submit).first
+
+
+def reveal(form: Any) -> Any:
+    """Open the folded section (<details>) a form sits in, if it is folded."""
+    if not form.is_visible():
+        form.locator("xpath=ancestor::details[1]/summary").click()
+    expect(form).to_be_visible()
+    return form
 
 
 def has_horizontal_scroll(page: Any) -> bool:

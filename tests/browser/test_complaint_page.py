@@ -13,33 +13,39 @@ from playwright.sync_api import expect
 
 from operations.management.commands.seed_demo import DEMO_PASSWORD
 from tests.browser.support import (
+    PHONE_375,
     E2EServer,
     Pages,
     form_with_button,
     fresh_demo_code,
     has_horizontal_scroll,
-    submit_complaint,
+    new_complaint,
+    reveal,
 )
 
 pytestmark = pytest.mark.browser
 
 AGENT = "agent@bank.example"
-PHONE_375 = {"width": 375, "height": 812}
 
 
-def new_complaint(e2e_server: E2EServer, signed_in_page: Callable[..., Any], subject: str) -> str:
-    consumer = signed_in_page("bank", "consumer@bank.example")
-    consumer.goto(e2e_server.url("bank", "/complaints/new/"))
-    return submit_complaint(consumer, subject)
+def agent_on(
+    e2e_server: E2EServer,
+    signed_in_page: Callable[..., Any],
+    reference: str,
+    viewport: dict[str, int] | None = None,
+) -> Any:
+    """The demo agent, signed in, on the console page of complaint ``reference``."""
+    agent = signed_in_page("bank", AGENT, viewport)
+    agent.goto(e2e_server.url("bank", f"/console/complaints/{reference}/"))
+    return agent
 
 
 def test_reply_typed_as_the_session_expires_is_back_after_sign_in_and_the_second_factor(
     e2e_server: E2EServer, signed_in_page: Callable[..., Any], pages: Pages
 ) -> None:
     reference = new_complaint(e2e_server, signed_in_page, "Standing order paid twice")
-    complaint_url = e2e_server.url("bank", f"/console/complaints/{reference}/")
-    agent = signed_in_page("bank", AGENT)
-    agent.goto(complaint_url)
+    agent = agent_on(e2e_server, signed_in_page, reference)
+    complaint_url = agent.url
     text = "We have stopped the second standing order and will refund it today."
     reply_form = form_with_button(agent, "Send reply")
     box = reply_form.get_by_label("Message")
@@ -72,11 +78,9 @@ def test_priority_change_is_confirmed_beside_its_form_with_the_focus_on_the_mess
     e2e_server: E2EServer, signed_in_page: Callable[..., Any], pages: Pages
 ) -> None:
     reference = new_complaint(e2e_server, signed_in_page, "Card declined abroad")
-    agent = signed_in_page("bank", AGENT)
-    agent.goto(e2e_server.url("bank", f"/console/complaints/{reference}/"))
+    agent = agent_on(e2e_server, signed_in_page, reference)
 
-    priority_form = form_with_button(agent, "Change priority")
-    priority_form.locator("xpath=ancestor::details[1]/summary").click()
+    priority_form = reveal(form_with_button(agent, "Change priority"))
     priority_form.get_by_label("Priority").select_option(label="High")
     priority_form.get_by_role("button", name="Change priority").click()
 
@@ -97,8 +101,7 @@ def test_double_clicked_reply_is_sent_once(
     e2e_server: E2EServer, signed_in_page: Callable[..., Any], pages: Pages
 ) -> None:
     reference = new_complaint(e2e_server, signed_in_page, "Overdraft fee charged in error")
-    agent = signed_in_page("bank", AGENT)
-    agent.goto(e2e_server.url("bank", f"/console/complaints/{reference}/"))
+    agent = agent_on(e2e_server, signed_in_page, reference)
     text = "We are looking into the overdraft fee now."
 
     reply_form = form_with_button(agent, "Send reply")
@@ -116,14 +119,12 @@ def test_complaint_page_at_desktop_and_phone_widths(
 ) -> None:
     reference = new_complaint(e2e_server, signed_in_page, "Mortgage statement missing")
     for label, viewport in (("1280", None), ("375", PHONE_375)):
-        agent = signed_in_page("bank", AGENT, viewport)
-        agent.goto(e2e_server.url("bank", f"/console/complaints/{reference}/"))
+        agent = agent_on(e2e_server, signed_in_page, reference, viewport)
         expect(agent.get_by_role("link", name=re.compile("Jump to the reply box"))).to_be_visible()
         assert not has_horizontal_scroll(agent)
         pages.check(agent, f"complaint-page-{label}")
 
-        resolve_form = form_with_button(agent, "Send resolution")
-        resolve_form.locator("xpath=ancestor::details[1]/summary").click()
+        resolve_form = reveal(form_with_button(agent, "Send resolution"))
         resolve_form.get_by_label("Outcome").select_option(label="Upheld")
         resolve_form.get_by_label("Resolution summary for the consumer").fill(
             "We found the statement and sent it again."
@@ -139,8 +140,7 @@ def test_send_and_resolve_from_the_reply_box(
     e2e_server: E2EServer, signed_in_page: Callable[..., Any], pages: Pages
 ) -> None:
     reference = new_complaint(e2e_server, signed_in_page, "Card declined abroad")
-    agent = signed_in_page("bank", AGENT)
-    agent.goto(e2e_server.url("bank", f"/console/complaints/{reference}/"))
+    agent = agent_on(e2e_server, signed_in_page, reference)
     text = "Your card works abroad again; we refunded the fee."
 
     reply_form = form_with_button(agent, "Send reply")

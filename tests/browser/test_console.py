@@ -15,18 +15,11 @@ from tests.browser.support import (
     document_was_kept,
     form_with_button,
     mark_document,
+    reveal,
     submit_complaint,
 )
 
 pytestmark = pytest.mark.browser
-
-
-def reveal(form: Any) -> Any:
-    """Open the folded section (<details>) a form sits in, if it is folded."""
-    if not form.is_visible():
-        form.locator("xpath=ancestor::details[1]/summary").click()
-    expect(form).to_be_visible()
-    return form
 
 
 def test_agent_works_a_complaint_to_resolution_and_the_consumer_accepts(

@@ -10,18 +10,24 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import DESKTOP, E2EServer, Pages, form_with_button, has_horizontal_scroll
+from tests.browser.support import (
+    DESKTOP,
+    PHONE_375,
+    E2EServer,
+    Pages,
+    form_with_button,
+    has_horizontal_scroll,
+    reveal,
+)
 
 pytestmark = pytest.mark.browser
-
-NARROW = {"width": 375, "height": 812}
 
 
 def check_both_widths(
     signed_in_page: Callable[..., Any], pages: Pages, slug: str, email: str, url: str, label: str
 ) -> None:
     """Open ``url`` at 1280 and 375 px: axe, a screenshot each, no sideways scrolling."""
-    for name, viewport in (("1280", DESKTOP), ("375", NARROW)):
+    for name, viewport in (("1280", DESKTOP), ("375", PHONE_375)):
         page = signed_in_page(slug, email, viewport)
         page.goto(url)
         pages.check(page, f"{label}-{name}")
@@ -31,7 +37,7 @@ def check_both_widths(
 def test_consumer_keeps_their_name_and_needs_on_the_account_page(
     e2e_server: E2EServer, signed_in_page: Callable[..., Any], pages: Pages
 ) -> None:
-    page = signed_in_page("bank", "jordan@bank.example", NARROW)
+    page = signed_in_page("bank", "jordan@bank.example", PHONE_375)
     page.goto(e2e_server.url("bank", "/account/"))
     page.get_by_label("Name").fill("Jordan  Example ")
     page.get_by_label("How should we contact you?").select_option(label="Phone")
@@ -98,9 +104,7 @@ def test_agent_is_notified_of_an_assignment_and_marks_it_read(
 ) -> None:
     manager = signed_in_page("bank", "manager@bank.example")
     reference = open_first(manager, e2e_server, "?view=unassigned")
-    assign = form_with_button(manager, "Assign")
-    if not assign.is_visible():
-        assign.locator("xpath=ancestor::details[1]/summary").click()
+    assign = reveal(form_with_button(manager, "Assign"))
     alex = assign.locator("option", has_text="Alex").first.get_attribute("value")
     assign.get_by_label("Assignee").select_option(value=alex)
     assign.get_by_role("button", name="Assign").click()

@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import DESKTOP, E2EServer, Pages
+from tests.browser.support import DESKTOP, PHONE_375, E2EServer, Pages
 
 pytestmark = pytest.mark.browser
 
-PHONE_375 = {"width": 375, "height": 812}
 
 # Headers and cells whose words must each stay on one line: a word broken in the middle
 # shows as a text node with more line boxes than the text has words.

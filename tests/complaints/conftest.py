@@ -11,7 +11,8 @@ import pytest
 from django.test import Client
 
 from accounts.models import Role, User
-from complaints.models import Complaint, Event, Status, Team
+from complaints.models import Complaint, Event, RootCause, Status, Team
+from configuration.models import TenantSettings
 from tenancy.models import Tenant
 from tests.conftest import sign_in, tenant_client
 
@@ -49,6 +50,26 @@ def snapshot(complaint: Complaint) -> dict[str, Any]:
 def references_in(response: Any) -> list[str]:
     """The complaint references a list page links to, in page order."""
     return REFERENCE_LINK.findall(response.content.decode())
+
+
+@pytest.fixture
+def root_cause(bank: Tenant) -> RootCause:
+    return RootCause.objects.create(name="Duplicate card transaction")
+
+
+@pytest.fixture
+def staff(agent: User) -> User:
+    """The front-line agent as a request carries them, second factor passed."""
+    return as_request_user(agent)
+
+
+@pytest.fixture
+def approval_required(bank: Tenant) -> TenantSettings:
+    """The tenant's final responses wait for a manager's approval."""
+    policy = TenantSettings.current()
+    policy.final_response_approval = True
+    policy.save()
+    return policy
 
 
 @pytest.fixture

@@ -33,21 +33,10 @@ from complaints.services import (
 from configuration.models import TenantSettings
 from deadlines.models import Clock, Deadline
 from outbox.models import Message
-from tenancy.models import Tenant
 from tests.complaints.conftest import as_request_user
 from tests.complaints.test_lifecycle import exactly, letters, mail_to, refused, state
 
 SUMMARY = "We refunded the second payment of £84.20."
-
-
-@pytest.fixture
-def root_cause(bank: Tenant) -> RootCause:
-    return RootCause.objects.create(name="Duplicate card transaction")
-
-
-@pytest.fixture
-def staff(agent: User) -> User:
-    return as_request_user(agent)
 
 
 @pytest.fixture
@@ -56,14 +45,6 @@ def boss(manager: User, front_line: Team) -> User:
     front_line.manager = manager
     front_line.save(update_fields=["manager"])
     return as_request_user(manager)
-
-
-@pytest.fixture
-def approval_required(bank: Tenant) -> TenantSettings:
-    policy = TenantSettings.current()
-    policy.final_response_approval = True
-    policy.save()
-    return policy
 
 
 def resolve(complaint: Complaint, actor: User, root_cause: RootCause, **extra: Any) -> Event:

@@ -266,11 +266,6 @@ def one_mb_limit(bank: Tenant) -> TenantSettings:
 
 
 @pytest.fixture
-def staff(agent: User) -> User:
-    return as_request_user(agent)
-
-
-@pytest.fixture
 def owner(consumer: User) -> User:
     return as_request_user(consumer)
 

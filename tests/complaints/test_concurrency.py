@@ -20,17 +20,19 @@ from django.db import connection, connections
 from django.test import Client
 
 from accounts.models import Role, User
-from complaints.models import Complaint, Event, Outcome, RootCause, Status, Team
+from complaints.models import Complaint, Event, LetterKind, Outcome, RootCause, Status, Team
 from complaints.services import (
     ComplaintError,
     accept_resolution,
     assign_complaint,
     merge_complaint,
     reject_resolution,
+    reply_and_resolve,
     reply_to_complaint,
     resolve_complaint,
     submit_complaint,
 )
+from complaints.services.resolution import REPLY_NOT_SENT
 from notifications.models import Notification
 from outbox.models import Message
 from reports.rollups import rebuild_counts
@@ -172,6 +174,23 @@ def loaded(pk: int) -> Complaint:
     return Complaint.objects.select_related("assignee", "team", "consumer").get(pk=pk)
 
 
+def manager_resolves(complaint: Complaint, world: World) -> Callable[[], Callable[[], Any]]:
+    """The manager's "Resolve" as pressed on their open page."""
+
+    def prepare() -> Callable[[], Any]:
+        page = loaded(complaint.pk)
+        return lambda: resolve_complaint(
+            page,
+            outcome=Outcome.UPHELD,
+            summary="We refunded the duplicate payment.",
+            root_cause=world.root_cause,
+            redress_amount=Decimal("84.20"),
+            actor=world.manager,
+        )
+
+    return prepare
+
+
 def test_claim_against_claim_one_wins_the_other_is_told_who_has_it(world: World) -> None:
     complaint = in_bank(world.complaint)
 
@@ -247,18 +266,7 @@ def test_reply_against_resolve_both_apply_in_turn_on_the_fresh_row(world: World)
         page = loaded(complaint.pk)
         return lambda: reply_to_complaint(page, "We are looking into it.", actor=world.alex)
 
-    def resolve() -> Callable[[], Any]:
-        page = loaded(complaint.pk)
-        return lambda: resolve_complaint(
-            page,
-            outcome=Outcome.UPHELD,
-            summary="We refunded the duplicate payment.",
-            root_cause=world.root_cause,
-            redress_amount=Decimal("84.20"),
-            actor=world.manager,
-        )
-
-    outcomes = race(reply, resolve)
+    outcomes = race(reply, manager_resolves(complaint, world))
 
     assert len(outcomes.results) == 2, outcomes.refusals
     row = in_bank(lambda: Complaint.objects.get(pk=complaint.pk))
@@ -269,6 +277,94 @@ def test_reply_against_resolve_both_apply_in_turn_on_the_fresh_row(world: World)
     # Every recorded move starts where the previous one ended: no change read a stale status.
     for (_, ended), (started, _) in itertools.pairwise(moves):
         assert started == ended
+
+
+SENT_AND_RESOLVED = "We refunded the second payment of £42.10 to your card today."
+ALREADY_RESOLVED = "A complaint that is resolved cannot be resolved."
+
+
+def send_and_resolve(complaint: Complaint, world: World, actor: User) -> Callable[[], Any]:
+    """The console's "Send and resolve" as ``actor`` would press it on their open page."""
+
+    def prepare() -> Callable[[], Any]:
+        page = loaded(complaint.pk)
+        return lambda: reply_and_resolve(
+            page,
+            SENT_AND_RESOLVED if actor == world.alex else f"{SENT_AND_RESOLVED} (Blake)",
+            outcome=Outcome.UPHELD,
+            root_cause=world.root_cause,
+            redress_amount=Decimal("42.10"),
+            actor=actor,
+        )
+
+    return prepare
+
+
+def resolved_once(complaint: Complaint) -> dict[str, Any]:
+    """What the race left: the resolutions, the replies, the final letters and the status."""
+
+    def read() -> dict[str, Any]:
+        events = complaint.events.all()
+        return {
+            "status": Complaint.objects.get(pk=complaint.pk).status,
+            "resolutions": events.filter(kind=Event.Kind.RESOLVED).count(),
+            "replies": list(
+                events.filter(kind=Event.Kind.REPLY, is_internal=False).values_list(
+                    "body", flat=True
+                )
+            ),
+            "final_letters": events.filter(
+                kind=Event.Kind.LETTER,
+                data__letter__in=[LetterKind.FINAL_RESPONSE, LetterKind.SUMMARY_RESOLUTION],
+            ).count(),
+        }
+
+    result: dict[str, Any] = in_bank(read)
+    return result
+
+
+def test_send_and_resolve_against_a_plain_resolve_resolves_once_and_loses_no_reply(
+    world: World,
+) -> None:
+    complaint = in_bank(world.complaint)
+    in_bank(lambda: assign_complaint(complaint, world.alex, actor=world.alex))
+
+    outcomes = race(
+        send_and_resolve(complaint, world, world.alex), manager_resolves(complaint, world)
+    )
+
+    assert len(outcomes.results) == 1
+    after = resolved_once(complaint)
+    assert after["status"] == Status.RESOLVED
+    assert after["resolutions"] == 1
+    assert after["final_letters"] == 1
+    # The reply went with the resolution that won, or was refused with it and its writer
+    # told so: never sent after a resolution its writer did not see, nor dropped unsaid.
+    if outcomes.results[0].actor_id == world.alex.pk:
+        assert after["replies"] == [SENT_AND_RESOLVED]
+        assert outcomes.refusals == [ALREADY_RESOLVED]
+    else:
+        assert after["replies"] == []
+        assert outcomes.refusals == [f"{ALREADY_RESOLVED} {REPLY_NOT_SENT}"]
+
+
+def test_two_send_and_resolves_resolve_once_with_the_winners_reply_only(world: World) -> None:
+    complaint = in_bank(world.complaint)
+    in_bank(lambda: assign_complaint(complaint, world.alex, actor=world.alex))
+
+    outcomes = race(
+        send_and_resolve(complaint, world, world.alex),
+        send_and_resolve(complaint, world, world.manager),
+    )
+
+    assert len(outcomes.results) == 1
+    assert outcomes.refusals == [f"{ALREADY_RESOLVED} {REPLY_NOT_SENT}"]
+    after = resolved_once(complaint)
+    assert after["status"] == Status.RESOLVED
+    assert (after["resolutions"], after["final_letters"], len(after["replies"])) == (1, 1, 1)
+    winner = outcomes.results[0].actor_id
+    expected = SENT_AND_RESOLVED if winner == world.alex.pk else f"{SENT_AND_RESOLVED} (Blake)"
+    assert after["replies"] == [expected]
 
 
 def test_merging_a_into_b_against_b_into_a_merges_one_way_only(world: World) -> None:

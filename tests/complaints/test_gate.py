@@ -175,8 +175,7 @@ GATES = ("changing(", "writing_to_consumer(")
 
 
 def _calls_changing(function: object) -> bool:
-    """Whether ``function`` enters a gate, itself or through a private helper of its module
-    (``submit_complaint`` and staff intake share ``_log_complaint``)."""
+    """Whether ``function`` enters a gate, itself or through a private helper of its module."""
     source = inspect.getsource(function)  # type: ignore[arg-type]
     if any(gate in source for gate in GATES):
         return True

@@ -17,16 +17,10 @@ from complaints.models import Complaint, Event, LetterKind, LetterTemplate, Root
 from complaints.services import resolve_complaint
 from configuration.models import TenantSettings
 from deadlines.models import Clock, Deadline
-from tenancy.models import Tenant
 from tests.complaints.conftest import as_request_user
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 SUMMARY = "We refunded the second payment and added £25 for the trouble."
-
-
-@pytest.fixture
-def root_cause(bank: Tenant) -> RootCause:
-    return RootCause.objects.create(name="Duplicate card transaction")
 
 
 def preview_url(complaint: Complaint, action: str) -> str:
@@ -156,10 +150,8 @@ def test_approving_manager_previews_the_waiting_resolutions_letter(
     manager: User,
     front_line: Team,
     root_cause: RootCause,
+    approval_required: TenantSettings,
 ) -> None:
-    policy = TenantSettings.current()
-    policy.final_response_approval = True
-    policy.save()
     front_line.manager = manager
     front_line.save(update_fields=["manager"])
     resolve_complaint(

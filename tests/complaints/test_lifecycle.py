@@ -182,12 +182,6 @@ def set_policy(*, default_team: Team | None = None, **values: Any) -> TenantSett
 
 
 @pytest.fixture
-def staff(agent: User) -> User:
-    """The front-line agent as a request carries them, second factor passed."""
-    return as_request_user(agent)
-
-
-@pytest.fixture
 def boss(manager: User) -> User:
     return as_request_user(manager)
 
@@ -213,11 +207,6 @@ def teammate(make_user: Callable[..., User], front_line: Team) -> User:
     user = make_user(Role.AGENT, "toni@example.com", full_name="Toni Teammate")
     front_line.members.add(user)
     return user
-
-
-@pytest.fixture
-def root_cause(bank: Tenant) -> RootCause:
-    return RootCause.objects.create(name="Duplicate card transaction")
 
 
 @pytest.fixture

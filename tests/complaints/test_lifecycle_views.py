@@ -40,11 +40,6 @@ def _private_media(settings, tmp_path) -> None:
     }
 
 
-@pytest.fixture
-def root_cause(bank) -> RootCause:
-    return RootCause.objects.create(name="Staff error")
-
-
 def png(name: str = "receipt.png") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PNG, content_type="image/png")
 

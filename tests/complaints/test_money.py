@@ -108,11 +108,6 @@ def test_the_tenants_country_chooses_the_locale(bank: Tenant) -> None:
         connection.tenant.country = "GB"
 
 
-@pytest.fixture
-def root_cause(bank: Tenant) -> RootCause:
-    return RootCause.objects.create(name="Duplicate card transaction")
-
-
 def resolve_with(client: Client, complaint: Complaint, root_cause: RootCause, amount: str) -> str:
     response = client.post(
         f"/console/complaints/{complaint.reference}/resolve/",

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
 from accounts.models import User
 from complaints.models import Complaint, Outcome, Priority, RootCause, Status
 from complaints.services import (
@@ -28,11 +26,6 @@ from complaints.services import (
     submit_complaint,
 )
 from configuration.cache import forget_pending_changes
-
-
-@pytest.fixture
-def root_cause(bank: Any) -> RootCause:
-    return RootCause.objects.create(name="Process not followed")
 
 
 def resolved(complaint: Complaint, manager: User, root_cause: RootCause) -> Complaint:

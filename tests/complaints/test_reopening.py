@@ -19,11 +19,6 @@ from tests.complaints.conftest import as_request_user
 
 
 @pytest.fixture
-def root_cause(bank) -> RootCause:
-    return RootCause.objects.create(name="Process gap")
-
-
-@pytest.fixture
 def sla(bank) -> SlaPolicy:
     return SlaPolicy.objects.create(priority="normal", first_response_hours=8, resolution_hours=40)
 

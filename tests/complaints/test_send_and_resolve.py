@@ -21,9 +21,9 @@ from complaints.models import (
     Status,
 )
 from complaints.services import ComplaintError, reply_and_resolve, resolve_complaint
+from complaints.services.resolution import REPLY_NOT_SENT
 from configuration.models import TenantSettings
-from tenancy.models import Tenant
-from tests.complaints.conftest import as_request_user, put_in_status
+from tests.complaints.conftest import put_in_status
 from tests.complaints.test_lifecycle import letters, refused, state
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -31,19 +31,6 @@ HIDDEN_THEN = re.compile(
     r'<input[^>]*type="hidden"[^>]*name="then"|<input[^>]*name="then"[^>]*type="hidden"'
 )
 TEXT = "We have refunded the second payment of £42.10 to your card."
-
-
-@pytest.fixture
-def root_cause(bank: Tenant) -> RootCause:
-    return RootCause.objects.create(name="Duplicate card transaction")
-
-
-@pytest.fixture
-def approval_required(bank: Tenant) -> TenantSettings:
-    policy = TenantSettings.current()
-    policy.final_response_approval = True
-    policy.save()
-    return policy
 
 
 def page_of(complaint: Complaint) -> str:
@@ -65,9 +52,8 @@ def resolving(cause: RootCause, **extra: str) -> dict[str, str]:
 
 
 def test_the_reply_and_the_resolution_are_made_together(
-    complaint: Complaint, agent: User, root_cause: RootCause
+    complaint: Complaint, staff: User, root_cause: RootCause
 ) -> None:
-    staff = as_request_user(agent)
     event = reply_and_resolve(
         complaint,
         TEXT,
@@ -88,7 +74,7 @@ def test_the_reply_and_the_resolution_are_made_together(
 
 
 def test_a_summary_given_is_the_letters_summary(
-    complaint: Complaint, agent: User, root_cause: RootCause
+    complaint: Complaint, staff: User, root_cause: RootCause
 ) -> None:
     reply_and_resolve(
         complaint,
@@ -96,7 +82,7 @@ def test_a_summary_given_is_the_letters_summary(
         outcome=Outcome.NOT_UPHELD,
         root_cause=root_cause,
         summary="The payment was taken once; the second line was a pending authorisation.",
-        actor=as_request_user(agent),
+        actor=staff,
     )
     complaint.refresh_from_db()
     assert complaint.resolution_summary.startswith("The payment was taken once")
@@ -112,19 +98,16 @@ def test_a_summary_given_is_the_letters_summary(
     ],
 )
 def test_a_bad_outcome_sends_no_reply_either(
-    complaint: Complaint, agent: User, root_cause: RootCause, outcome: str, message: str
+    complaint: Complaint, staff: User, root_cause: RootCause, outcome: str, message: str
 ) -> None:
     with refused(message, complaint):
-        reply_and_resolve(
-            complaint, TEXT, outcome=outcome, root_cause=root_cause, actor=as_request_user(agent)
-        )
+        reply_and_resolve(complaint, TEXT, outcome=outcome, root_cause=root_cause, actor=staff)
     assert not complaint.events.filter(kind=Event.Kind.REPLY).exists()
 
 
 def test_no_root_cause_or_an_empty_reply_is_refused_whole(
-    complaint: Complaint, agent: User, root_cause: RootCause
+    complaint: Complaint, staff: User, root_cause: RootCause
 ) -> None:
-    staff = as_request_user(agent)
     with refused("Choose the root cause, for root-cause analysis.", complaint):
         reply_and_resolve(complaint, TEXT, outcome=Outcome.UPHELD, root_cause=None, actor=staff)
     with refused("A reply cannot be empty.", complaint):
@@ -134,11 +117,10 @@ def test_no_root_cause_or_an_empty_reply_is_refused_whole(
 
 
 def test_a_resolution_refused_after_the_reply_takes_the_reply_back(
-    complaint: Complaint, agent: User, root_cause: RootCause, approval_required: TenantSettings
+    complaint: Complaint, staff: User, root_cause: RootCause, approval_required: TenantSettings
 ) -> None:
     """The refusal comes from the resolution, after the reply was written in the same
     transaction: both are undone, the consumer is sent nothing."""
-    staff = as_request_user(agent)
     resolve_complaint(
         complaint, outcome=Outcome.UPHELD, summary="First try", root_cause=root_cause, actor=staff
     )
@@ -153,10 +135,10 @@ def test_a_resolution_refused_after_the_reply_takes_the_reply_back(
 
 
 def test_with_approval_required_the_reply_goes_and_the_resolution_waits(
-    complaint: Complaint, agent: User, root_cause: RootCause, approval_required: TenantSettings
+    complaint: Complaint, staff: User, root_cause: RootCause, approval_required: TenantSettings
 ) -> None:
     event = reply_and_resolve(
-        complaint, TEXT, outcome=Outcome.UPHELD, root_cause=root_cause, actor=as_request_user(agent)
+        complaint, TEXT, outcome=Outcome.UPHELD, root_cause=root_cause, actor=staff
     )
     complaint.refresh_from_db()
     assert event.kind == Event.Kind.RESOLUTION_PROPOSED
@@ -170,7 +152,7 @@ def test_with_approval_required_the_reply_goes_and_the_resolution_waits(
 def test_a_consumer_cannot_resolve_with_a_reply(
     complaint: Complaint, consumer: User, root_cause: RootCause
 ) -> None:
-    with refused("You may not resolve this complaint.", complaint):
+    with refused(f"You may not resolve this complaint. {REPLY_NOT_SENT}", complaint):
         reply_and_resolve(
             complaint, "Thanks", outcome=Outcome.UPHELD, root_cause=root_cause, actor=consumer
         )

@@ -150,11 +150,6 @@ def owner(consumer: User) -> User:
     return as_request_user(consumer)
 
 
-@pytest.fixture
-def root_cause(bank: Tenant) -> RootCause:
-    return RootCause.objects.create(name="Duplicate card transaction")
-
-
 def resolve(complaint: Complaint, actor: User, root_cause: RootCause) -> Event:
     return resolve_complaint(
         complaint,

@@ -366,6 +366,14 @@ def test_creating_a_client_directly_needs_a_name_and_a_known_scope(tenant_admin:
         create_client("CRM", ["everything"], actor=tenant_admin)
     with pytest.raises(ClientError):
         create_client("", [READ], actor=tenant_admin)
+    with pytest.raises(ClientError):
+        create_client("\u200b\u2060", [READ], actor=tenant_admin)
+
+
+def test_a_client_name_keeps_no_invisible_characters(tenant_admin: User) -> None:
+    client, _secret = create_client("Call\u200b centre\u202e  CRM", [READ], actor=tenant_admin)
+
+    assert client.name == "Call centre CRM"
 
 
 @pytest.mark.parametrize("client_id", ["%00", "cl_%00x", "..%2F..", "x" * 300])

@@ -43,6 +43,9 @@ def test_admin_adds_a_cause_under_a_product_with_routing_and_audit(
         ({"name": ""}, "This field is required"),
         ({"name": "Fees and charges", "parent": "{product}"}, "already has a cause with this"),
         ({"name": "{product_name}"}, "A product with this name already exists."),
+        # Invisible characters make neither a name nor a second name that reads the same.
+        ({"name": "\u200b\u2060"}, "Give it a name."),
+        ({"name": "{product_name}\u200b"}, "That name is already in use."),
         ({"name": "Deep", "parent": "{cause}"}, "Select a valid choice"),
     ],
 )

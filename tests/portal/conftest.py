@@ -1,3 +1,7 @@
 """The portal tests share the complaint fixtures (other consumers, other teams, tenants)."""
 
-from tests.complaints.conftest import back_to_bank, other_consumer_client  # noqa: F401
+from tests.complaints.conftest import (  # noqa: F401
+    back_to_bank,
+    other_consumer_client,
+    root_cause,
+)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from django.test import Client
 
@@ -17,43 +18,70 @@ from tenancy.models import Tenant
 from tests.complaints.conftest import as_request_user
 from tests.conftest import sign_in, tenant_client
 
+RECEIVED = datetime(2026, 11, 16, 9, tzinfo=UTC)  # a Monday
+# Rejected on Friday 20 November at 10:00: 40 business hours from then end on
+# Friday 27 November at 10:00 (five days of eight hours).
+REJECTED = datetime(2026, 11, 20, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+def under_own_target(make_complaint: Callable[..., Complaint], front_line: Team) -> Complaint:
+    """A complaint on the front line, received on Monday 16 November 2026 under the tenant's
+    own 40-hour resolution target, which runs out long before the FCA's 8 weeks."""
+    SlaPolicy.objects.create(priority=Priority.NORMAL, first_response_hours=4, resolution_hours=40)
+    with time_machine.travel(RECEIVED + timedelta(hours=1), tick=False):
+        complaint = make_complaint(received_at=RECEIVED)
+        complaint.team = front_line
+        complaint.save(update_fields=["team"])
+    return complaint
+
+
+@pytest.fixture
+def resolve_then_reject(
+    root_cause: RootCause, manager: User, consumer: User
+) -> Callable[[Complaint], None]:
+    """Resolves a complaint as not upheld on Tuesday 17 November; the consumer rejects the
+    resolution at ``REJECTED``."""
+
+    def run(complaint: Complaint) -> None:
+        with time_machine.travel(datetime(2026, 11, 17, 10, tzinfo=UTC), tick=False):
+            resolve_complaint(
+                complaint,
+                outcome=Outcome.NOT_UPHELD,
+                summary="We found no error.",
+                root_cause=root_cause,
+                actor=as_request_user(manager),
+            )
+        with time_machine.travel(REJECTED, tick=False):
+            reject_resolution(complaint, "You charged me twice.", actor=as_request_user(consumer))
+
+    return run
+
+
+def consumer_pages(client: Client, complaint: Complaint, at: datetime) -> tuple[str, str]:
+    """The consumer's list of complaints and the complaint's page, as they read at ``at``."""
+    with time_machine.travel(at, tick=False):
+        listed = client.get("/complaints/").content.decode()
+        page = client.get(f"/complaints/{complaint.reference}/").content.decode()
+    return listed, page
+
 
 def test_the_list_the_page_and_the_reopening_mail_promise_the_same_date(
     consumer_client: Client,
-    make_complaint: Callable[..., Complaint],
-    front_line: Team,
-    manager: User,
+    under_own_target: Complaint,
+    resolve_then_reject: Callable[[Complaint], None],
     consumer: User,
 ) -> None:
-    # The tenant's own 40-hour resolution target runs out long before the FCA's 8 weeks.
-    SlaPolicy.objects.create(priority=Priority.NORMAL, first_response_hours=4, resolution_hours=40)
-    root_cause = RootCause.objects.create(name="Processing error")
-    with time_machine.travel(datetime(2026, 11, 16, 10, tzinfo=UTC), tick=False):
-        complaint = make_complaint(received_at=datetime(2026, 11, 16, 9, tzinfo=UTC))
-        complaint.team = front_line
-        complaint.save(update_fields=["team"])
-        listed = consumer_client.get("/complaints/").content.decode()
-        page = consumer_client.get(f"/complaints/{complaint.reference}/").content.decode()
+    complaint = under_own_target
+    listed, page = consumer_pages(consumer_client, complaint, RECEIVED + timedelta(hours=1))
 
     # 16 November + 8 weeks = 11 January 2027: both say it, neither says the SLA date.
     assert "We will reply by <strong>11 January 2027</strong>" in listed
     assert "our final response by <strong>11 January 2027</strong>" in page
     assert "DISP 1.6.2R" in page
 
-    with time_machine.travel(datetime(2026, 11, 17, 10, tzinfo=UTC), tick=False):
-        resolve_complaint(
-            complaint,
-            outcome=Outcome.NOT_UPHELD,
-            summary="We found no error.",
-            root_cause=root_cause,
-            actor=as_request_user(manager),
-        )
-    # Rejected on Friday 20 November at 10:00: 40 business hours from then end on
-    # Friday 27 November at 10:00 (five days of eight hours).
-    with time_machine.travel(datetime(2026, 11, 20, 10, tzinfo=UTC), tick=False):
-        reject_resolution(complaint, "You charged me twice.", actor=as_request_user(consumer))
-        listed = consumer_client.get("/complaints/").content.decode()
-        page = consumer_client.get(f"/complaints/{complaint.reference}/").content.decode()
+    resolve_then_reject(complaint)
+    listed, page = consumer_pages(consumer_client, complaint, REJECTED)
 
     told = Message.objects.get(key__startswith="reopened:", recipient=consumer.email)
     assert "will reply by 27 November 2026" in told.body
@@ -64,28 +92,14 @@ def test_the_list_the_page_and_the_reopening_mail_promise_the_same_date(
 def test_after_a_rejection_the_console_shows_the_date_the_consumer_was_told(
     consumer_client: Client,
     agent_client: Client,
-    make_complaint: Callable[..., Complaint],
-    front_line: Team,
-    manager: User,
+    under_own_target: Complaint,
+    resolve_then_reject: Callable[[Complaint], None],
     consumer: User,
 ) -> None:
-    SlaPolicy.objects.create(priority=Priority.NORMAL, first_response_hours=4, resolution_hours=40)
-    root_cause = RootCause.objects.create(name="Processing error")
-    with time_machine.travel(datetime(2026, 11, 16, 10, tzinfo=UTC), tick=False):
-        complaint = make_complaint(received_at=datetime(2026, 11, 16, 9, tzinfo=UTC))
-        complaint.team = front_line
-        complaint.save(update_fields=["team"])
-    with time_machine.travel(datetime(2026, 11, 17, 10, tzinfo=UTC), tick=False):
-        resolve_complaint(
-            complaint,
-            outcome=Outcome.NOT_UPHELD,
-            summary="We found no error.",
-            root_cause=root_cause,
-            actor=as_request_user(manager),
-        )
-    with time_machine.travel(datetime(2026, 11, 20, 10, tzinfo=UTC), tick=False):
-        reject_resolution(complaint, "You charged me twice.", actor=as_request_user(consumer))
-        page = consumer_client.get(f"/complaints/{complaint.reference}/").content.decode()
+    complaint = under_own_target
+    resolve_then_reject(complaint)
+    _, page = consumer_pages(consumer_client, complaint, REJECTED)
+    with time_machine.travel(REJECTED, tick=False):
         console = agent_client.get(f"/console/complaints/{complaint.reference}/").content.decode()
 
     told = Message.objects.get(key__startswith="reopened:", recipient=consumer.email)

@@ -32,7 +32,6 @@ from complaints.models import (
     RootCause,
     Status,
     Team,
-    forget_cached_teams,
 )
 from complaints.services import (
     accept_resolution,
@@ -415,7 +414,6 @@ class Command(BaseCommand):
         Team.objects.filter(pk__in=[team.pk for team in teams], manager=None).update(
             manager=manager
         )
-        forget_cached_teams()
         for team in teams[:2]:
             team.members.add(agent)
         teams[2].members.add(manager)
