@@ -89,6 +89,21 @@ def shown(response: Any, complaints: dict[str, Complaint]) -> list[str]:
     return [by_reference[reference] for reference in references_in(response)]
 
 
+@time_machine.travel(datetime(2026, 12, 1, 7, 0, tzinfo=UTC), tick=False)
+def test_queue_writes_deadlines_and_receipt_as_every_page_does(
+    agent_client: Client, complaint: Complaint
+) -> None:
+    Complaint.objects.filter(pk=complaint.pk).update(
+        received_at=datetime(2026, 11, 30, 16, 5, tzinfo=UTC),
+        next_due_at=datetime(2026, 12, 1, 7, 41, tzinfo=UTC),
+    )
+
+    page = agent_client.get("/console/").content.decode()
+
+    assert '<td data-label="Next deadline">1 Dec 2026, 07:41</td>' in page
+    assert '<td data-label="Received">30 Nov 2026, 16:05</td>' in page
+
+
 # --- Filters --------------------------------------------------------------------------------
 
 
