@@ -817,6 +817,7 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
             "column_count": context["column_count"],
             "now": now,
             "complaint_url": reference_paths("console_complaint"),
+            "refused": bool(filters.errors),
         },
     )
     response = render(request, f"{QUEUE_PAGE}#results" if partial else QUEUE_PAGE, context)

@@ -105,7 +105,7 @@ def test_the_rows_are_the_markup_the_django_template_wrote(
         django = engines["django"].from_string(DJANGO_ROWS).render(context)
         jinja = render_fragment(
             "complaints/queue_rows.jinja",
-            {**context, "complaint_url": reference_paths("console_complaint")},
+            {**context, "complaint_url": reference_paths("console_complaint"), "refused": False},
         )
 
     assert normalised(jinja) == normalised(django)
@@ -113,13 +113,17 @@ def test_the_rows_are_the_markup_the_django_template_wrote(
     assert "Fee &lt;script&gt;" in jinja
 
 
-def test_an_empty_queue_says_so() -> None:
+@pytest.mark.parametrize(
+    ("refused", "said"),
+    [(False, "Nothing in this queue."), (True, "Nothing listed: correct the filters.")],
+)
+def test_an_empty_queue_says_so(refused: bool, said: str) -> None:
     context = {"rows": [], "columns": set(), "bulk": False, "selected": set()}
     html = render_fragment(
         "complaints/queue_rows.jinja",
-        {**context, "column_count": 4, "now": NOW, "complaint_url": str},
+        {**context, "column_count": 4, "now": NOW, "complaint_url": str, "refused": refused},
     )
-    assert normalised(html) == '<tr><td colspan="4">Nothing in this queue.</td></tr>'
+    assert normalised(html) == f'<tr><td colspan="4">{said}</td></tr>'
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Europe/London", "Asia/Kolkata", "America/New_York"])
