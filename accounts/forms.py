@@ -125,10 +125,19 @@ class ContactDetailsForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("preferred_channel") == ContactChannel.PHONE and not cleaned.get("phone"):
+        # A field already refused (a number not in figures) keeps its one error: the missing
+        # value's error would only repeat it less clearly.
+        channel = cleaned.get("preferred_channel")
+        if (
+            channel == ContactChannel.PHONE
+            and not cleaned.get("phone")
+            and not self.has_error("phone")
+        ):
             self.add_error("phone", "Give a phone number to be contacted by phone.")
-        if cleaned.get("preferred_channel") == ContactChannel.LETTER and not cleaned.get(
-            "postal_address"
+        if (
+            channel == ContactChannel.LETTER
+            and not cleaned.get("postal_address")
+            and not self.has_error("postal_address")
         ):
             self.add_error("postal_address", "Give a postal address to be contacted by letter.")
         return cleaned

@@ -513,7 +513,8 @@ BEST_MATCH = "best"
 
 
 class QueueFilterForm(forms.Form):
-    """The queue's filters, read from the query string; a value that does not fit is ignored."""
+    """The queue's filters, read from the query string. A value that does not fit lists
+    nothing, beside its error: never a queue wider than the one asked for."""
 
     q = forms.CharField(
         label="Search",
@@ -605,8 +606,11 @@ class QueueFilterForm(forms.Form):
     ) -> ComplaintQuerySet:
         """``queryset`` narrowed by the filters; searched, and ranked if ``sort`` is best match.
 
-        Without a status, the active complaints; ``EVERY_STATUS`` keeps every status.
+        Without a status, the active complaints; ``EVERY_STATUS`` keeps every status. With a
+        filter that does not fit (a NUL in the search, a date that is not one), none.
         """
+        if self.errors:
+            return queryset.none()
         data = self.valid_data()
         exact = {
             name: data[name]

@@ -22,19 +22,7 @@ from django.utils.timesince import timesince
 
 from complaints.formatting import render_markdown
 from jinja2 import Environment, StrictUndefined
-
-# Django's ``M`` date format: the month's three-letter English abbreviation.
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def day_and_time(moment: datetime, *, year: bool = True) -> str:
-    """``moment`` in the current time zone as Django's ``"j M Y, H:i"`` date format writes it
-    (``1 Dec 2026, 07:41``), or ``"j M, H:i"`` without the year."""
-    local = timezone.localtime(moment)
-    day = f"{local.day} {MONTHS[local.month - 1]}"
-    if year:
-        day += f" {local.year}"
-    return f"{day}, {local.hour:02d}:{local.minute:02d}"
+from tenancy.current import readable_moment
 
 
 def iso_local(moment: datetime) -> str:
@@ -47,7 +35,7 @@ def environment(**options: Any) -> Environment:
     options["undefined"] = StrictUndefined
     env = Environment(**options)  # noqa: S701 - the backend passes autoescape=True
     env.filters.update(
-        day_and_time=day_and_time,
+        day_and_time=readable_moment,
         iso_local=iso_local,
         timesince=timesince,
         filesizeformat=filesizeformat,

@@ -298,13 +298,83 @@ SEARCH_HALF_LIFE = timedelta(days=30)
 SEARCH_CONFIG = "complaints_english"
 
 
+# Endings the English stemmer removes (Snowball's English, as PostgreSQL's ``english_stem``
+# applies it), alone and in the combinations words carry. Stored vectors hold stems, so a word
+# typed partway into one of these endings is longer than the stem it is stored as ("standi"
+# of "standing", stored as "stand") and no prefix of it can match; the word completed with the
+# ending can (see ``_completions``).
+STEMMED_ENDINGS = (
+    "ing",
+    "ings",
+    "ingly",
+    "ed",
+    "edly",
+    "es",
+    "ies",
+    "ied",
+    "ly",
+    "ness",
+    "ful",
+    "fully",
+    "ation",
+    "ations",
+    "ational",
+    "ization",
+    "isation",
+    "ize",
+    "ized",
+    "izing",
+    "ise",
+    "ised",
+    "ising",
+    "ement",
+    "ements",
+    "ment",
+    "ments",
+    "ence",
+    "ance",
+    "able",
+    "ible",
+    "ive",
+    "ous",
+    "ism",
+    "ist",
+    "ity",
+    "ities",
+    "ical",
+    "ically",
+    "er",
+    "ers",
+    "al",
+    "ally",
+)
+
+
+def _completions(start: str) -> list[str]:
+    """``start`` completed with each stemmed ending it stops partway into: ``standi`` gives
+    ``standing`` (stemmed by the query to "stand", as the stored word is), ``standies``,
+    ``standity``...; none when it ends in no ending's beginning. Letters and digits only, as
+    ``start`` is."""
+    lower = start.lower()
+    completions = {
+        start + ending[cut:]
+        for ending in STEMMED_ENDINGS
+        for cut in range(1, len(ending))
+        if lower.endswith(ending[:cut])
+    }
+    return sorted(completions)
+
+
 def _search_query(text: str) -> SearchQuery:
     """The text search ``text`` asks for: web-search syntax (``"a phrase"``, ``-excluded``,
     ``or``), with the last word typed read as the start of a word (``refun`` finds
-    "refund").
+    "refund", ``standi`` finds "standing").
 
-    The prefix is written into ``to_tsquery`` only when it is letters and digits alone, in
-    quotes, so no character typed can change the query's syntax.
+    The last word is matched as the start of a stored stem, or, when it stops partway into an
+    ending the stemmer removes, as the stem of each word it may be the start of (``standi``:
+    the stems starting "standi", or "stand" of "standing"); every one an index lookup. The
+    prefix is written into ``to_tsquery`` only when it is letters and digits alone, in quotes,
+    so no character typed can change the query's syntax.
     """
     words = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
     typed = text.rstrip()
@@ -317,7 +387,8 @@ def _search_query(text: str) -> SearchQuery:
     if not re.fullmatch(r"[^\W_]+", start) or start.lower() == "or":
         return words
     rest = typed[: len(typed) - len(start)]
-    prefix = SearchQuery(f"'{start}':*", search_type="raw", config=SEARCH_CONFIG)
+    alternatives = " | ".join([f"'{start}':*", *(f"'{word}'" for word in _completions(start))])
+    prefix = SearchQuery(alternatives, search_type="raw", config=SEARCH_CONFIG)
     if not re.search(r"[^\W_]", rest):
         return prefix
     return SearchQuery(rest, search_type="websearch", config=SEARCH_CONFIG) & prefix

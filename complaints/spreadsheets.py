@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
@@ -19,9 +20,13 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 def spreadsheet_safe(value: object) -> str:
     """``value`` as cell text, with ``'`` put before a leading formula character.
 
-    None is an empty cell. A negative number such as ``-5`` is prefixed too: OWASP's rule
+    None is an empty cell; a date and time is written ``2026-12-01 07:41``, in its own time
+    zone. A negative number such as ``-5`` is prefixed too: OWASP's rule
     makes no exception, and the quote shows as text rather than changing the figure.
     """
+    if isinstance(value, datetime):
+        # A moment in its own time zone, as spreadsheets read a date and time.
+        return f"{value:%Y-%m-%d %H:%M}"
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 

@@ -346,7 +346,10 @@ def _perform(
         # The change took the complaint out of the person's sight (a specialist handing back,
         # an agent moving it to another team): tell them, on a page they can see.
         complaint.refresh_from_db(fields=["status"])
-        messages.success(request, _done(spec, result, complaint))
+        done = _done(spec, result, complaint)
+        if console:
+            done = f"{done} {complaint.reference} is no longer in your queues."
+        messages.success(request, done)
         return full_page_redirect(request, reverse("console_queue" if console else "my_complaints"))
     messages.success(request, _done(spec, result, fresh))
     return _after_action(request, reference, template, page, action, fresh)
@@ -815,6 +818,7 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
             "column_count": context["column_count"],
             "now": now,
             "complaint_url": reference_paths("console_complaint"),
+            "refused": bool(filters.errors),
         },
     )
     response = render(request, f"{QUEUE_PAGE}#results" if partial else QUEUE_PAGE, context)

@@ -4,6 +4,7 @@ The same tables, periods and cache as the pages (``reports.views``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.urls import path
@@ -39,9 +40,12 @@ class ReportSerializer(serializers.Serializer):
 
 
 def _plain(value: Any) -> Any:
-    """A table cell as JSON: numbers and text as they are, links and dates as text."""
+    """A table cell as JSON: numbers and text as they are, a moment in ISO 8601 with its
+    offset (the tenant's), links as text."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, datetime):
+        return value.isoformat()
     return str(value)
 
 

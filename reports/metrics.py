@@ -47,6 +47,7 @@ from deadlines.regulation.base import Regulator
 from reports.charts import bar_chart
 from reports.models import DailyCount
 from reports.rollups import CLOSED_MOMENT, HOURLY_BANDS_UNTIL
+from tenancy.current import readable_moment
 
 LIST_LENGTH = 20
 # (label, from, to) in whole days since receipt; the last bucket is open-ended.
@@ -214,6 +215,8 @@ def _cell_html(cell: Any) -> SafeString | str:
         return format_html('<a href="{}">{}</a>', cell.url, localize(int(cell)))
     if isinstance(cell, Amount):
         return format_amount(cell, cell.currency)
+    if isinstance(cell, datetime):
+        return readable_moment(cell, cell.tzinfo)
     if cell is None or cell == "":
         return "—"
     return localize(cell)
@@ -238,8 +241,10 @@ class Scope:
         """Complaints breached now, as Complaint.objects.breached defines them."""
         return breached_condition(self.now, "next_due_at")
 
-    def local(self, moment: datetime | None) -> str:
-        return f"{moment.astimezone(self.period.time_zone):%Y-%m-%d %H:%M}" if moment else ""
+    def local(self, moment: datetime | None) -> datetime | None:
+        """``moment`` in the tenant's time zone: a page writes it as every page does, a CSV
+        file as a spreadsheet reads it."""
+        return moment.astimezone(self.period.time_zone) if moment else None
 
 
 def share(part: int, whole: int) -> float | None:

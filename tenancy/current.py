@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime, tzinfo
 from functools import wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 from zoneinfo import ZoneInfo
@@ -45,6 +46,21 @@ def time_zone() -> ZoneInfo:
     if schema_name() == get_public_schema_name():
         return ZoneInfo("UTC")
     return ZoneInfo(tenant().time_zone)
+
+
+# Django's ``M`` date format: the month's three-letter English abbreviation.
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def readable_moment(moment: datetime, zone: tzinfo | None = None) -> str:
+    """``moment`` as people read it everywhere in the product, ``1 Dec 2026, 07:41`` (what
+    Django templates write with ``|date:"j M Y, H:i"``), in ``zone``: by default the active
+    time zone, the tenant's in a request or a tenant's task. Written directly: the queue's
+    rows call it per row."""
+    local = timezone.localtime(moment, zone)
+    return (
+        f"{local.day} {MONTHS[local.month - 1]} {local.year}, {local.hour:02d}:{local.minute:02d}"
+    )
 
 
 @contextmanager

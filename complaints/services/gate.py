@@ -24,6 +24,7 @@ from accounts.models import SystemActor, User
 from accounts.predicates import is_manager, is_system
 from complaints.models import ACTIVE_STATUSES, Complaint, Event, Outcome, Status
 from complaints.predicates import approves_resolutions, handles_complaint, owns_complaint
+from tenancy import current
 
 Actor: TypeAlias = User | SystemActor
 
@@ -307,7 +308,7 @@ class StaleComplaint(ComplaintError):
         what = "; ".join(
             f"{event.headline}"
             f"{' by ' + event.actor.display_name if event.actor and names_staff else ''}"
-            f" ({timezone.localtime(event.created_at):%d %b %H:%M})"
+            f" ({current.readable_moment(event.created_at)})"
             for event in self.events
         )
         super().__init__(f"{lead} {what}.")

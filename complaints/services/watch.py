@@ -53,8 +53,9 @@ class Digest:
 
 
 def local_time(moment: datetime, zone: ZoneInfo) -> str:
-    """A moment as the tenant reads it: "18 Nov 2026 23:59 GMT"."""
-    return moment.astimezone(zone).strftime("%d %b %Y %H:%M %Z")
+    """A moment as the tenant reads it, with its zone (an e-mail is read anywhere):
+    "18 Nov 2026, 23:59 GMT"."""
+    return f"{current.readable_moment(moment, zone)} {moment.astimezone(zone).tzname()}"
 
 
 def scan_deadlines(now: datetime | None = None) -> dict[str, int]:

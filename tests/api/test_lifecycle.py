@@ -274,9 +274,25 @@ def test_consumers_may_not_filter_by_staff_fields(
     assert "priority" in body["errors"]
 
 
-def test_a_filter_value_that_does_not_fit_is_a_400(agent_api: Client, complaint: Complaint) -> None:
-    for params in ({"status": "lost"}, {"received_from": "0001-01-01"}, {"page_size": "0"}):
-        problem(agent_api.get(COMPLAINTS_URL, params), 400)
+@pytest.mark.parametrize(
+    ("params", "field", "error"),
+    [
+        ({"q": "\x00"}, "q", "Null characters are not allowed."),
+        ({"q": "fees\x00"}, "q", "Null characters are not allowed."),
+        ({"status": "lost"}, "status", "Select a valid choice."),
+        ({"priority": "extreme"}, "priority", "Select a valid choice."),
+        ({"received_from": "0001-01-01"}, "received_from", "between 2000 and 2099"),
+        ({"received_to": "soon"}, "received_to", "valid date"),
+        ({"page_size": "0"}, "page_size", "Give a whole number from 1"),
+    ],
+)
+def test_a_filter_value_that_does_not_fit_is_a_400_naming_it(
+    agent_api: Client, complaint: Complaint, params: dict[str, str], field: str, error: str
+) -> None:
+    body = problem(agent_api.get(COMPLAINTS_URL, params), 400)
+
+    assert list(body["errors"]) == [field]
+    assert error in " ".join(body["errors"][field])
 
 
 def test_list_sorted_by_next_deadline(

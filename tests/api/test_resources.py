@@ -5,8 +5,10 @@ counts for the lists."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.test import Client
 
 from accounts.models import Invitation, Role, User
@@ -259,6 +261,23 @@ def test_managers_read_the_dashboard_and_the_return_as_json(
     assert dashboard.status_code == regulatory.status_code == 200
     assert dashboard.json()["tables"]
     assert all(table["headers"] for table in regulatory.json()["tables"])
+
+
+# 11:00 UTC is noon in London in summer; the default at-risk margin is an hour.
+@time_machine.travel(datetime(2026, 6, 30, 11, 0, tzinfo=UTC), tick=False)
+def test_the_dashboard_as_json_gives_a_deadline_in_iso_8601_with_the_tenants_offset(
+    api_client_for: Callable[..., Client], manager: User, complaint: Complaint
+) -> None:
+    Complaint.objects.filter(pk=complaint.pk).update(
+        next_due_at=datetime(2026, 6, 30, 11, 41, tzinfo=UTC)
+    )
+    manager_api = api_client_for(manager)  # a token of the moment the test runs at
+
+    tables = manager_api.get(f"{API}reports/dashboard/").json()["tables"]
+
+    (at_risk,) = [table for table in tables if table["key"] == "at-risk"]
+    assert at_risk["rows"][0][0] == complaint.reference
+    assert at_risk["rows"][0][5] == "2026-06-30T12:41:00+01:00"
 
 
 @pytest.mark.parametrize("role_api", ["consumer_api", "agent_api"])

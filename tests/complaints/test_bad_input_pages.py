@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 
 from accounts.models import User
 from complaints.models import Complaint, Event, Status, Team
 from complaints.services import refer_to_specialist
+from tenancy.models import Tenant
 
 NUL = "%00"
 
@@ -125,6 +128,89 @@ def test_an_agent_moving_a_complaint_out_of_their_teams_is_taken_to_the_queue(
     assert response.status_code == 302
     assert response["Location"] == "/console/"
     assert Complaint.objects.get(pk=complaint.pk).team_id == other_team.pk
+    queue = agent_client.get(response["Location"]).content.decode()
+    assert f"Moved to another queue. {complaint.reference} is no longer in your queues." in queue
+
+
+CSRF_TOKEN = re.compile(r'"X-CSRFToken": "[^"]*"|name="csrfmiddlewaretoken" value="[^"]*"')
+MOVED_AWAY = "It may have moved out of your queues"
+
+
+def not_found_page(response: HttpResponse) -> str:
+    """A 404 page's text without its per-render CSRF tokens, to compare two of them."""
+    assert response.status_code == 404
+    return CSRF_TOKEN.sub("", response.content.decode())
+
+
+def test_going_back_to_a_complaint_handed_back_says_it_left_the_queues_and_links_to_them(
+    specialist_client: Client, complaint: Complaint, specialist: User, manager: User
+) -> None:
+    refer_to_specialist(complaint, specialist, "Please check the ledger.", actor=manager)
+    page = f"/console/complaints/{complaint.reference}/"
+    hand_back = f"{page}hand_back/"
+    specialist_client.post(hand_back, {"findings": "Two debits, one reversed."})
+
+    back = not_found_page(specialist_client.get(page))
+    resent = not_found_page(specialist_client.post(hand_back, {"findings": "Again."}))
+
+    assert MOVED_AWAY in back
+    assert '<a href="/console/">Back to the queue</a>' in back
+    assert MOVED_AWAY in resent
+    assert complaint.events.filter(kind=Event.Kind.HANDED_BACK).count() == 1
+
+
+def test_an_agent_going_back_to_a_complaint_moved_to_another_team_gets_the_helpful_404(
+    agent_client: Client, complaint: Complaint, other_team: Team
+) -> None:
+    page = f"/console/complaints/{complaint.reference}/"
+    agent_client.post(f"{page}team/", {"team": other_team.pk})
+
+    back = not_found_page(agent_client.get(page))
+
+    assert MOVED_AWAY in back
+    assert '<a href="/console/">Back to the queue</a>' in back
+
+
+def test_the_helpful_404_is_the_same_for_a_hidden_complaint_and_a_reference_never_used(
+    agent_client: Client, complaint: Complaint, other_team: Team
+) -> None:
+    Complaint.objects.filter(pk=complaint.pk).update(team=other_team)
+
+    hidden = not_found_page(agent_client.get(f"/console/complaints/{complaint.reference}/"))
+    unused = not_found_page(agent_client.get("/console/complaints/C-2026-999999/"))
+
+    assert hidden == unused
+    assert complaint.reference not in hidden
+
+
+def test_a_staff_member_of_another_tenant_learns_nothing_of_a_reference_here(
+    bank: Tenant,
+    complaint: Complaint,
+    outsider_manager_client: Client,
+    outsider_manager_at_bank: Client,
+) -> None:
+    # On their own tenant, a bank reference is as unknown as one never used anywhere.
+    theirs = not_found_page(
+        outsider_manager_client.get(f"/console/complaints/{complaint.reference}/")
+    )
+    unused = not_found_page(outsider_manager_client.get("/console/complaints/C-2026-999999/"))
+    # Their session presented to the bank's host does not sign them in there.
+    at_bank = outsider_manager_at_bank.get(f"/console/complaints/{complaint.reference}/")
+
+    assert theirs == unused
+    assert at_bank.status_code in (302, 404)
+    assert MOVED_AWAY not in at_bank.content.decode()
+
+
+def test_a_consumer_gets_the_plain_404_without_the_console_link(
+    consumer_client: Client, complaint: Complaint, other_consumer: User
+) -> None:
+    Complaint.objects.filter(pk=complaint.pk).update(consumer=other_consumer)
+
+    page = not_found_page(consumer_client.get(f"/complaints/{complaint.reference}/"))
+
+    assert MOVED_AWAY not in page
+    assert "/console/" not in page
 
 
 def test_an_invalid_form_of_an_action_the_page_no_longer_shows_still_says_why(

@@ -77,9 +77,11 @@ def test_the_chosen_value_is_checked_in_the_database(
     Team.objects.filter(pk=gone).delete()
 
     response = manager_client.get(f"/console/?team={gone}")
+    content = response.content.decode()
     assert response.status_code == 200
-    # The filter that names a team no longer there is ignored, not trusted from the list.
-    assert complaint.reference in response.content.decode()
+    # The filter that names a team no longer there is refused, not trusted from the list.
+    assert "Team: Select a valid choice." in content
+    assert complaint.reference not in content
 
 
 def test_a_list_cached_by_one_tenant_is_never_shown_on_another(

@@ -5,10 +5,12 @@ and the evidence of merged duplicates."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+import time_machine
 from django.test import Client
 
 from accounts.models import User
@@ -160,6 +162,22 @@ def test_stale_priority_change_is_refused_with_what_changed_and_nothing_written(
     assert "Priority changed." in again.content.decode()
     complaint.refresh_from_db()
     assert complaint.priority == "low"
+
+
+def test_the_stale_change_message_dates_the_change_as_every_page_does(
+    agent_client: Client, complaint: Complaint, manager: User
+) -> None:
+    url = page_of(complaint)
+    seen = version_on(agent_client, url)
+    # 07:25 UTC is 08:25 in London in summer: the message is in the tenant's time zone.
+    with time_machine.travel(datetime(2026, 6, 1, 7, 25, tzinfo=UTC), tick=False):
+        change_priority(complaint, "urgent", actor=as_request_user(manager))
+
+    response = agent_client.post(f"{url}priority/", {"priority": "low", "seen": seen}, **HTMX)
+
+    assert "Priority changed: Normal → Urgent by Morgan Manager (1 Jun 2026, 08:25)." in (
+        response.content.decode()
+    )
 
 
 def test_an_internal_note_never_makes_a_consumers_tab_stale(

@@ -226,12 +226,16 @@ def test_queue_combines_view_and_status_filters(
     assert shown(response, queues) == ["other_team_mine"]
 
 
-def test_queue_ignores_an_unknown_view_or_status(
+def test_queue_shows_the_teams_queue_for_an_unknown_view_and_nothing_for_an_unknown_status(
     agent_client: Client, queues: dict[str, Complaint]
 ) -> None:
     everything = shown(agent_client.get("/console/"), queues)
-    assert shown(agent_client.get("/console/?view=everyone&status=bogus"), queues) == everything
+    bogus_status = agent_client.get("/console/?status=bogus")
+
+    assert shown(agent_client.get("/console/?view=everyone"), queues) == everything
     assert len(everything) == 4
+    assert shown(bogus_status, queues) == []
+    assert "Status: Select a valid choice." in bogus_status.content.decode()
 
 
 def test_queue_pages_by_keyset_cursor_oldest_first_keeping_the_filters(

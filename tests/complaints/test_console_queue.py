@@ -89,6 +89,21 @@ def shown(response: Any, complaints: dict[str, Complaint]) -> list[str]:
     return [by_reference[reference] for reference in references_in(response)]
 
 
+@time_machine.travel(datetime(2026, 12, 1, 7, 0, tzinfo=UTC), tick=False)
+def test_queue_writes_deadlines_and_receipt_as_every_page_does(
+    agent_client: Client, complaint: Complaint
+) -> None:
+    Complaint.objects.filter(pk=complaint.pk).update(
+        received_at=datetime(2026, 11, 30, 16, 5, tzinfo=UTC),
+        next_due_at=datetime(2026, 12, 1, 7, 41, tzinfo=UTC),
+    )
+
+    page = agent_client.get("/console/").content.decode()
+
+    assert '<td data-label="Next deadline">1 Dec 2026, 07:41</td>' in page
+    assert '<td data-label="Received">30 Nov 2026, 16:05</td>' in page
+
+
 # --- Filters --------------------------------------------------------------------------------
 
 
@@ -152,12 +167,49 @@ def test_filters_combine_with_the_queue_view(
     assert shown(manager_client.get("/console/?view=mine&priority=urgent"), varied) == []
 
 
-def test_filter_values_that_do_not_fit_are_ignored_and_shown_as_errors(
+# (query string, field, error shown beside it)
+FILTERS_THAT_DO_NOT_FIT = [
+    ("q=%00", "Search", "Null characters are not allowed."),
+    ("q=fees%00", "Search", "Null characters are not allowed."),
+    ("priority=extreme", "Priority", "Select a valid choice."),
+    ("status=lost", "Status", "Select a valid choice."),
+    ("team=999999", "Team", "Select a valid choice."),
+    ("received_from=soon", "Received from", "Enter a valid date."),
+    ("received_to=2026-02-30", "Received to", "Enter a valid date."),
+    ("received_from=0001-01-01", "Received from", "between 2000 and 2099"),
+    ("age_min=-1", "At least days old", "greater than or equal to 0"),
+    ("rating=9", "Rating", "Select a valid choice."),
+]
+
+
+@pytest.mark.parametrize(("query", "label", "error"), FILTERS_THAT_DO_NOT_FIT)
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_filter_value_that_does_not_fit_lists_nothing_beside_its_error(
+    manager_client: Client,
+    varied: dict[str, Complaint],
+    query: str,
+    label: str,
+    error: str,
+    htmx: bool,
+) -> None:
+    response = manager_client.get(f"/console/?{query}", **(HTMX if htmx else {}))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert shown(response, varied) == []
+    assert "Nothing is listed until the filters are corrected" in content
+    assert label in content and error in content
+    # The results do not poll: a poll would bring back a queue nobody asked for.
+    assert "every 20s" not in content
+
+
+def test_a_valid_filter_beside_one_that_does_not_fit_still_lists_nothing(
     manager_client: Client, varied: dict[str, Complaint]
 ) -> None:
-    response = manager_client.get("/console/?priority=extreme&team=999999&received_from=soon")
-    assert shown(response, varied) == list(varied)
-    assert b"Select a valid choice" in response.content
+    response = manager_client.get("/console/?priority=urgent&received_from=soon")
+
+    assert shown(response, varied) == []
+    assert "Enter a valid date." in response.content.decode()
 
 
 def test_agent_filter_by_another_team_shows_only_what_they_may_see(

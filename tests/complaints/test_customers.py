@@ -143,6 +143,52 @@ def test_phone_preference_without_a_number_is_refused(
     assert "Give a phone number to be contacted by phone." in response.content.decode()
 
 
+PHONE_IN_FIGURES = (
+    "Type the phone number in figures, for example 020 7946 0000 or +44 20 7946 0000."
+)
+
+
+def test_a_bad_number_with_phone_preferred_gets_one_clear_error(
+    consumer_client: Client, consumer: User
+) -> None:
+    response = consumer_client.post(
+        "/account/",
+        {
+            "full_name": "Casey",
+            "phone": "call me",
+            "postal_address": "",
+            "preferred_channel": "phone",
+        },
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["form"].errors["phone"] == [PHONE_IN_FIGURES]
+    assert "Give a phone number" not in page
+    # Once beside the field, once in the summary at the top that links to it.
+    assert page.count(PHONE_IN_FIGURES) == 2
+    assert User.objects.get(pk=consumer.pk).preferred_channel != ContactChannel.PHONE
+
+
+def test_staff_changing_a_customers_details_get_the_same_single_phone_error(
+    agent_client: Client, consumer: User, complaint: Complaint
+) -> None:
+    response = agent_client.post(
+        customer_url(consumer),
+        {
+            "details-full_name": "Casey",
+            "details-phone": "ring after six",
+            "details-postal_address": "",
+            "details-preferred_channel": "phone",
+            "details-accessibility_needs": "",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["details_form"].errors["phone"] == [PHONE_IN_FIGURES]
+    assert "Give a phone number" not in response.content.decode()
+
+
 def test_consumer_changes_their_own_name_on_the_account_page(
     consumer_client: Client, consumer: User
 ) -> None:

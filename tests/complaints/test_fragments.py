@@ -16,7 +16,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts.models import Role, User
-from complaints.fragments import day_and_time, render_fragment
+from complaints.fragments import render_fragment
 from complaints.models import QUEUE_COLUMNS, Category, Complaint, Event, Status, Team
 from complaints.services import (
     add_internal_note,
@@ -26,6 +26,7 @@ from complaints.services import (
     reply_to_complaint,
 )
 from complaints.views import reference_paths, timeline, timeline_entries
+from tenancy.current import readable_moment
 from tenancy.models import Tenant
 from tests.complaints.test_attachments import PDF
 
@@ -42,7 +43,7 @@ DJANGO_ROWS = """{% for c in rows %}
       {% if "priority" in columns %}<td data-label="Priority"><span class="badge priority-{{ c.priority }}">{{ c.get_priority_display }}</span></td>{% endif %}
       {% if "team" in columns %}<td data-label="Team">{{ c.team|default:"—" }}</td>{% endif %}
       {% if "assignee" in columns %}<td data-label="Assignee">{{ c.assignee.display_name|default:"—" }}</td>{% endif %}
-      {% if "due" in columns %}<td data-label="Next deadline">{% if c.next_due_at %}{% if c.next_due_at < now %}<span class="overdue">Overdue {{ c.next_due_at|timesince:now }}</span>{% else %}{{ c.next_due_at|date:"j M, H:i" }}{% endif %}{% else %}—{% endif %}</td>{% endif %}
+      {% if "due" in columns %}<td data-label="Next deadline">{% if c.next_due_at %}{% if c.next_due_at < now %}<span class="overdue">Overdue {{ c.next_due_at|timesince:now }}</span>{% else %}{{ c.next_due_at|date:"j M Y, H:i" }}{% endif %}{% else %}—{% endif %}</td>{% endif %}
       {% if "received" in columns %}<td data-label="Received">{{ c.received_at|date:"j M Y, H:i" }}</td>{% endif %}
     </tr>
   {% empty %}
@@ -104,7 +105,7 @@ def test_the_rows_are_the_markup_the_django_template_wrote(
         django = engines["django"].from_string(DJANGO_ROWS).render(context)
         jinja = render_fragment(
             "complaints/queue_rows.jinja",
-            {**context, "complaint_url": reference_paths("console_complaint")},
+            {**context, "complaint_url": reference_paths("console_complaint"), "refused": False},
         )
 
     assert normalised(jinja) == normalised(django)
@@ -112,23 +113,29 @@ def test_the_rows_are_the_markup_the_django_template_wrote(
     assert "Fee &lt;script&gt;" in jinja
 
 
-def test_an_empty_queue_says_so() -> None:
+@pytest.mark.parametrize(
+    ("refused", "said"),
+    [(False, "Nothing in this queue."), (True, "Nothing listed: correct the filters.")],
+)
+def test_an_empty_queue_says_so(refused: bool, said: str) -> None:
     context = {"rows": [], "columns": set(), "bulk": False, "selected": set()}
     html = render_fragment(
         "complaints/queue_rows.jinja",
-        {**context, "column_count": 4, "now": NOW, "complaint_url": str},
+        {**context, "column_count": 4, "now": NOW, "complaint_url": str, "refused": refused},
     )
-    assert normalised(html) == '<tr><td colspan="4">Nothing in this queue.</td></tr>'
+    assert normalised(html) == f'<tr><td colspan="4">{said}</td></tr>'
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Europe/London", "Asia/Kolkata", "America/New_York"])
-def test_day_and_time_reads_as_the_django_date_filter(zone: str) -> None:
-    date = engines["django"].from_string('{{ d|date:"j M Y, H:i" }}|{{ d|date:"j M, H:i" }}')
-    with timezone.override(ZoneInfo(zone)):
-        for hours in range(0, 24 * 400, 37):
-            moment = NOW + timedelta(hours=hours, minutes=hours % 60)
+def test_a_readable_moment_reads_as_the_django_date_filter(zone: str) -> None:
+    date = engines["django"].from_string('{{ d|date:"j M Y, H:i" }}')
+    for hours in range(0, 24 * 400, 37):
+        moment = NOW + timedelta(hours=hours, minutes=hours % 60)
+        with timezone.override(ZoneInfo(zone)):
             expected = date.render({"d": moment})
-            assert f"{day_and_time(moment)}|{day_and_time(moment, year=False)}" == expected
+            assert readable_moment(moment) == expected
+        # A zone given wins over the active one.
+        assert readable_moment(moment, ZoneInfo(zone)) == expected
 
 
 def test_a_fragment_naming_something_undefined_fails_loudly() -> None:

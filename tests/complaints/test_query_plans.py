@@ -113,7 +113,7 @@ def test_list_rows_select_only_the_columns_they_show(
         assert f'."{column}"' not in selected
 
 
-@pytest.mark.parametrize("typed", ["payment", "card paym", "paym"])
+@pytest.mark.parametrize("typed", ["payment", "card paym", "paym", "standi", "card chargin"])
 def test_search_in_the_active_queue_reads_the_partial_text_index(
     queue: list[Complaint], agent: User, consumer: User, front_line: Team, typed: str
 ) -> None:

@@ -175,6 +175,40 @@ def test_the_last_word_typed_is_the_start_of_a_word(
     assert references_in(agent_client.get("/console/", {"q": typed})) == [theirs.reference]
 
 
+WORDS_TYPED = ("standing", "payments", "charged", "complaining", "generalisation")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    sorted({word[:cut] for word in WORDS_TYPED for cut in range(3, len(word) + 1)}),
+)
+def test_every_start_of_a_word_finds_it_though_the_word_is_stored_as_its_stem(
+    agent_client: Client, theirs: Complaint, bystander: Complaint, typed: str
+) -> None:
+    # Stored as the stems "stand", "payment", "charg", "complain", "general": "standi" and
+    # "complaini" go past the stem and must still find the word.
+    Complaint.objects.filter(pk=theirs.pk).update(
+        subject="Standing order payments charged twice",
+        description="Complaining about the generalisation of fees.",
+    )
+    Complaint.objects.filter(pk=theirs.pk).refresh_search()
+
+    assert references_in(agent_client.get("/console/", {"q": typed})) == [theirs.reference]
+    assert references_in(agent_client.get("/console/", {"q": f"order {typed}"})) == [
+        theirs.reference
+    ]
+
+
+@pytest.mark.parametrize("typed", ["standix", "standingx", "chargex", "paymentsi"])
+def test_a_word_that_is_no_start_of_a_stored_word_finds_nothing(
+    agent_client: Client, theirs: Complaint, bystander: Complaint, typed: str
+) -> None:
+    Complaint.objects.filter(pk=theirs.pk).update(subject="Standing order payments charged")
+    Complaint.objects.filter(pk=theirs.pk).refresh_search()
+
+    assert references_in(agent_client.get("/console/", {"q": typed})) == []
+
+
 def test_only_the_last_word_is_a_prefix_and_exclusions_stay_whole(
     agent_client: Client, theirs: Complaint, bystander: Complaint
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -29,6 +30,7 @@ from complaints.services import (
     scan_deadlines,
     submit_complaint,
 )
+from complaints.services.watch import local_time
 from configuration.models import TenantSettings
 from deadlines.models import Clock, Deadline, SlaPolicy
 from outbox.models import Message
@@ -98,6 +100,19 @@ def final_response(complaint: Complaint) -> Deadline:
 # --- at risk --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("moment", "written"),
+    [
+        (datetime(2026, 11, 18, 23, 59, tzinfo=UTC), "18 Nov 2026, 23:59 GMT"),
+        (datetime(2026, 6, 1, 7, 5, tzinfo=UTC), "1 Jun 2026, 08:05 BST"),
+    ],
+)
+def test_alerts_write_a_due_moment_as_pages_do_with_the_tenants_zone(
+    moment: datetime, written: str
+) -> None:
+    assert local_time(moment, ZoneInfo("Europe/London")) == written
+
+
 def test_deadline_within_the_at_risk_window_is_flagged_once(
     handled: MakeComplaint, agent: User, manager: User, consumer: User
 ) -> None:
@@ -120,6 +135,8 @@ def test_deadline_within_the_at_risk_window_is_flagged_once(
     assert consumer.email not in [message.recipient for message in new]
     assert all(message.subject == "Deadline alerts: 1 complaint" for message in new)
     assert all("final response deadline is close" in message.body for message in new)
+    written_due = f"due {local_time(due, ZoneInfo('Europe/London'))}."
+    assert all(written_due in message.body for message in new)
     assert stored(complaint).escalation_level == 0
 
     assert scan_deadlines(now + timedelta(minutes=30)) == NOTHING

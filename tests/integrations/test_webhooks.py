@@ -8,12 +8,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.db import transaction
 from django.test import Client
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.models import User
@@ -434,6 +435,12 @@ def test_admin_reads_the_delivery_log_and_sends_a_delivery_again(
     assert page.status_code == 200
     assert str(delivery.delivery_id).encode() in page.content
     assert b"500" in page.content
+    first = delivery.attempt_log.order_by("number").first()
+    assert first is not None
+    tried = dateformat.format(
+        timezone.localtime(first.at, ZoneInfo("Europe/London")), "j M Y, H:i:s"
+    )
+    assert f"#1 {tried}: 500".encode() in page.content
     receiver.always_fail = False
 
     response = admin_client.post(

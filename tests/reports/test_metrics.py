@@ -85,7 +85,8 @@ def test_at_risk_and_breached_lists_sort_by_deadline_and_link_to_the_console(
 
     assert [str(row[0]) for row in at_risk.rows] == [sooner.reference, later.reference]
     assert at_risk.rows[0][0].url == f"/console/complaints/{sooner.reference}/"
-    assert at_risk.rows[0][5] == "2026-06-30 13:00"  # London time
+    assert at_risk.rows[0][5] == london(2026, 6, 30, 13)
+    assert str(at_risk.rows[0][5].tzinfo) == "Europe/London"
     assert [str(row[0]) for row in overdue.rows] == [breached.reference]
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -199,6 +200,26 @@ def test_csv_export_streams_the_table_for_the_chosen_period(
     assert _csv(manager_client.get(f"/dashboard/export/root-causes.csv?{earlier}")) == [
         ["Root cause", "Complaints"]
     ]
+
+
+# 11:00 UTC is noon in London in summer; the default at-risk margin is an hour.
+SUMMER_NOON = datetime(2026, 6, 30, 11, 0, tzinfo=UTC)
+
+
+@time_machine.travel(SUMMER_NOON, tick=False)
+def test_the_at_risk_list_writes_deadlines_as_every_page_does_and_csv_as_spreadsheets_read(
+    manager_client: Client, make_complaint: Callable[..., Complaint]
+) -> None:
+    made = make_complaint(subject="Standing order charged twice")
+    update(made, next_due_at=SUMMER_NOON + timedelta(minutes=41))
+
+    page = manager_client.get("/dashboard/").content.decode()
+    rows = _csv(manager_client.get("/dashboard/export/at-risk.csv"))
+
+    assert '<td data-label="Next deadline">30 Jun 2026, 12:41</td>' in page
+    assert "2026-06-30 12:41" not in page
+    assert rows[1][0] == made.reference
+    assert rows[1][5] == "2026-06-30 12:41"
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_written_as_text(
