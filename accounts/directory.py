@@ -76,6 +76,28 @@ DIRECTORY: TenantCached[list[tuple[int, str, str]]] = TenantCached(
 DIRECTORY.listeners.append(forget_rendered_options)
 
 
+def _read_staff() -> dict[int, User]:
+    """Every staff account, active or not, by id, with what a list row shows of a person (the
+    e-mail, the name and the role), from the database."""
+    staff = User.objects.exclude(role=Role.CONSUMER).only("email", "full_name", "role")
+    return {person.pk: person for person in staff}
+
+
+STAFF: TenantCached[dict[int, User]] = TenantCached("staff-by-id", _read_staff)
+
+
+def staff_by_id(ids: set[int]) -> dict[int, User]:
+    """The staff accounts of ``ids`` as list rows show them (``only`` the e-mail, name and
+    role), from the cached ``STAFF`` and, for ids it lacks (an account made since it was read,
+    or a consumer), from one query. The instances are shared with other requests: read them,
+    never change them."""
+    known = STAFF.get()
+    found = {pk: known[pk] for pk in ids if pk in known}
+    if missing := ids - found.keys():
+        found.update(User.objects.only("email", "full_name", "role").in_bulk(missing))
+    return found
+
+
 def staff_options(roles: tuple[str, ...]) -> StaffOptions:
     """The active staff with one of ``roles`` as ``<option>``s, rendered once per request."""
     key = (current.schema_name(), roles)
@@ -93,8 +115,9 @@ def staff_options(roles: tuple[str, ...]) -> StaffOptions:
 
 
 def forget_directory() -> None:
-    """Drop the cached staff list now and again after commit (``TenantCached.forget``)."""
+    """Drop the cached staff lists now and again after commit (``TenantCached.forget``)."""
     DIRECTORY.forget()
+    STAFF.forget()
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.directory.saved")

@@ -280,10 +280,8 @@ class ComplaintListView(ScopedView, GenericAPIView):  # type: ignore[type-arg]
             "desired_outcome",
             "outcome",
             "resolution_summary",
-            "specialist__full_name",
-            "specialist__email",
+            "specialist",
         )
-        queryset = queryset.select_related("specialist")
         if data.get("at_risk"):
             queryset = queryset.at_risk(now, TenantSettings.current().at_risk_margin)
         if data.get("breached"):
