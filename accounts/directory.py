@@ -18,6 +18,7 @@ from typing import Any
 
 from django import forms
 from django.core.signals import request_started
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.forms.utils import flatatt
@@ -25,7 +26,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Role, User
-from configuration.cache import TenantCached
+from configuration.cache import CachedRows, TenantCached
 from tenancy import current
 
 
@@ -76,26 +77,13 @@ DIRECTORY: TenantCached[list[tuple[int, str, str]]] = TenantCached(
 DIRECTORY.listeners.append(forget_rendered_options)
 
 
-def _read_staff() -> dict[int, User]:
-    """Every staff account, active or not, by id, with what a list row shows of a person (the
-    e-mail, the name and the role), from the database."""
-    staff = User.objects.exclude(role=Role.CONSUMER).only("email", "full_name", "role")
-    return {person.pk: person for person in staff}
-
-
-STAFF: TenantCached[dict[int, User]] = TenantCached("staff-by-id", _read_staff)
-
-
-def staff_by_id(ids: set[int]) -> dict[int, User]:
-    """The staff accounts of ``ids`` as list rows show them (``only`` the e-mail, name and
-    role), from the cached ``STAFF`` and, for ids it lacks (an account made since it was read,
-    or a consumer), from one query. The instances are shared with other requests: read them,
-    never change them."""
-    known = STAFF.get()
-    found = {pk: known[pk] for pk in ids if pk in known}
-    if missing := ids - found.keys():
-        found.update(User.objects.only("email", "full_name", "role").in_bulk(missing))
-    return found
+# Every staff account, active or not, by id, with what a list row shows of a person (the
+# e-mail, the name and the role).
+STAFF: CachedRows[User] = CachedRows(
+    "staff-by-id",
+    lambda: User.objects.only("email", "full_name", "role"),
+    keep=~Q(role=Role.CONSUMER),
+)
 
 
 def staff_options(roles: tuple[str, ...]) -> StaffOptions:

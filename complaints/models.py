@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -32,11 +32,11 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from accounts.directory import staff_by_id
+from accounts.directory import STAFF
 from accounts.models import ClientScope, Role, SystemActor, User
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS, consumer_name
 from complaints.predicates import sees_internal
-from configuration.cache import ConfigurationQuerySet, TenantCached
+from configuration.cache import CachedRows, ConfigurationQuerySet, TenantCached
 from deadlines.models import Clock, Deadline, at_risk_condition, breached_condition
 from deadlines.regulation.base import Letter
 
@@ -184,13 +184,11 @@ ACTIVE_CATEGORIES = TenantCached(
 ACTIVE_CATEGORIES.forget_on_change(Category, Team)
 
 # What list rows show of every category (with its product) and team, active or not.
-CATEGORY_ROWS: TenantCached[dict[int, Category]] = TenantCached(
-    "category-rows", lambda: Category.objects.select_related("parent").in_bulk()
+CATEGORY_ROWS: CachedRows[Category] = CachedRows(
+    "category-rows", lambda: Category.objects.select_related("parent")
 )
 CATEGORY_ROWS.forget_on_change(Category)
-TEAM_ROWS: TenantCached[dict[int, Team]] = TenantCached(
-    "team-rows", lambda: Team.objects.only("name").in_bulk()
-)
+TEAM_ROWS: CachedRows[Team] = CachedRows("team-rows", lambda: Team.objects.only("name"))
 TEAM_ROWS.forget_on_change(Team)
 
 
@@ -465,14 +463,13 @@ def _attach(rows: list[Any], field: str, found: dict[int, Any]) -> None:
             descriptor.set_cached_value(row, related)
 
 
-def _by_id(ids: set[int], cached: TenantCached[dict[int, Any]], queryset: Any) -> dict[int, Any]:
-    """The rows of ``ids``: from ``cached`` (the tenant's configuration cache), and those it
-    lacks (made since it was read) from ``queryset`` in one query."""
-    known = cached.get()
-    found = {pk: known[pk] for pk in ids if pk in known}
-    if missing := ids - found.keys():
-        found.update(queryset.in_bulk(missing))
-    return found
+# The foreign keys of a list row read from the cache, and the entry each is read from.
+LIST_RELATIONS: tuple[tuple[str, CachedRows[Any]], ...] = (
+    ("category", CATEGORY_ROWS),
+    ("team", TEAM_ROWS),
+    ("assignee", STAFF),
+    ("specialist", STAFF),
+)
 
 
 class ListRowIterable(ModelIterable):
@@ -489,21 +486,12 @@ class ListRowIterable(ModelIterable):
         if not rows:
             return iter(rows)
         deferred = rows[0].get_deferred_fields()
-        sources: list[tuple[str, Callable[[set[int]], dict[int, Any]]]] = [
-            (
-                "category",
-                lambda ids: _by_id(ids, CATEGORY_ROWS, Category.objects.select_related("parent")),
-            ),
-            ("team", lambda ids: _by_id(ids, TEAM_ROWS, Team.objects.only("name"))),
-            ("assignee", staff_by_id),
-            ("specialist", staff_by_id),
-        ]
-        for field, read in sources:
+        for field, cached in LIST_RELATIONS:
             attname = f"{field}_id"
             if attname in deferred:
                 continue
             ids = {pk for row in rows if (pk := getattr(row, attname)) is not None}
-            _attach(rows, field, read(ids) if ids else {})
+            _attach(rows, field, cached.by_id(ids) if ids else {})
         return iter(rows)
 
 

@@ -210,6 +210,27 @@ class TenantCached(Generic[T]):
             post_delete.connect(changed, sender=sender, weak=False, dispatch_uid=f"{uid}:delete")
 
 
+class CachedRows(TenantCached[dict[int, M]]):
+    """Rows of a model by id, one entry per tenant: the rows of ``rows()`` that ``keep``
+    selects (all of them without it). The instances are shared with other requests: read
+    them, never change them."""
+
+    def __init__(
+        self, name: str, rows: Callable[[], models.QuerySet[M]], keep: models.Q | None = None
+    ) -> None:
+        self.rows = rows
+        super().__init__(name, lambda: (rows() if keep is None else rows().filter(keep)).in_bulk())
+
+    def by_id(self, ids: set[int]) -> dict[int, M]:
+        """The rows of ``ids``: from the entry, and those it lacks (written since it was read,
+        or not kept) from ``rows()`` in one query."""
+        known = self.get()
+        found = {pk: known[pk] for pk in ids if pk in known}
+        if missing := ids - found.keys():
+            found.update(self.rows().in_bulk(missing))
+        return found
+
+
 class ConfigurationQuerySet(models.QuerySet[M]):
     """The rows of a model cached configuration is built from: a bulk write forgets the
     entries built from them (``TenantCached.forget``), as saving one row does.
