@@ -128,10 +128,10 @@ class CachedModelChoiceField(forms.ModelChoiceField):
             _read.set(read)
         key = (current.schema_name(), lists.name, variant)
         if key not in read:
-            kept = lists.get()
+            generation, kept = lists.read()
             if variant not in kept:
                 kept = {**kept, variant: self._read_rows()}
-                lists.put(kept)
+                lists.put(kept, generation)
             read[key] = kept[variant]
         return read[key]
 

@@ -17,13 +17,21 @@ from the row before the change is kept under a generation no one reads any more.
 commit the changing request reads the database: it must neither fill the cache with a row it
 has not committed (a rollback would leave it there) nor read the entry another request
 filled. While the cache is unreachable there are no generations, and every read goes to the
-database. Bulk writes send no signal (``update()``, and so ``bulk_update()``;
+database.
+
+A change must reach every process even when the cache fails as it is announced. The new
+generation is written even while this process leaves the cache alone after an error (one
+connection timeout at worst); when Redis cannot take it, the process reads the entry from the
+database and writes the generation again at each request until Redis takes it. Should the
+process end first, no copy outlives ``MAX_AGE_SECONDS`` from when it was read from the
+database: every process then reads the entry again. Bulk writes send no signal (``update()``, and so ``bulk_update()``;
 ``bulk_create()``): the models an entry is built from use ``ConfigurationQuerySet``, whose
 bulk writes forget it too. A bulk ``delete()`` sends the signal for each row it deletes.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -37,13 +45,21 @@ from django.db.models.signals import post_delete, post_save
 
 from tenancy import current
 
+logger = logging.getLogger(__name__)
+
 T = TypeVar("T")
 M = TypeVar("M", bound=models.Model)
 
-# A safety net only: every change through the services or the models' signals drops the entry.
-CACHE_SECONDS = 10 * 60
+# The longest a value read from the database is used, in seconds (wall clock, every process):
+# a bound on staleness should a change's announcement be lost with the process that made it.
+# Every change through the services or the models' signals drops the entry at once.
+MAX_AGE_SECONDS = 60
 
 _ABSENT = object()
+
+# An entry's generation token, and when the value kept under it was read from the database
+# (``time.time``).
+Generation = tuple[str, float]
 
 # (schema, name) of the entries forgotten in a transaction not yet committed. Reset when a
 # request or a task starts (``forget_pending_changes``).
@@ -60,11 +76,16 @@ _generations: ContextVar[dict[str, tuple[dict[str, str], float]] | None] = Conte
     "configuration_generations", default=None
 )
 
-# Values this process has read, by (schema, name): (generation, value). Cleared whole when
-# it holds more than ``LOCAL_ENTRIES`` (a node serving many tenants reads them again).
+# Values this process has read, by (schema, name): (generation, read at, value), "read at"
+# being when the value was read from the database (``time.time``). Cleared whole when it holds
+# more than ``LOCAL_ENTRIES`` (a node serving many tenants reads them again).
 LOCAL_ENTRIES = 4096
-_local: dict[tuple[str, str], tuple[str, Any]] = {}
+_local: dict[tuple[str, str], tuple[str, float, Any]] = {}
 _local_lock = threading.Lock()
+
+# (schema, name) of the entries this process changed while the cache could not take their new
+# generation: read from the database, and announced again, until the cache takes it.
+_unannounced: set[tuple[str, str]] = set()
 
 
 def forget_pending_changes() -> None:
@@ -94,6 +115,8 @@ def generations(schema: str) -> dict[str, str]:
         and len(known[0]) == len(TenantCached.every)
     ):
         return known[0]
+    if _unannounced:
+        _announce_again()
     keys = {entry.name: generation_key(schema, entry.name) for entry in TenantCached.every}
     found = cache.get_many(list(keys.values()))
     tokens = {name: found[key] for name, key in keys.items() if key in found}
@@ -102,17 +125,61 @@ def generations(schema: str) -> dict[str, str]:
     if len(tokens) < len(keys):  # ours, or those another process made first
         found = cache.get_many([keys[name] for name in keys.keys() - tokens.keys()])
         tokens.update({name: found[keys[name]] for name in keys if keys[name] in found})
+    for unannounced_schema, name in list(_unannounced):
+        if unannounced_schema == schema:
+            tokens.pop(name, None)  # read from the database until announced
     seen[schema] = (tokens, now)
     return tokens
 
 
+def _write_generation(schema: str, name: str, token: str, *, even_if_unavailable: bool) -> bool:
+    """Write an entry's generation; whether the cache took it."""
+    key = generation_key(schema, name)
+    try_set = getattr(cache, "try_set", None)
+    if try_set is None:  # a cache that raises instead of degrading (local memory)
+        cache.set(key, token, None)
+        return True
+    return bool(try_set(key, token, None, even_if_unavailable=even_if_unavailable))
+
+
 def _renew_generation(schema: str, name: str) -> None:
-    """Give an entry a new generation: every process reads it afresh."""
+    """Give an entry a new generation: every process reads it afresh. When the cache cannot
+    take it, this process reads the entry from the database and announces it again at each
+    request (``_announce_again``) until the cache takes it."""
     token = uuid.uuid4().hex
-    cache.set(generation_key(schema, name), token, None)
+    if _write_generation(schema, name, token, even_if_unavailable=True):
+        with _local_lock:
+            _unannounced.discard((schema, name))
+    else:
+        with _local_lock:
+            _unannounced.add((schema, name))
+            _local.pop((schema, name), None)
+        logger.error(
+            "configuration change of %s in %s not announced (cache unreachable); "
+            "announced again at each request, other processes read it within %d s",
+            name,
+            schema,
+            MAX_AGE_SECONDS,
+        )
     seen = _generations.get()
     if seen is not None and schema in seen:
-        seen[schema][0][name] = token
+        if (schema, name) in _unannounced:
+            seen[schema][0].pop(name, None)
+        else:
+            seen[schema][0][name] = token
+
+
+def _announce_again() -> None:
+    """Write a new generation for each change the cache could not take, unless this process
+    still leaves the cache alone after an error."""
+    with _local_lock:
+        waiting = list(_unannounced)
+    for schema, name in waiting:
+        if not _write_generation(schema, name, uuid.uuid4().hex, even_if_unavailable=False):
+            return
+        with _local_lock:
+            _unannounced.discard((schema, name))
+        logger.info("configuration change of %s in %s announced", name, schema)
 
 
 class TenantCached(Generic[T]):
@@ -135,7 +202,8 @@ class TenantCached(Generic[T]):
         TenantCached.every.append(self)
 
     def key(self, schema: str, generation: str) -> str:
-        return f"configuration:{schema}:{generation}:{self.name}"
+        """The shared cache's key of the entry's value of ``generation``: (read at, value)."""
+        return f"configuration:{schema}:{generation}:{self.name}:aged"
 
     def changing(self) -> bool:
         """Whether the current transaction changed this tenant's entry (it reads the database
@@ -145,39 +213,52 @@ class TenantCached(Generic[T]):
     def get(self) -> T:
         """The value for the tenant the connection is working in: from the process's memory,
         else the shared cache, else ``load``."""
+        return self.read()[1]
+
+    def read(self) -> tuple[Generation | None, T]:
+        """The entry's generation (with when its value was read from the database) and its
+        value, as ``get``; the generation is ``None`` when the value was read from the
+        database without the cache (the cache is unreachable, or this transaction changed the
+        entry). Give it to ``put`` with a value built from this one."""
         schema = current.schema_name()
         if (schema, self.name) in _changing.get():
-            return self.load()
+            return None, self.load()
         token = generations(schema).get(self.name)
-        if token is None:  # the cache is unreachable
-            return self.load()
+        if token is None:  # the cache is unreachable, or the change not yet announced
+            return None, self.load()
+        now = time.time()
         kept = _local.get((schema, self.name))
-        if kept is not None and kept[0] == token:
-            return kept[1]  # type: ignore[no-any-return]
+        if kept is not None and kept[0] == token and 0 <= now - kept[1] < MAX_AGE_SECONDS:
+            return (token, kept[1]), kept[2]
         key = self.key(schema, token)
-        value = cache.get(key, _ABSENT)
-        if value is _ABSENT:
-            value = self.load()
-            cache.set(key, value, CACHE_SECONDS)
-        self._keep(schema, token, value)
-        return value  # type: ignore[no-any-return]
+        stored = cache.get(key, _ABSENT)
+        if stored is _ABSENT or not 0 <= now - stored[0] < MAX_AGE_SECONDS:
+            stored = (now, self.load())
+            cache.set(key, stored, MAX_AGE_SECONDS)
+        self._keep(schema, token, stored)
+        return (token, stored[0]), stored[1]
 
-    def _keep(self, schema: str, token: str, value: Any) -> None:
+    def _keep(self, schema: str, token: str, stored: tuple[float, Any]) -> None:
         with _local_lock:
             if len(_local) >= LOCAL_ENTRIES:
                 _local.clear()
-            _local[(schema, self.name)] = (token, value)
+            _local[(schema, self.name)] = (token, *stored)
 
-    def put(self, value: T) -> None:
-        """Keep ``value`` as the current tenant's entry, unless this transaction changed the
-        entry (it is not committed yet, so it must not be shared)."""
-        if self.changing():
+    def put(self, value: T, generation: Generation | None) -> None:
+        """Keep ``value`` as the current tenant's entry of ``generation``, the one ``read``
+        gave with the value it was built from (a later generation may reflect a change the
+        value does not), until that value's age ends; nothing is kept without a generation,
+        or when this transaction changed the entry (it is not committed yet, so it must not be
+        shared)."""
+        if generation is None or self.changing():
+            return
+        token, read_at = generation
+        left = MAX_AGE_SECONDS - (time.time() - read_at)
+        if left < 1:
             return
         schema = current.schema_name()
-        token = generations(schema).get(self.name)
-        if token is not None:
-            cache.set(self.key(schema, token), value, CACHE_SECONDS)
-            self._keep(schema, token, value)
+        cache.set(self.key(schema, token), (read_at, value), int(left))
+        self._keep(schema, token, (read_at, value))
 
     def forget(self) -> None:
         """Drop the current tenant's entry now and again when the transaction commits (a new

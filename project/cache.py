@@ -83,8 +83,15 @@ class ResilientRedisCache(RedisCache):
     def _is_unavailable(self) -> bool:
         return time.monotonic() < self._unavailable_until
 
-    def _guarded(self, operation: str, fallback: T, call: Callable[[], T]) -> T:
-        if self._is_unavailable():
+    def _guarded(
+        self,
+        operation: str,
+        fallback: T,
+        call: Callable[[], T],
+        *,
+        even_if_unavailable: bool = False,
+    ) -> T:
+        if self._is_unavailable() and not even_if_unavailable:
             CACHE_ERRORS.labels(operation).inc()
             return fallback
         try:
@@ -93,7 +100,7 @@ class ResilientRedisCache(RedisCache):
             CACHE_ERRORS.labels(operation).inc()
             self._unavailable_until = time.monotonic() + self.retry_after
             logger.warning(
-                "cache unavailable (%s during %s); using the database for %.0f s",
+                "cache unavailable (%s during %s); using the database for %g s",
                 type(error).__name__,
                 operation,
                 self.retry_after,
@@ -129,6 +136,26 @@ class ResilientRedisCache(RedisCache):
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
     ) -> None:
         self._guarded("set", None, partial(super().set, key, value, timeout, version))
+
+    def try_set(
+        self,
+        key: Any,
+        value: Any,
+        timeout: Any = DEFAULT_TIMEOUT,
+        version: int | None = None,
+        *,
+        even_if_unavailable: bool = False,
+    ) -> bool:
+        """``set``, answering whether Redis took the value. With ``even_if_unavailable`` it is
+        tried even while the cache is left alone after an error: for a write that must not be
+        skipped (an announcement that configuration changed), worth a connection timeout
+        (``socket_timeout``, 0.5 s by default) when Redis is really unreachable."""
+
+        def call() -> bool:
+            super(ResilientRedisCache, self).set(key, value, timeout, version)
+            return True
+
+        return self._guarded("set", False, call, even_if_unavailable=even_if_unavailable)
 
     def set_many(
         self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -10,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role, User
+from complaints.choices import CachedModelChoiceField, forget_read_choices
 from complaints.forms import QueueFilterForm
 from complaints.models import Category, Complaint, RootCause, Team
 from configuration.cache import forget_pending_changes
@@ -122,3 +124,30 @@ def test_a_change_rolled_back_never_reaches_the_lists(
 
     forget_pending_changes()  # the next request
     assert "Never saved" not in filter_lists(manager_client)["category"]
+
+
+def test_a_list_read_while_a_change_commits_is_not_kept_as_the_changed_list(
+    bank: Tenant, category: Category
+) -> None:
+    class RacingField(CachedModelChoiceField):
+        """Reads the rows as another request renames one and commits (once)."""
+
+        raced = False
+
+        def _read_rows(self) -> list[tuple[Any, str]]:
+            rows = super()._read_rows()
+            if not RacingField.raced:
+                RacingField.raced = True
+                Category.objects.filter(pk=category.pk).update(name="Renamed meanwhile")
+                # The change is committed, and this request reads the generations again.
+                forget_pending_changes()
+            return rows
+
+    def labels() -> list[str]:
+        forget_read_choices()  # a new request
+        return [label for _, label in RacingField(Category.objects.all()).choices]
+
+    forget_pending_changes()
+    assert str(category) in labels()  # read before the change was committed
+
+    assert any(label.endswith("Renamed meanwhile") for label in labels())

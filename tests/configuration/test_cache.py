@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -75,7 +76,7 @@ def test_a_bulk_update_forgets_again_when_it_commits(
         assert Team.default() is None  # this transaction reads its own change
         # Another request refills the entry from the row as it stood before the commit.
         stale = generations(schema)[DEFAULT_TEAM.name]
-        cache.set(DEFAULT_TEAM.key(schema, stale), front_line)
+        cache.set(DEFAULT_TEAM.key(schema, stale), (time.time(), front_line))
 
     assert generations(schema)[DEFAULT_TEAM.name] != stale  # no one reads the refill
     assert Team.default() is None
@@ -103,7 +104,7 @@ def test_moving_the_round_robin_pointer_keeps_the_cached_team(
     Team.objects.filter(pk=front_line.pk).update(last_assignee=agent)
 
     assert generations(schema)[DEFAULT_TEAM.name] == kept
-    assert cache.get(DEFAULT_TEAM.key(schema, kept)) == front_line
+    assert cache.get(DEFAULT_TEAM.key(schema, kept))[1] == front_line
 
 
 def test_every_model_cached_configuration_is_built_from_forgets_it_on_bulk_writes() -> None:
