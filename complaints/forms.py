@@ -585,6 +585,25 @@ class QueueFilterForm(forms.Form):
         ],
     )
 
+    # (first, last, what goes wrong): pairs of bounds whose first must not pass the last.
+    RANGES = (
+        ("received_from", "received_to", "Received to must be on or after Received from."),
+        ("resolved_from", "resolved_to", "Resolved to must be on or after Resolved from."),
+        ("age_min", "age_max", "Less than days old must be more than At least days old."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        """Each range's bounds in order: a range that holds no day is an error on its upper
+        bound, not an empty queue without a word."""
+        data = super().clean() or {}
+        for first, last, message in self.RANGES:
+            low, high = data.get(first), data.get(last)
+            if low is None or high is None:
+                continue
+            if high < low or (first == "age_min" and high <= low):
+                self.add_error(last, message)
+        return data
+
     def valid_data(self) -> dict[str, Any]:
         """The filters that were given and make sense; the others are dropped."""
         self.is_valid()
@@ -682,13 +701,13 @@ class QueueFilterForm(forms.Form):
         return [field for field in self if field.name not in self.MORE]
 
     def more_fields(self) -> list[Any]:
-        """The rarer filters; the root cause only when one is chosen (its list would cost
-        every queue page a query for a filter only the dashboard's links set)."""
-        given = self.valid_data()
+        """The rarer filters; the root cause only when one is given, valid or not (its list
+        would cost every queue page a query for a filter only the dashboard's links set)."""
         return [
             field
             for field in self
-            if field.name in self.MORE and (field.name != "root_cause" or "root_cause" in given)
+            if field.name in self.MORE
+            and (field.name != "root_cause" or self.data.get("root_cause", "") != "")
         ]
 
     def more_given(self) -> bool:

@@ -23,8 +23,12 @@ class CursorError(ValueError):
 
 @dataclass
 class KeysetPage(Generic[Row]):
+    """A page of rows and the cursor of the next (``None`` on the last page); ``restarted``
+    when the cursor asked for could not be read, so this is the first page instead."""
+
     rows: list[Row]
     next_cursor: str | None
+    restarted: bool = False
 
 
 class RowBeyond(Expression):
@@ -122,8 +126,8 @@ def keyset_page(
     descending: bool,
     strict: bool = False,
 ) -> KeysetPage[Row]:
-    """One page of ``queryset`` ordered by (``field``, id); an unreadable cursor starts over,
-    or with ``strict`` (the API) raises ``CursorError``.
+    """One page of ``queryset`` ordered by (``field``, id); an unreadable cursor starts over
+    (the page says it ``restarted``), or with ``strict`` (the API) raises ``CursorError``.
 
     ``field`` is a column of the model (``assignee_id`` for a foreign key's id) holding a
     date and time, an integer or a text. A page after a cursor is one row comparison
@@ -159,7 +163,9 @@ def keyset_page(
         rows = rows[:size]
         last = rows[-1]
         next_cursor = cursor_for(field, getattr(last, field), last.pk)
-    return KeysetPage(rows=rows, next_cursor=next_cursor)
+    return KeysetPage(
+        rows=rows, next_cursor=next_cursor, restarted=bool(after) and position is None
+    )
 
 
 def _undated(
@@ -179,17 +185,19 @@ def bounded_page(
 
     A rank is not a stable position to seek from, so the cursor is the number of rows read
     so far; that is safe only because the queryset holds a bounded number of rows (for
-    search, ``SEARCH_CANDIDATES``). An unreadable cursor starts over.
+    search, ``SEARCH_CANDIDATES``). An unreadable cursor starts over (the page says it
+    ``restarted``), or with ``strict`` raises ``CursorError``.
     """
     start = _decode_offset(after) if after else 0
-    if strict and after and _decode_offset(after) == 0:
+    restarted = bool(after) and start == 0
+    if strict and restarted:
         raise CursorError(after)
     rows = list(queryset[start : start + size + 1])
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
         next_cursor = base64.urlsafe_b64encode(f"{OFFSET_CURSOR}|{start + size}".encode()).decode()
-    return KeysetPage(rows=rows, next_cursor=next_cursor)
+    return KeysetPage(rows=rows, next_cursor=next_cursor, restarted=restarted)
 
 
 OFFSET_CURSOR = "rows-read"

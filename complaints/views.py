@@ -752,7 +752,7 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
         page = keyset_page(
             queryset, field=field, after=after, size=PAGE_SIZE, descending=descending
         )
-    if request.GET.get("after"):
+    if request.GET.get("after") and not page.restarted:
         params["after"] = request.GET["after"]
     htmx = request.htmx  # type: ignore[attr-defined]
     partial = bool(htmx) and not htmx.history_restore_request

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -125,6 +126,7 @@ def test_queue_without_filters_lists_every_active_complaint_oldest_first(
         ("received_from={day_2}", ["open", "urgent_fees_by_phone"]),
         ("received_to={day_9}", ["plain", "urgent"]),
         ("received_from={day_9}&received_to={day_8}", ["urgent", "overdraft"]),
+        ("received_from={day_9}&received_to={day_9}", ["urgent"]),
     ],
 )
 def test_each_filter_alone_narrows_the_queue(
@@ -178,6 +180,18 @@ FILTERS_THAT_DO_NOT_FIT = [
     ("received_to=2026-02-30", "Received to", "Enter a valid date."),
     ("received_from=0001-01-01", "Received from", "between 2000 and 2099"),
     ("age_min=-1", "At least days old", "greater than or equal to 0"),
+    (
+        "received_from=2026-03-02&received_to=2026-03-01",
+        "Received to",
+        "Received to must be on or after Received from.",
+    ),
+    (
+        "resolved_from=2026-03-02&resolved_to=2026-03-01",
+        "Resolved to",
+        "Resolved to must be on or after Resolved from.",
+    ),
+    ("age_min=5&age_max=5", "Less than days old", "must be more than At least days old."),
+    ("root_cause=999999", "Root cause", "Select a valid choice."),
     ("rating=9", "Rating", "Select a valid choice."),
 ]
 
@@ -201,6 +215,12 @@ def test_a_filter_value_that_does_not_fit_lists_nothing_beside_its_error(
     assert label in content and error in content
     # The results do not poll: a poll would bring back a queue nobody asked for.
     assert "every 20s" not in content
+    if not htmx:  # each error in the summary links to its field, shown on the page
+        summary = content.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+        targets = re.findall(r'<a href="#([^"]+)">', summary)
+        assert targets
+        for target in targets:
+            assert f'id="{target}"' in content, target
 
 
 def test_a_valid_filter_beside_one_that_does_not_fit_still_lists_nothing(
