@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 
@@ -21,36 +20,9 @@ from audit.services import record_event
 from operations.models import ProvisioningJob
 from operations.starters import STARTERS, apply_starter
 from organisation.services import SettingsError, validate_profile
-from tenancy.models import Domain, Industry, Tenant
+from tenancy.models import Domain, Industry, Tenant, schema_name_for, slug_problem
 
 logger = logging.getLogger(__name__)
-
-SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
-RESERVED_SLUGS = frozenset(
-    {
-        "admin",
-        "api",
-        "app",
-        "assets",
-        "auth",
-        "console",
-        "docs",
-        "help",
-        "localhost",
-        "mail",
-        "media",
-        "operator",
-        "platform",
-        "public",
-        "root",
-        "smtp",
-        "static",
-        "status",
-        "support",
-        "system",
-        "www",
-    }
-)
 
 
 class ProvisioningError(Exception):
@@ -76,13 +48,8 @@ class TenantRequest:
 
 def validate_slug(slug: str) -> str:
     slug = slug.strip().lower()
-    if not SLUG_PATTERN.match(slug) or "--" in slug:
-        raise ProvisioningError(
-            "Use 3 to 30 lower-case letters, digits and single hyphens, starting with a letter.",
-            field="slug",
-        )
-    if slug in RESERVED_SLUGS:
-        raise ProvisioningError(f"“{slug}” is reserved; choose another.", field="slug")
+    if problem := slug_problem(slug):
+        raise ProvisioningError(problem, field="slug")
     if (
         Tenant.objects.filter(slug=slug).exists()
         or Domain.objects.filter(domain=f"{slug}.{settings.BASE_DOMAIN}").exists()
@@ -98,11 +65,6 @@ def is_email_address(value: str) -> bool:
     except ValidationError:
         return False
     return len(value) <= 254
-
-
-def schema_name_for(slug: str) -> str:
-    # A prefix keeps tenant schemas clear of PostgreSQL's own (public, pg_*, information_schema).
-    return "t_" + slug.replace("-", "_")
 
 
 def validate_request(request: TenantRequest) -> TenantRequest:

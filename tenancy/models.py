@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 from urllib.parse import urlsplit
 
@@ -12,6 +13,50 @@ from django_tenants.utils import schema_exists
 
 from tenancy import current
 from tenancy.template import clone_template, template_exists
+
+# A tenant's slug: its host name's first label and, prefixed, its schema's name.
+SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
+RESERVED_SLUGS = frozenset(
+    {
+        "admin",
+        "api",
+        "app",
+        "assets",
+        "auth",
+        "console",
+        "docs",
+        "help",
+        "localhost",
+        "mail",
+        "media",
+        "operator",
+        "platform",
+        "public",
+        "root",
+        "smtp",
+        "static",
+        "status",
+        "support",
+        "system",
+        "www",
+    }
+)
+
+
+def slug_problem(slug: str) -> str | None:
+    """What is wrong with ``slug`` as a new tenant's (its form, not whether it is taken), or
+    ``None``."""
+    if not SLUG_PATTERN.match(slug) or "--" in slug:
+        return "Use 3 to 30 lower-case letters, digits and single hyphens, starting with a letter."
+    if slug in RESERVED_SLUGS:
+        return f"“{slug}” is reserved; choose another."
+    return None
+
+
+def schema_name_for(slug: str) -> str:
+    """The schema of the tenant with ``slug``: a prefix keeps tenant schemas clear of
+    PostgreSQL's own (public, pg_*, information_schema)."""
+    return "t_" + slug.replace("-", "_")
 
 
 class Industry(models.TextChoices):

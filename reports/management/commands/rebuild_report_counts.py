@@ -5,7 +5,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import get_public_schema_name, tenant_context
 
 from reports.rollups import rebuild_counts
@@ -22,6 +22,8 @@ class Command(BaseCommand):
         tenants = Tenant.objects.exclude(schema_name=get_public_schema_name()).order_by("slug")
         if options["tenant"]:
             tenants = tenants.filter(slug=options["tenant"])
+            if not tenants.exists():
+                raise CommandError(f"No tenant has the slug {options['tenant']!r}.")
         for tenant in tenants:
             with tenant_context(tenant):
                 rows = rebuild_counts()
