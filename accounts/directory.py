@@ -108,6 +108,12 @@ def forget_directory() -> None:
     STAFF.forget()
 
 
+# A bulk write of accounts (``update()``, ``bulk_create()``) forgets both lists; a save of a
+# staff account does too (``staff_changed``), a consumer's does not.
+DIRECTORY.forget_on_bulk_write(User)
+STAFF.forget_on_bulk_write(User)
+
+
 @receiver(post_save, sender=User, dispatch_uid="accounts.directory.saved")
 @receiver(post_delete, sender=User, dispatch_uid="accounts.directory.deleted")
 def staff_changed(sender: type[User], instance: User, **kwargs: Any) -> None:

@@ -14,6 +14,8 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from configuration.cache import ConfigurationQuerySet
+
 # The longest address a mailbox can have (RFC 5321's 256-character path less its angle
 # brackets), and the length of every e-mail column: forms refuse longer ones plainly.
 EMAIL_MAX_LENGTH = 254
@@ -77,7 +79,14 @@ SYSTEM = SystemActor()
 
 
 class UserManager(BaseUserManager["User"]):
+    """Accounts; a bulk write of them forgets the cached staff lists
+    (``configuration.cache.ConfigurationQuerySet``) unless it writes only
+    ``User.UNCACHED_FIELDS``."""
+
     use_in_migrations = True
+
+    def get_queryset(self) -> ConfigurationQuerySet[User]:
+        return ConfigurationQuerySet(self.model, using=self._db)
 
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         if not email:
@@ -122,6 +131,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     second_factor_locked_until = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
+    # Bookkeeping no cached staff list shows: a bulk update of these alone forgets nothing.
+    UNCACHED_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "credential_version",
+            "last_login",
+            "password",
+            "second_factor_failures",
+            "second_factor_locked_until",
+        }
+    )
 
     # The scopes of the API client this identity belongs to, set on the instance by the API
     # authentication for the request's token (``integrations.authentication``); empty for

@@ -278,14 +278,22 @@ class TenantCached(Generic[T]):
 
         transaction.on_commit(committed)
 
+    def forget_on_bulk_write(self, *senders: type[models.Model]) -> None:
+        """Forget the entry whenever rows of ``senders`` are written in bulk
+        (``ConfigurationQuerySet``); for an entry whose saves are told apart by a signal
+        receiver of its own (only some rows' saves change it)."""
+        for sender in senders:
+            TenantCached.built_from.setdefault(sender, []).append(self)
+
     def forget_on_change(self, *senders: type[models.Model]) -> None:
-        """Forget the entry whenever a row of ``senders`` is saved or deleted."""
+        """Forget the entry whenever a row of ``senders`` is saved or deleted, or written in
+        bulk."""
 
         def changed(**kwargs: Any) -> None:
             self.forget()
 
+        self.forget_on_bulk_write(*senders)
         for sender in senders:
-            TenantCached.built_from.setdefault(sender, []).append(self)
             uid = f"configuration.cache:{self.name}:{sender._meta.label}"
             post_save.connect(changed, sender=sender, weak=False, dispatch_uid=f"{uid}:save")
             post_delete.connect(changed, sender=sender, weak=False, dispatch_uid=f"{uid}:delete")

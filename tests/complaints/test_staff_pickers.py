@@ -97,3 +97,23 @@ def test_one_tenants_staff_never_appear_in_anothers_pickers(
     activate(telco)
     html = staff_options(("agent", "manager")).html
     assert "Alex Agent" not in html
+
+
+def test_a_bulk_write_of_accounts_shows_at_once(manager_client: Client, agent: User) -> None:
+    manager_client.get("/console/")
+
+    User.objects.filter(pk=agent.pk).update(full_name="Alex Bulk")
+
+    assert "Alex Bulk" in manager_client.get("/console/").content.decode()
+
+
+def test_a_bulk_write_of_bookkeeping_keeps_the_cached_staff_list(
+    manager_client: Client, agent: User
+) -> None:
+    manager_client.get("/console/")
+
+    User.objects.filter(pk=agent.pk).update(second_factor_failures=1)
+
+    with CaptureQueriesContext(connection) as warm:
+        manager_client.get("/console/")
+    assert staff_reads(warm) == []
