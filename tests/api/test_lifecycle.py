@@ -283,6 +283,11 @@ def test_consumers_may_not_filter_by_staff_fields(
         ({"priority": "extreme"}, "priority", "Select a valid choice."),
         ({"received_from": "0001-01-01"}, "received_from", "between 2000 and 2099"),
         ({"received_to": "soon"}, "received_to", "valid date"),
+        (
+            {"received_from": "2026-03-02", "received_to": "2026-03-01"},
+            "received_to",
+            "must be on or after Received from",
+        ),
         ({"page_size": "0"}, "page_size", "Give a whole number from 1"),
     ],
 )
