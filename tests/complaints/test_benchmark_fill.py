@@ -12,7 +12,8 @@ from django.core.management.base import CommandError
 from django_tenants.utils import tenant_context
 
 from complaints.management.commands.benchmark import nearest_rank
-from complaints.models import Complaint
+from complaints.models import Complaint, Event
+from deadlines.models import Deadline
 from tenancy.models import Tenant
 
 
@@ -24,6 +25,22 @@ def test_the_loader_fills_a_small_tenant_with_every_column_written(public_tenant
         assert Complaint.objects.count() == 140
         ranks = set(Complaint.objects.values_list("priority", "priority_rank").distinct())
         assert ranks == {("low", 0), ("normal", 1), ("high", 2), ("urgent", 3)}
+        # Every complaint's timeline and clocks, as the services would have left them.
+        assert Event.objects.filter(kind="submitted").count() == 140
+        responded = Complaint.objects.filter(first_responded_at__isnull=False).count()
+        assert Event.objects.filter(kind="reply").count() == responded
+        assert Deadline.objects.count() == 3 * 140
+        resolved = Complaint.objects.filter(resolved_at__isnull=False)
+        assert (
+            Deadline.objects.filter(clock="final_response", met_at__isnull=False).count()
+            == resolved.count()
+        )
+
+    # A second load adds what is missing and repeats nothing.
+    call_command("benchmark", complaints=150, consumers=20, tenant="benchtiny", fill_only=True)
+    with tenant_context(Tenant.objects.get(slug="benchtiny")):
+        assert Event.objects.filter(kind="submitted").count() == 150
+        assert Deadline.objects.count() == 3 * 150
 
 
 @pytest.mark.parametrize(
