@@ -105,9 +105,12 @@ TIMELINE_PAGE = 100
 def timeline_events(complaint: Complaint, user: Any) -> EventQuerySet:
     """The events ``user`` may read on ``complaint`` and on the duplicates merged into it
     (their correspondence and files are the survivor's evidence), through the one read path."""
+    # Of the complaint and those merged into it, as a subquery (its primary key and the
+    # merged-into index), so the events are read through the timeline index.
+    threads = Complaint.objects.filter(Q(pk=complaint.pk) | Q(merged_into=complaint))
     return (
         Event.objects.visible_to(user)
-        .filter(Q(complaint=complaint) | Q(complaint__merged_into=complaint))
+        .filter(complaint__in=threads.values("pk"))
         .select_related("actor", "complaint")
         .only(*(f.attname for f in Event._meta.concrete_fields), "actor", "complaint__reference")
     )
