@@ -32,7 +32,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import format_html, format_html_join
@@ -41,7 +41,7 @@ from django.utils.safestring import SafeString, mark_safe
 from complaints.models import Complaint, Outcome, Status
 from complaints.money import format_amount
 from configuration.models import TenantSettings
-from deadlines.models import Clock, Deadline, at_risk_condition, breached_condition
+from deadlines.models import SETTLED_AT, Clock, Deadline, at_risk_condition, breached_condition
 from deadlines.regulation import regulator_for
 from deadlines.regulation.base import Regulator
 from reports.charts import bar_chart
@@ -516,9 +516,6 @@ def response_times(scope: Scope) -> Table:
     )
 
 
-# A deadline settles when it is met in time (at ``met_at``) or, if not, when it falls due
-# (at ``due_at``: missed, or met late afterwards).
-SETTLED_AT = Least("due_at", Coalesce("met_at", "due_at"))
 # Stopped with its complaint (withdrawn, merged, closed) before it fell due, never met.
 STOPPED_BEFORE_DUE = Q(met_at__isnull=True, stopped_at__isnull=False, stopped_at__lte=F("due_at"))
 
@@ -534,7 +531,8 @@ def sla_compliance(scope: Scope) -> Table:
         .alias(settled_at=SETTLED_AT)
         .filter(period.within("settled_at"), settled_at__lte=scope.now)
         .values("clock")
-        .annotate(due=Count("pk"), in_time=Count("pk", filter=Q(met_at__lte=F("due_at"))))
+        # Counted by a column the index holds (every column read is in it), not the key.
+        .annotate(due=Count("clock"), in_time=Count("clock", filter=Q(met_at__lte=F("due_at"))))
         .order_by("clock")
     )
     rows = [

@@ -1,7 +1,8 @@
 """The plans of the dashboard's queries that still read complaints: the at-risk and
-breached counts per team and per agent, and the root causes of a period, are index-only
-scans of indexes made for them (``complaint_due_queue_idx``, seeking the range due by the
-end of the at-risk margin, and ``complaint_resolved_cause_idx``).
+breached counts per team and per agent, the root causes of a period and its SLA compliance,
+are index-only scans of indexes made for them (``complaint_due_queue_idx``, seeking the range
+due by the end of the at-risk margin, ``complaint_resolved_cause_idx``, and
+``deadline_settled_idx`` over when each deadline settled).
 
 The tables here are tiny and their statistics whatever earlier tests left, so which index
 the planner picks is a matter of chance: each plan is asked with the table's other indexes
@@ -29,15 +30,15 @@ NOW = london(2026, 6, 30, 12)
 JUNE = scope(date(2026, 6, 1), date(2026, 6, 30), NOW)
 
 
-def explain_with_only(index: str, sql: str) -> list[str]:
-    """The plan of ``sql`` when ``index`` is the complaint table's only index apart from
-    those of its constraints."""
+def explain_with_only(index: str, sql: str, table: str = "complaints_complaint") -> list[str]:
+    """The plan of ``sql`` when ``index`` is ``table``'s only index apart from those of its
+    constraints."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-            "WHERE x.indrelid = 'complaints_complaint'::regclass AND i.relname <> %s "
+            "WHERE x.indrelid = %s::regclass AND i.relname <> %s "
             "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
-            [index],
+            [table, index],
         )
         for (other,) in cursor.fetchall():
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(other)}")
@@ -88,3 +89,18 @@ def test_root_causes_of_the_period_are_an_index_only_scan_of_the_resolution_inde
     plan = explain_with_only("complaint_resolved_cause_idx", causes)
     assert any("Index Only Scan using complaint_resolved_cause_idx" in line for line in plan), plan
     assert any("Index Cond" in line and "resolved_at >=" in line for line in plan), plan
+
+
+def test_sla_compliance_of_the_period_is_an_index_only_scan_of_the_settled_index(
+    received_at: Callable[..., Complaint],
+) -> None:
+    received_at(london(2026, 6, 1))
+
+    with CaptureQueriesContext(connection) as captured:
+        metrics.sla_compliance(JUNE)
+
+    [settled] = [q["sql"] for q in captured.captured_queries if "deadlines_deadline" in q["sql"]]
+    plan = explain_with_only("deadline_settled_idx", settled, "deadlines_deadline")
+    assert any("Index Only Scan using deadline_settled_idx" in line for line in plan), plan
+    assert any("Index Cond" in line and "LEAST(due_at" in line for line in plan), plan
+    assert not any("Seq Scan" in line or "Heap" in line for line in plan), plan
