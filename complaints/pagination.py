@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from django.db import models
@@ -74,24 +74,42 @@ class RowBeyond(Expression):
 CURSOR_VALUE_MAX = 40
 
 
-def cursor_for(field: str, value: datetime | int | str | None, pk: int) -> str:
-    """The cursor of the page that starts after the row (``value``, ``pk``) in ``field`` order."""
+# The largest row id PostgreSQL's bigint holds.
+MAX_ROW_ID = 2**63 - 1
+
+
+def _order_name(field: str, descending: bool) -> str:
+    return f"-{field}" if descending else field
+
+
+def cursor_for(
+    field: str, value: datetime | int | str | None, pk: int, *, descending: bool = False
+) -> str:
+    """The cursor of the page that starts after the row (``value``, ``pk``) in ``field``
+    order, ascending or ``descending`` (a cursor of one direction is refused by the other)."""
     text = value.isoformat() if isinstance(value, datetime) else "" if value is None else value
-    return base64.urlsafe_b64encode(f"{field}|{text}|{pk}".encode()).decode()
+    name = _order_name(field, descending)
+    return base64.urlsafe_b64encode(f"{name}|{text}|{pk}".encode()).decode()
 
 
 def _decode(
-    cursor: str, field: str, model_field: Any
+    cursor: str, field: str, model_field: Any, *, descending: bool
 ) -> tuple[datetime | int | str | None, int] | None:
-    """The position a cursor names, if it is readable and was made for ``field`` (a column
-    of ``model_field``'s kind: a date and time, an integer or a text)."""
+    """The position a cursor names, if it is readable and was made for ``field`` in this
+    direction (a column of ``model_field``'s kind: a date and time, an integer or a text;
+    no value only where the column allows none), after a row id a bigint holds."""
     try:
         name, rest = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
         text, pk = rest.rsplit("|", 1)
-        if name != field or len(text) > CURSOR_VALUE_MAX or len(pk) > 19:
+        if name != _order_name(field, descending) or len(text) > CURSOR_VALUE_MAX:
             return None
-        return _position_value(text, model_field), int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        if not (pk.isascii() and pk.isdigit()) or not 0 < int(pk) <= MAX_ROW_ID:
+            return None
+        value = _position_value(text, model_field)
+        if value is None and not getattr(model_field, "null", False):
+            return None
+        return value, int(pk)
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         return None
 
 
@@ -106,7 +124,9 @@ def _position_value(text: str, model_field: Any) -> datetime | int | str | None:
         moment = datetime.fromisoformat(text)
         if moment.tzinfo is None:
             raise ValueError(text)
-        return moment
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59, which Python reads (OverflowError
+        # at the ends of the calendar).
+        return moment.astimezone(UTC)
     if isinstance(kind, models.IntegerField | models.AutoField):
         digits = text.removeprefix("-")
         if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
@@ -144,7 +164,7 @@ def keyset_page(
     if nullable:
         primary = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
     ordered = queryset.order_by(primary, f"{direction}id")
-    position = _decode(after, field, model_field) if after else None
+    position = _decode(after, field, model_field, descending=descending) if after else None
     if strict and after and position is None:
         raise CursorError(after)
     if position is None:
@@ -158,14 +178,16 @@ def keyset_page(
             rows = list(ordered.filter(beyond)[: size + 1])
             if nullable and len(rows) <= size:
                 rows += _undated(queryset, field, None, descending)[: size + 1 - len(rows)]
+    restarted = bool(after) and position is None
+    if position is not None and not rows and not strict:
+        # Nothing after the cursor (its rows are gone, or it was made up): the first page.
+        rows, restarted = list(ordered[: size + 1]), True
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
         last = rows[-1]
-        next_cursor = cursor_for(field, getattr(last, field), last.pk)
-    return KeysetPage(
-        rows=rows, next_cursor=next_cursor, restarted=bool(after) and position is None
-    )
+        next_cursor = cursor_for(field, getattr(last, field), last.pk, descending=descending)
+    return KeysetPage(rows=rows, next_cursor=next_cursor, restarted=restarted)
 
 
 def _undated(
@@ -193,6 +215,9 @@ def bounded_page(
     if strict and restarted:
         raise CursorError(after)
     rows = list(queryset[start : start + size + 1])
+    if start and not rows and not strict:  # past the last match: the first page
+        start, restarted = 0, True
+        rows = list(queryset[: size + 1])
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
