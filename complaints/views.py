@@ -807,6 +807,7 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
         "poll_seconds": QUEUE_POLL_SECONDS,
         "selected": set(request.GET.getlist("complaints")),
         "now": now,
+        "partial": partial,
     }
     bulk = user.has_perm("complaints.bulk_update")
     if bulk:

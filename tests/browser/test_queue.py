@@ -147,6 +147,36 @@ def test_an_agent_saves_a_view_with_fewer_columns_and_opens_it_again(
     pages.check(phone, "saved-view-375")
 
 
+def test_a_view_saved_after_filtering_in_place_keeps_those_filters_and_errors_follow(
+    e2e_server: E2EServer, signed_in_page: Callable[..., Any], pages: Pages
+) -> None:
+    manager = signed_in_page("bank", "manager@bank.example", DESKTOP)
+    manager.goto(e2e_server.url("bank", "/console/"))
+    filters = manager.get_by_role("search", name="Filter the queue")
+    filters.get_by_label("Priority").select_option("urgent")
+    expect(manager).to_have_url(re.compile(r"priority=urgent"))
+
+    manager.get_by_text("Save this view").click()
+    manager.get_by_label("Name of the view").fill("Urgent only")
+    manager.get_by_role("button", name="Save view").click()
+    expect(manager.get_by_text("View “Urgent only” saved.")).to_be_visible()
+    expect(manager).to_have_url(re.compile(r"priority=urgent.*saved="))
+    filters = manager.get_by_role("search", name="Filter the queue")
+    expect(filters.get_by_label("Priority")).to_have_value("urgent")
+
+    filters.get_by_text("More filters").click()
+    filters.get_by_label("Received from").fill("2026-03-02")
+    filters.get_by_label("Received to").fill("2026-03-01")
+    filters.get_by_label("Received to").dispatch_event("change")
+    beside = manager.locator("#filter-errors-received_to .error")
+    expect(beside).to_have_text("Received to must be on or after Received from.")
+    pages.check(manager, "queue-filter-error-in-place")
+
+    filters.get_by_label("Received to").fill("2026-03-03")
+    filters.get_by_label("Received to").dispatch_event("change")
+    expect(beside).to_have_count(0)
+
+
 def test_a_dashboard_figure_opens_the_queue_it_counts(
     e2e_server: E2EServer, signed_in_page: Callable[..., Any], pages: Pages
 ) -> None:

@@ -603,3 +603,29 @@ def test_date_filters_are_local_dates_of_the_tenant(
 
     assert references_in(on_17th) == [evening.reference]
     assert references_in(on_18th) == []
+
+
+def test_filtering_in_place_brings_the_errors_beside_the_fields_and_the_query_to_save(
+    manager_client: Client, varied: dict[str, Complaint]
+) -> None:
+    page = manager_client.get("/console/").content.decode()
+    assert '<input type="hidden" name="query" value="view=team" id="id_save_query">' in page
+    assert '<div class="field-errors" id="filter-errors-received_to"></div>' in page
+
+    wrong = manager_client.get(
+        "/console/?received_from=2026-03-02&received_to=2026-03-01", **HTMX
+    ).content.decode()
+    assert (
+        '<div class="field-errors" id="filter-errors-received_to" hx-swap-oob="true">'
+        '<p class="error">Received to must be on or after Received from.</p></div>'
+    ) in wrong
+
+    fixed = manager_client.get("/console/?priority=urgent", **HTMX).content.decode()
+    assert (
+        '<div class="field-errors" id="filter-errors-received_to" hx-swap-oob="true"></div>'
+        in fixed
+    )
+    assert (
+        '<input type="hidden" name="query" value="view=team&amp;priority=urgent" '
+        'id="id_save_query" hx-swap-oob="true">'
+    ) in fixed
