@@ -717,10 +717,11 @@ def letter_reset(request: AuthenticatedRequest, kind: str) -> HttpResponse:
 
 
 def filtered_events(form: AuditFilterForm) -> QuerySet[AuditEvent]:
-    """The audit events matching a valid filter form (all of them for an invalid one)."""
+    """The audit events matching a valid filter form; none for an invalid one (its errors
+    are shown beside the fields: never a wider list than the one asked for)."""
     events = AuditEvent.objects.all()
     if not form.is_valid():
-        return events
+        return events.none()
     data = form.cleaned_data
     zone = ZoneInfo(current.tenant().time_zone)
     if data["action"]:

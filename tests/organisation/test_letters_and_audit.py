@@ -133,6 +133,21 @@ def test_audit_log_date_range(admin_client: Client, events: None) -> None:
     assert "before the start date" in backwards.content.decode()
 
 
+@pytest.mark.parametrize(
+    "params",
+    [{"since": "2027-01-02", "until": "2027-01-01"}, {"since": "2026-02-30"}, {"action": "x"}],
+)
+def test_a_wrong_audit_filter_lists_and_exports_nothing(
+    admin_client: Client, events: None, params: dict[str, str]
+) -> None:
+    page = admin_client.get("/settings/audit/", params).content.decode()
+    export = admin_client.get("/settings/audit/export.csv", params)
+
+    assert "Nothing listed: correct the filters." in page
+    assert "root@example.com" not in page
+    assert b"root@example.com" not in b"".join(export.streaming_content)
+
+
 def test_audit_log_pages_newest_first_by_keyset(admin_client: Client, bank: object) -> None:
     for number in range(60):
         record_event(
