@@ -620,13 +620,18 @@ class QueueFilterForm(forms.Form):
             return str(data["sort"])
         return BEST_MATCH if data.get("q", "").strip() else queue_default
 
+    # Filters only a resolved complaint can match: without a status they look at every status
+    # (the active ones alone would list nothing).
+    RESOLVED_ONLY = frozenset({"resolved_from", "resolved_to", "rating", "root_cause"})
+
     def apply(
         self, queryset: ComplaintQuerySet, *, actor: Any, now: datetime, sort: str
     ) -> ComplaintQuerySet:
         """``queryset`` narrowed by the filters; searched, and ranked if ``sort`` is best match.
 
-        Without a status, the active complaints; ``EVERY_STATUS`` keeps every status. With a
-        filter that does not fit (a NUL in the search, a date that is not one), none.
+        Without a status, the active complaints, or every status when a filter only resolved
+        complaints can match is given (``RESOLVED_ONLY``); ``EVERY_STATUS`` keeps every status.
+        With a filter that does not fit (a NUL in the search, a date that is not one), none.
         """
         if self.errors:
             return queryset.none()
@@ -636,7 +641,7 @@ class QueueFilterForm(forms.Form):
             for name in ("status", "priority", "category", "team", "assignee", "channel")
             if name in data and data[name] != EVERY_STATUS
         }
-        if "status" not in data:
+        if "status" not in data and not self.RESOLVED_ONLY & data.keys():
             queryset = queryset.active()
         queryset = queryset.filter(**exact)
         if "rating" in data:

@@ -629,3 +629,24 @@ def test_filtering_in_place_brings_the_errors_beside_the_fields_and_the_query_to
         '<input type="hidden" name="query" value="view=team&amp;priority=urgent" '
         'id="id_save_query" hx-swap-oob="true">'
     ) in fixed
+
+
+@time_machine.travel(datetime(2026, 11, 18, 12, 0, tzinfo=UTC), tick=True)
+@pytest.mark.parametrize("query", ["resolved_from={day}&resolved_to={day}", "rating=4"])
+def test_a_filter_only_resolved_complaints_match_looks_at_every_status(
+    manager_client: Client, make_complaint: Callable[..., Complaint], front_line: Team, query: str
+) -> None:
+    resolved = update(
+        make_complaint(),
+        team=front_line,
+        status=Status.CLOSED,
+        resolved_at=timezone.now(),
+        satisfaction_score=4,
+    )
+    active = update(make_complaint(), team=front_line)
+
+    url = "/console/?" + query.format(day=timezone.localdate().isoformat())
+    shown_references = references_in(manager_client.get(url))
+
+    assert resolved.reference in shown_references
+    assert active.reference not in shown_references
