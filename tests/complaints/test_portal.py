@@ -131,6 +131,10 @@ def test_consumer_list_pages_by_keyset_cursor_newest_first(
         second = consumer_client.get(f"/complaints/{cursor}")
     assert references_in(second) == newest_first[25:]
     assert next_link(second) is None
+    assert '<a class="button secondary" href="/complaints/">Newest complaints</a>' in (
+        second.content.decode()
+    )
+    assert "Newest complaints" not in first.content.decode()
     assert not [query for query in queries if "OFFSET" in query["sql"].upper()]
 
 
