@@ -155,8 +155,9 @@ def _renew_generation(schema: str, name: str) -> None:
             _unannounced.add((schema, name))
             _local.pop((schema, name), None)
         logger.error(
-            "configuration change of %s in %s not announced (cache unreachable); "
-            "announced again at each request, other processes read it within %d s",
+            "configuration change of %s in %s not announced (the cache did not take it); "
+            "announced again by this process's requests once it tries the cache again, "
+            "other processes read it within %d s",
             name,
             schema,
             MAX_AGE_SECONDS,

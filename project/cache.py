@@ -5,8 +5,10 @@ again from the database), presence (nobody shown as viewing), dashboard figures 
 again) and rate-limit histories (limits lapse while Redis is down). So a cache error is
 logged and counted, and the operation answers as if the key were absent, never raising.
 
-After an error the cache is left alone for ``OPTIONS["retry_after"]`` seconds (default 5),
-so a request does not pay a connection timeout on every cache call during an outage.
+After an error the cache is left alone for ``OPTIONS["retry_after"]`` seconds (default 5) by
+every thread of the process (Django makes one cache object per thread; the pause is kept per
+Redis address), so a request does not pay a connection timeout on every cache call during an
+outage. Writes that must not be skipped (``try_set``, ``try_delete``) can be tried anyway.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ CACHE_ERRORS = Counter(
 )
 
 DEFAULT_RETRY_AFTER_SECONDS = 5.0
+# Until when (``time.monotonic``) each Redis address is left alone after an error, shared by
+# the process's threads.
+_UNAVAILABLE_UNTIL: dict[str, float] = {}
 DEFAULT_SOCKET_TIMEOUT_SECONDS = 0.5
 
 
@@ -73,7 +78,7 @@ class ResilientRedisCache(RedisCache):
         options.setdefault("socket_timeout", DEFAULT_SOCKET_TIMEOUT_SECONDS)
         super().__init__(server, {**params, "OPTIONS": options})
         self._class = ReusedRedisCacheClient
-        self._unavailable_until = 0.0
+        self._address = str(server)
 
     def ping(self) -> None:
         """Ask Redis itself, for readiness probes; raises ``RedisError`` when unreachable."""
@@ -81,7 +86,7 @@ class ResilientRedisCache(RedisCache):
         self._cache.get_client(write=True).ping()  # type: ignore[attr-defined]
 
     def _is_unavailable(self) -> bool:
-        return time.monotonic() < self._unavailable_until
+        return time.monotonic() < _UNAVAILABLE_UNTIL.get(self._address, 0.0)
 
     def _guarded(
         self,
@@ -98,7 +103,7 @@ class ResilientRedisCache(RedisCache):
             return call()
         except RedisError as error:
             CACHE_ERRORS.labels(operation).inc()
-            self._unavailable_until = time.monotonic() + self.retry_after
+            _UNAVAILABLE_UNTIL[self._address] = time.monotonic() + self.retry_after
             logger.warning(
                 "cache unavailable (%s during %s); using the database for %g s",
                 type(error).__name__,
@@ -169,6 +174,18 @@ class ResilientRedisCache(RedisCache):
 
     def delete(self, key: Any, version: int | None = None) -> bool:
         return self._guarded("delete", False, partial(super().delete, key, version))
+
+    def try_delete(
+        self, key: Any, version: int | None = None, *, even_if_unavailable: bool = False
+    ) -> bool:
+        """``delete``, answering whether Redis answered (whether or not the key was there);
+        ``even_if_unavailable`` as for ``try_set``."""
+
+        def call() -> bool:
+            super(ResilientRedisCache, self).delete(key, version)
+            return True
+
+        return self._guarded("delete", False, call, even_if_unavailable=even_if_unavailable)
 
     def delete_many(self, keys: Any, version: int | None = None) -> None:
         keys = list(keys)

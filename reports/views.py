@@ -50,8 +50,11 @@ CLOSED_PERIOD_CACHE_SECONDS = 3600
 def cached_tables(
     kind: str, period: Period, compute: Callable[[], list[Table]]
 ) -> tuple[list[Table], datetime]:
-    """The report's tables and the moment they were computed, from the cache when fresh."""
-    key = f"reports:{kind}:{period.slug}"
+    """The report's tables and the moment they were computed, from the cache when fresh:
+    kept per regulatory profile and time zone too, so a change of either (the return's
+    layout, the days' boundaries) is computed afresh at once."""
+    tenant = current.tenant()
+    key = f"reports:{kind}:{tenant.regulatory_profile}:{tenant.time_zone}:{period.slug}"
     cached = cache.get(key)
     if cached is None:
         cached = (compute(), timezone.now())

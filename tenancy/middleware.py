@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from tenancy import current
 from tenancy.models import Domain, Tenant
+
+logger = logging.getLogger(__name__)
 
 TENANT_CACHE_SECONDS = 60
 
@@ -18,13 +22,30 @@ def host_cache_key(hostname: str) -> str:
 
 
 def forget_host(hostname: str) -> None:
-    """Drop a cached host lookup after its tenant or domain changed."""
+    """Drop a cached host lookup after its tenant or domain changed: now, and again when the
+    transaction commits (a request between the two would have cached the row as it stood
+    before the change). Tried even in the seconds the process leaves Redis alone after an
+    error; if Redis cannot take it, the lookup lapses within ``TENANT_CACHE_SECONDS``."""
+    _drop_host(hostname)
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: _drop_host(hostname))
+
+
+def _drop_host(hostname: str) -> None:
     # Host lookups are cached under the public schema's key prefix. The connection's tenant
     # object is restored, not just its schema name, so code after a tenant save still sees it.
     previous = current.tenant()
     current.use_public_schema()
     try:
-        cache.delete(host_cache_key(hostname))
+        key = host_cache_key(hostname)
+        try_delete = getattr(cache, "try_delete", None)
+        dropped = try_delete(key, even_if_unavailable=True) if try_delete else cache.delete(key)
+        if try_delete and not dropped:
+            logger.error(
+                "cached tenant of a host not dropped (the cache did not answer); "
+                "it lapses within %d s",
+                TENANT_CACHE_SECONDS,
+            )
     finally:
         current.use_tenant(previous)
 

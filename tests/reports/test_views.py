@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from complaints.models import Complaint, RootCause, Status, Team
 from complaints.services import submit_complaint
-from tenancy.models import Tenant
+from tenancy.models import RegulatoryProfile, Tenant
 from tests.conftest import create_user, sign_in, tenant_client
 from tests.reports.conftest import update
 
@@ -298,3 +298,15 @@ def test_return_queries_do_not_grow_with_the_number_of_complaints(
     for _ in range(10):
         update(make_complaint(), status=Status.RESOLVED, resolved_at=timezone.now())
     assert _queries(manager_client, path) == few <= 20
+
+
+def test_a_change_of_regulatory_profile_shows_in_the_return_at_once(
+    manager_client: Client, bank: Tenant
+) -> None:
+    path = "/dashboard/return/?period=custom&date_from=2025-01-01&date_to=2025-06-30"
+    assert "Complaints closed, by product" in manager_client.get(path).content.decode()
+
+    bank.regulatory_profile = RegulatoryProfile.UK_OFCOM
+    bank.save()
+
+    assert "Complaints closed, by product" not in manager_client.get(path).content.decode()

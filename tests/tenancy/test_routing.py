@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import schema_context
 
 from accounts.models import Role
 from accounts.services import invite_staff
 from operations.services import set_tenant_status
 from tenancy import current
+from tenancy.middleware import host_cache_key
 from tenancy.models import Domain, Tenant
 from tests.tenancy.conftest import cached_host
 
@@ -95,6 +99,24 @@ def test_suspend_and_resume_take_effect_at_once_despite_the_host_cache(
     assert cached_host("bank.localhost") is None
     assert anonymous_client.get("/").status_code == 200
     assert anonymous_client.get("/api/v1/complaints/").status_code == 401
+
+
+def test_a_request_between_the_suspension_and_its_commit_does_not_keep_the_tenant_active(
+    bank: Tenant,
+    anonymous_client: Client,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    assert anonymous_client.get("/").status_code == 200
+    as_it_stood = Tenant.objects.get(pk=bank.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        suspend(bank)
+        # Another request, reading the row as it stood before the commit, caches it again.
+        with schema_context("public"):
+            cache.set(host_cache_key("bank.localhost"), as_it_stood, 60)
+
+    assert cached_host("bank.localhost") is None
+    assert anonymous_client.get("/").status_code == 503
 
 
 def test_host_lookup_is_cached_between_requests(bank: Tenant, anonymous_client: Client) -> None:
