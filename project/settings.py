@@ -442,7 +442,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-# Publishing a task waits at most about a second for an unreachable broker; the outbox sweep
+# Publishing a task waits at most about a second for an unreachable broker (a few seconds for
+# one that stalls, below); the outbox sweep
 # delivers whatever could not be published. Workers keep reconnecting for as long as it takes.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -453,7 +454,14 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1.0}
+# A broker that takes the connection but never answers (stalled, or a partition) ends a
+# publish after BROKER_SOCKET_TIMEOUT seconds for each of its three tries, never a request's
+# whole lifetime; above the workers' one-second BRPOP polls, so an idle worker never times out.
+BROKER_SOCKET_TIMEOUT = 2.0
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1.0,
+    "socket_timeout": BROKER_SOCKET_TIMEOUT,
+}
 # Workers log through LOGGING below (JSON in production, with request id and tenant).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.scheduler.TenantAwarePersistentScheduler"

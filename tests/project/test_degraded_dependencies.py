@@ -6,10 +6,15 @@ every cache and broker call meets a real connection error.
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client, override_settings
 from prometheus_client import REGISTRY
@@ -19,6 +24,7 @@ from outbox.models import Message
 from project.celery import app
 from tenancy.models import Tenant
 from tests.api.conftest import COMPLAINTS_URL, bearer_client, post_json, request_tokens
+from tests.configuration.test_cache_outage import RedisServer
 from tests.conftest import PASSWORD, deliver_outbox
 from tests.project.conftest import UNREACHABLE_REDIS
 
@@ -135,3 +141,44 @@ def test_readyz_reports_each_dependency_and_stays_200_without_redis(
         "cache": "unreachable",
         "broker": "unreachable",
     }
+
+
+@pytest.fixture
+def stalled_broker(tmp_path: Path) -> Iterator[None]:
+    """Celery publishes for real to a Redis that takes connections and never answers."""
+    server = RedisServer(tmp_path)
+    server.start()
+    assert server.process is not None
+    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
+    app.conf.update(task_always_eager=False, broker_url=f"redis://127.0.0.1:{server.port}/0")
+    app._after_fork()
+    os.kill(server.process.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(server.process.pid, signal.SIGCONT)
+        server.kill()
+        app.conf.update(saved)
+        app._after_fork()
+
+
+def test_a_publish_to_a_stalled_broker_gives_up_instead_of_holding_the_request(
+    bank: Tenant, stalled_broker: None
+) -> None:
+    from outbox.services import publish_task
+    from outbox.tasks import deliver_message
+
+    # In a thread, so a publish that never gives up fails the test instead of hanging it.
+    outcome: list[bool] = []
+    publishing = threading.Thread(
+        target=lambda: outcome.append(
+            publish_task(deliver_message, 1, schema=bank.schema_name, label="stalled")
+        ),
+        daemon=True,
+    )
+    publishing.start()
+    # Three tries of BROKER_SOCKET_TIMEOUT each, not the request's lifetime.
+    publishing.join(timeout=3 * settings.BROKER_SOCKET_TIMEOUT + 5)
+
+    assert not publishing.is_alive(), "the publish is still waiting for the broker"
+    assert outcome == [False]
