@@ -40,11 +40,10 @@ def _query(form: PeriodForm | ReturnPeriodForm) -> str:
     return urlencode({name: value for name, value in form.data.items() if value is not None})
 
 
-# Figures over hundreds of thousands of complaints take about a second to compute; they are
-# kept per tenant (cache keys carry the schema) and period for a few minutes, and a finished
-# period's return for an hour, since it no longer changes.
+# Figures are kept per tenant (cache keys carry the schema) and period for a few minutes, a
+# finished period's return too: a complaint logged late with an earlier receipt date still
+# changes it, and the return reads only the rollups (tens of milliseconds cold).
 DASHBOARD_CACHE_SECONDS = 300
-CLOSED_PERIOD_CACHE_SECONDS = 3600
 
 
 def cached_tables(
@@ -58,8 +57,7 @@ def cached_tables(
     cached = cache.get(key)
     if cached is None:
         cached = (compute(), timezone.now())
-        closed = kind == "return" and period.end <= timezone.now()
-        cache.set(key, cached, CLOSED_PERIOD_CACHE_SECONDS if closed else DASHBOARD_CACHE_SECONDS)
+        cache.set(key, cached, DASHBOARD_CACHE_SECONDS)
     return cached
 
 

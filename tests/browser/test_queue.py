@@ -170,11 +170,22 @@ def test_a_view_saved_after_filtering_in_place_keeps_those_filters_and_errors_fo
     filters.get_by_label("Received to").dispatch_event("change")
     beside = manager.locator("#filter-errors-received_to .error")
     expect(beside).to_have_text("Received to must be on or after Received from.")
+    expect(manager.get_by_text("Save this view")).to_have_count(0)  # nothing to save
     pages.check(manager, "queue-filter-error-in-place")
 
     filters.get_by_label("Received to").fill("2026-03-03")
     filters.get_by_label("Received to").dispatch_event("change")
     expect(beside).to_have_count(0)
+    expect(manager.get_by_text(re.compile(r"^Save this view"))).to_be_visible()
+
+    # Back shows the filters the list was filtered by, and the next change keeps them.
+    filters.get_by_label("Status").select_option("open")
+    expect(manager).to_have_url(re.compile(r"status=open"))
+    manager.go_back()
+    expect(manager).not_to_have_url(re.compile(r"status=open"))
+    expect(filters.get_by_label("Priority")).to_have_value("urgent")
+    expect(filters.get_by_label("Received to")).to_have_value("2026-03-03")
+    expect(filters.get_by_label("Status")).to_have_value("")
 
 
 def test_a_dashboard_figure_opens_the_queue_it_counts(

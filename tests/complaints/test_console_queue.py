@@ -619,15 +619,19 @@ def test_filtering_in_place_brings_the_errors_beside_the_fields_and_the_query_to
         '<div class="field-errors" id="filter-errors-received_to" hx-swap-oob="true">'
         '<p class="error">Received to must be on or after Received from.</p></div>'
     ) in wrong
+    # No view to save while a filter is wrong; fields not on the page get no swap.
+    assert '<div id="save-view" hx-swap-oob="true"></div>' in wrong
+    assert 'id="filter-errors-root_cause"' not in wrong
 
     fixed = manager_client.get("/console/?priority=urgent", **HTMX).content.decode()
     assert (
         '<div class="field-errors" id="filter-errors-received_to" hx-swap-oob="true"></div>'
         in fixed
     )
+    assert '<div id="save-view" hx-swap-oob="true"><details class="save-view">' in fixed
     assert (
         '<input type="hidden" name="query" value="view=team&amp;priority=urgent" '
-        'id="id_save_query" hx-swap-oob="true">'
+        'id="id_save_query">'
     ) in fixed
 
 
