@@ -7,17 +7,9 @@ from django import forms
 from accounts.models import EMAIL_MAX_LENGTH
 from operations.starters import STARTER_CHOICES, STARTERS
 from organisation.forms import TenantProfileForm
-from tenancy.models import Industry, RegulatoryProfile
+from tenancy.models import Industry, profile_industry_problem
 
 SAME_AS_INDUSTRY = "industry"
-# The industry each regulator's rules are for; the generic profile suits any.
-PROFILE_INDUSTRY = {
-    RegulatoryProfile.UK_FCA: Industry.BANKING,
-    RegulatoryProfile.US_CFPB: Industry.BANKING,
-    RegulatoryProfile.UK_OFCOM: Industry.TELECOMS,
-    RegulatoryProfile.US_DOT_AIRLINE: Industry.AIRLINE,
-    RegulatoryProfile.EU_AIR: Industry.AIRLINE,
-}
 
 
 class TenantForm(TenantProfileForm):
@@ -53,14 +45,8 @@ class TenantForm(TenantProfileForm):
         regulator whose rules are for another industry (an airline under the FCA)."""
         cleaned = super().clean() or {}
         industry, profile = cleaned.get("industry", ""), cleaned.get("regulatory_profile", "")
-        meant_for = PROFILE_INDUSTRY.get(profile)
-        if meant_for is not None and industry and industry not in (meant_for, Industry.OTHER):
-            self.add_error(
-                "regulatory_profile",
-                f"{RegulatoryProfile(profile).label} is a regulator of "
-                f"{Industry(meant_for).label.lower()}, not of {Industry(industry).label.lower()}: "
-                "choose the organisation's own regulator, or Generic.",
-            )
+        if problem := profile_industry_problem(profile, industry):
+            self.add_error("regulatory_profile", problem)
         if cleaned.get("starter") == SAME_AS_INDUSTRY:
             industry = cleaned.get("industry", "")
             cleaned["starter"] = industry if industry in STARTERS else ""

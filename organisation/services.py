@@ -38,7 +38,7 @@ from complaints.models import (
 from complaints.text import clean_name
 from configuration.models import TenantSettings
 from deadlines.models import Closure, SlaPolicy
-from tenancy.models import RegulatoryProfile, Tenant
+from tenancy.models import RegulatoryProfile, Tenant, profile_industry_problem
 
 LOGO_MAX_BYTES = 1_048_576
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -385,6 +385,8 @@ def update_tenant_profile(
     deadlines are recomputed, follow the new calendar.
     """
     country = validate_profile(regulatory_profile, country, time_zone)
+    if problem := profile_industry_problem(regulatory_profile, tenant.industry):
+        raise SettingsError(problem, field="regulatory_profile")
     previous = {
         "regulatory_profile": tenant.regulatory_profile,
         "country": tenant.country,

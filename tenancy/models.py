@@ -75,6 +75,29 @@ class RegulatoryProfile(models.TextChoices):
     GENERIC = "generic", "Generic (own SLA targets only)"
 
 
+# The industry each regulator's rules are for; the generic profile suits any.
+PROFILE_INDUSTRY = {
+    RegulatoryProfile.UK_FCA: Industry.BANKING,
+    RegulatoryProfile.US_CFPB: Industry.BANKING,
+    RegulatoryProfile.UK_OFCOM: Industry.TELECOMS,
+    RegulatoryProfile.US_DOT_AIRLINE: Industry.AIRLINE,
+    RegulatoryProfile.EU_AIR: Industry.AIRLINE,
+}
+
+
+def profile_industry_problem(profile: str, industry: str) -> str | None:
+    """Why a regulator does not suit an organisation of ``industry`` (an airline under the
+    FCA), or ``None``; the generic profile and the "other" industry suit any."""
+    meant_for = PROFILE_INDUSTRY.get(profile)  # type: ignore[call-overload]
+    if meant_for is None or not industry or industry in (meant_for, Industry.OTHER):
+        return None
+    return (
+        f"{RegulatoryProfile(profile).label} is a regulator of "
+        f"{Industry(meant_for).label.lower()}, not of {Industry(industry).label.lower()}: "
+        "choose the organisation's own regulator, or Generic."
+    )
+
+
 class TenantQuerySet(models.QuerySet["Tenant"]):
     def customers(self) -> TenantQuerySet:
         """Every tenant but the public schema that hosts the platform console."""

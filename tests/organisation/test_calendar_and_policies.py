@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from complaints.models import Complaint, Team
 from configuration.models import AssignmentStrategy, TenantSettings
 from deadlines.models import Closure, Deadline, SlaPolicy
-from tenancy.models import Tenant
+from tenancy.models import Industry, Tenant
 
 
 def test_admin_sets_and_removes_sla_targets_with_audit(admin_client: Client) -> None:
@@ -310,3 +310,20 @@ def test_a_target_no_longer_than_the_at_risk_margin_is_refused(admin_client: Cli
     assert response.status_code == 400
     assert "longer than the at-risk margin (6 hours" in response.content.decode()
     assert not SlaPolicy.objects.exists()
+
+
+def test_a_regulator_of_another_industry_is_refused(admin_client: Client, bank: Tenant) -> None:
+    connection.set_schema_to_public()
+    Tenant.objects.filter(pk=bank.pk).update(industry=Industry.BANKING)
+    connection.set_tenant(bank)
+
+    response = admin_client.post(
+        "/settings/profile/",
+        {"regulatory_profile": "uk_ofcom", "country": "GB", "time_zone": "Europe/London"},
+    )
+
+    assert response.status_code == 400
+    assert "is a regulator of telecommunications, not of banking" in response.content.decode()
+    connection.set_schema_to_public()
+    assert Tenant.objects.get(pk=bank.pk).regulatory_profile == "uk_fca"
+    connection.set_tenant(bank)
