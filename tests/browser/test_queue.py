@@ -187,6 +187,13 @@ def test_a_view_saved_after_filtering_in_place_keeps_those_filters_and_errors_fo
     expect(filters.get_by_label("Received to")).to_have_value("2026-03-03")
     expect(filters.get_by_label("Status")).to_have_value("")
 
+    # A column header's order shows in the Sort box and stays through the next filtering.
+    manager.locator("table.queue th a", has_text="Reference").click()
+    expect(manager).to_have_url(re.compile(r"sort=reference"))
+    expect(filters.get_by_label("Sort")).to_have_value("reference")
+    filters.get_by_label("Status").select_option("open")
+    expect(manager).to_have_url(re.compile(r"status=open.*sort=reference"))
+
 
 def test_a_dashboard_figure_opens_the_queue_it_counts(
     e2e_server: E2EServer, signed_in_page: Callable[..., Any], pages: Pages

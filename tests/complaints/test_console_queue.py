@@ -654,3 +654,12 @@ def test_a_filter_only_resolved_complaints_match_looks_at_every_status(
 
     assert resolved.reference in shown_references
     assert active.reference not in shown_references
+
+
+def test_sorting_by_a_column_header_in_place_shows_in_the_sort_box(
+    manager_client: Client, varied: dict[str, Complaint]
+) -> None:
+    content = manager_client.get("/console/?sort=-reference", **HTMX).content.decode()
+
+    box = content.split('<div class="filter filter-sort" id="filter-sort" hx-swap-oob="true">')[1]
+    assert '<option value="-reference" selected>' in box.split("</div>")[0]

@@ -207,3 +207,17 @@ def test_deactivating_an_agent_returns_their_open_work_and_tells_the_manager(
         assert event.is_internal and "was deactivated" in event.body
     told = Message.objects.filter(recipient=manager.email, subject__contains="back in the queue")
     assert told.count() == 2
+
+
+def test_a_later_page_of_staff_links_back_to_the_first(
+    admin_client: Client, make_user: Callable[..., User]
+) -> None:
+    for _ in range(55):
+        make_user(Role.AGENT)
+    first = admin_client.get("/settings/staff/").content.decode()
+    assert "First page" not in first
+    link = first.split('">Next page</a>')[0].rsplit('href="', 1)[1].replace("&amp;", "&")
+
+    second = admin_client.get(f"/settings/staff/{link}").content.decode()
+
+    assert '<a href="?q=">First page</a>' in second
