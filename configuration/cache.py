@@ -24,8 +24,8 @@ generation is written even while this process leaves the cache alone after an er
 connection timeout at worst); when Redis cannot take it, the process reads the entry from the
 database and writes the generation again at each request until Redis takes it. Should the
 process end first, no copy outlives ``MAX_AGE_SECONDS`` from when it was read from the
-database: every process then reads the entry again. Bulk writes send no signal (``update()``, and so ``bulk_update()``;
-``bulk_create()``): the models an entry is built from use ``ConfigurationQuerySet``, whose
+database: every process then reads the entry again. Bulk writes send no signal
+(``update()``, and so ``bulk_update()``; ``bulk_create()``): the models an entry is built from use ``ConfigurationQuerySet``, whose
 bulk writes forget it too. A bulk ``delete()`` sends the signal for each row it deletes.
 """
 
@@ -44,6 +44,7 @@ from django.db import connection, models, transaction
 from django.db.models.signals import post_delete, post_save
 
 from tenancy import current
+from tenancy.confirmed_cache import set_confirmed
 
 logger = logging.getLogger(__name__)
 
@@ -132,22 +133,12 @@ def generations(schema: str) -> dict[str, str]:
     return tokens
 
 
-def _write_generation(schema: str, name: str, token: str, *, even_if_unavailable: bool) -> bool:
-    """Write an entry's generation; whether the cache took it."""
-    key = generation_key(schema, name)
-    try_set = getattr(cache, "try_set", None)
-    if try_set is None:  # a cache that raises instead of degrading (local memory)
-        cache.set(key, token, None)
-        return True
-    return bool(try_set(key, token, None, even_if_unavailable=even_if_unavailable))
-
-
 def _renew_generation(schema: str, name: str) -> None:
     """Give an entry a new generation: every process reads it afresh. When the cache cannot
     take it, this process reads the entry from the database and announces it again at each
     request (``_announce_again``) until the cache takes it."""
     token = uuid.uuid4().hex
-    if _write_generation(schema, name, token, even_if_unavailable=True):
+    if set_confirmed(generation_key(schema, name), token, None, forced=True):
         with _local_lock:
             _unannounced.discard((schema, name))
     else:
@@ -176,7 +167,7 @@ def _announce_again() -> None:
     with _local_lock:
         waiting = list(_unannounced)
     for schema, name in waiting:
-        if not _write_generation(schema, name, uuid.uuid4().hex, even_if_unavailable=False):
+        if not set_confirmed(generation_key(schema, name), uuid.uuid4().hex, None, forced=False):
             return
         with _local_lock:
             _unannounced.discard((schema, name))

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from tenancy import current
+from tenancy.confirmed_cache import delete_confirmed
 from tenancy.models import Domain, Tenant
 
 logger = logging.getLogger(__name__)
@@ -37,10 +38,7 @@ def _drop_host(hostname: str) -> None:
     previous = current.tenant()
     current.use_public_schema()
     try:
-        key = host_cache_key(hostname)
-        try_delete = getattr(cache, "try_delete", None)
-        dropped = try_delete(key, even_if_unavailable=True) if try_delete else cache.delete(key)
-        if try_delete and not dropped:
+        if not delete_confirmed(host_cache_key(hostname), forced=True):
             logger.error(
                 "cached tenant of a host not dropped (the cache did not answer); "
                 "it lapses within %d s",
