@@ -558,6 +558,24 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
         rows._iterable_class = ListRowIterable
         return rows
 
+    def for_page(self, *, shown: bool = False) -> ComplaintQuerySet:
+        """One complaint's row for its page or an action on it, without the search vectors.
+
+        ``shown`` (only to show it): the consumer joined and the category, team, assignee and
+        specialist from the tenant's configuration cache, as list rows have them
+        (``ListRowIterable``; shared instances, never to be changed or followed further, e.g.
+        to a team's manager). Otherwise (an action) those the complaint usually has joined
+        and the rest read when first used.
+        """
+        rows = self.defer("search_vector", "internal_search_vector")
+        if not shown:
+            return rows.select_related(
+                "consumer", "category", "category__parent", "team", "assignee"
+            )
+        rows = rows.select_related("consumer")
+        rows._iterable_class = ListRowIterable
+        return rows
+
     def with_promise(self) -> ComplaintQuerySet:
         """Annotate ``promised_at``: the due time of the deadline the consumer is promised
         (``PROMISE_CLOCKS``, the first that is still running), as the complaint page says."""
