@@ -104,3 +104,41 @@ class DailyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure} {self.day}: {self.count}"
+
+
+class SettledDeadlineCount(models.Model):
+    """How many binding deadlines settled in a quarter of an hour, by clock and whether they
+    were met in time: what SLA compliance counts (``reports.metrics.sla_compliance``).
+
+    A deadline settles when it is met, if met by its due time, else at its due time (missed,
+    or met late): ``deadlines.models.SETTLED_AT``. ``bucket`` is the start of the quarter
+    hour (UTC, quarters from midnight) it settled in, or will settle in if nothing changes:
+    a deadline still running counts in the quarter of its due time, which the report reads
+    only once that time has passed. Deadlines that are not binding (``enforced`` false), and
+    clocks stopped before they fell due, are not counted. Each deadline counts in one of
+    ``SLOTS`` rows of a key (by its id), so changes to different deadlines seldom wait.
+
+    Kept by database triggers on the deadline table (``reports.settled``), which see every
+    write (a service's save, a bulk update, a delete) in its transaction; ``manage.py
+    rebuild_report_counts`` recounts the rows.
+    """
+
+    bucket = models.DateTimeField()
+    clock = models.CharField(max_length=24)
+    in_time = models.BooleanField()
+    slot = models.SmallIntegerField()
+    count = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            # Also what a period's figures are read through (a range of ``bucket``), with the
+            # count in the index, so it alone answers.
+            models.UniqueConstraint(
+                fields=["bucket", "clock", "in_time", "slot"],
+                include=["count"],
+                name="settled_count_one_row_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clock} {self.bucket:%Y-%m-%d %H:%M}: {self.count}"

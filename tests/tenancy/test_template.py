@@ -133,9 +133,10 @@ def test_a_new_tenant_schema_is_defined_exactly_as_the_template(
     template, clone = definition(template_schema()), definition(tenant.schema_name)
     for part in template:
         assert clone[part] == template[part], part
-    # The append-only trigger calls the new schema's own function, not the template's.
+    # The triggers (the audit log's append-only two, the SLA compliance rollup's three) call
+    # the new schema's own functions, not the template's.
     assert all(own_schema for *_, own_schema in clone["triggers"])
-    assert len(clone["triggers"]) == 2
+    assert len(clone["triggers"]) == 5
 
 
 def test_a_new_tenant_schema_holds_only_what_the_migrations_write(

@@ -1,4 +1,4 @@
-"""Recount the report rollups of every tenant (or one) from its complaints."""
+"""Recount the report rollups of every tenant (or one) from its complaints and deadlines."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import get_public_schema_name, tenant_context
 
 from reports.rollups import rebuild_counts
+from reports.settled import rebuild_settled_counts
 from tenancy.models import Tenant
 
 
 class Command(BaseCommand):
-    help = "Recount the report rollups (daily counts) from the complaints."
+    help = (
+        "Recount the report rollups (daily counts, settled deadlines) from the complaints and "
+        "their deadlines."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--tenant", help="slug of one tenant; every tenant without it")
@@ -27,4 +31,7 @@ class Command(BaseCommand):
         for tenant in tenants:
             with tenant_context(tenant):
                 rows = rebuild_counts()
-            self.stdout.write(f"{tenant.slug}: {rows} daily counts")
+                settled = rebuild_settled_counts()
+            self.stdout.write(
+                f"{tenant.slug}: {rows} daily counts, {settled} settled-deadline counts"
+            )
