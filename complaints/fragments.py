@@ -12,10 +12,12 @@ error, not an empty string.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.template import engines
-from django.template.defaultfilters import filesizeformat, linebreaks_filter
+from django.template.backends.jinja2 import Jinja2
+from django.template.defaultfilters import filesizeformat, linebreaks_filter, urlencode
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
@@ -30,6 +32,11 @@ def iso_local(moment: datetime) -> str:
     return timezone.localtime(moment).isoformat()
 
 
+def url(name: str, *args: Any) -> str:
+    """The path of the URL named ``name`` with ``args``, as Django's ``{% url %}`` tag."""
+    return reverse(name, args=args)
+
+
 def environment(**options: Any) -> Environment:
     """The environment Django's Jinja2 backend builds (``TEMPLATES`` names this function)."""
     options["undefined"] = StrictUndefined
@@ -41,12 +48,19 @@ def environment(**options: Any) -> Environment:
         filesizeformat=filesizeformat,
         linebreaks=linebreaks_filter,
         markdown=render_markdown,
+        urlencode=urlencode,
     )
+    env.globals["url"] = url
     return env
 
 
-def render_fragment(name: str, context: dict[str, Any]) -> SafeString:
-    """The Jinja2 template ``name`` (under ``jinja2/``) rendered with ``context``: autoescaped
-    HTML, marked safe for the Django page that includes it."""
-    template = engines["jinja2"].get_template(name)
-    return mark_safe(template.render(context))  # noqa: S308 - autoescaped by Jinja2
+def render_fragment(name: str, context: dict[str, Any], macro: str = "") -> SafeString:
+    """The Jinja2 template ``name`` (under ``jinja2/``) rendered with ``context``, or only its
+    ``macro`` (called without arguments): autoescaped HTML, marked safe for the Django page
+    that includes it."""
+    backend = cast(Jinja2, engines["jinja2"])
+    template = backend.env.get_template(name)
+    if not macro:
+        return mark_safe(template.render(context))  # noqa: S308 - autoescaped by Jinja2
+    module = template.make_module(context)
+    return mark_safe(str(getattr(module, macro)()))  # noqa: S308 - autoescaped by Jinja2

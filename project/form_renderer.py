@@ -119,6 +119,10 @@ class FastWidgetRenderer(DjangoTemplates):
             return f'<textarea name="{name}"{attrs}>\n{body}</textarea>'
         if template_name in MULTIPLE_INPUTS:
             return self._multiple_inputs(widget)
+        if template_name in INPUT_OPTIONS:
+            # One choice rendered alone (``BoundWidget.tag``, e.g. a checkbox per column),
+            # stripped as every rendered template is.
+            return _input_option(widget).strip()
         return None
 
     @staticmethod

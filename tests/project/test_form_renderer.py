@@ -59,7 +59,15 @@ class EveryWidget(forms.Form):
 
 
 def widgets(form: forms.Form) -> list[str]:
-    return [str(form[name]) for name in form.fields]
+    """Each field's widget, and each choice of the radio and checkbox lists rendered alone
+    (``BoundWidget.tag``, as the queue's columns choice does)."""
+    alone = [
+        str(choice.tag(wrap_label=wrap))
+        for name in ("radio", "boxes")
+        for choice in form[name].subwidgets
+        for wrap in (False, True)
+    ]
+    return [str(form[name]) for name in form.fields] + alone
 
 
 @pytest.mark.parametrize(
