@@ -11,6 +11,7 @@ error, not an empty string.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
@@ -52,6 +53,13 @@ def environment(**options: Any) -> Environment:
     )
     env.globals["url"] = url
     return env
+
+
+def form_macro(name: str) -> Callable[..., SafeString]:
+    """The macro ``name`` of ``jinja2/_forms.jinja`` (the forms' markup), as a function that
+    returns safe HTML."""
+    macro = getattr(cast(Jinja2, engines["jinja2"]).env.get_template("_forms.jinja").module, name)
+    return lambda *args: mark_safe(str(macro(*args)))  # noqa: S308 - autoescaped by Jinja2
 
 
 def render_fragment(name: str, context: dict[str, Any], macro: str = "") -> SafeString:
