@@ -17,13 +17,22 @@ from typing import Any, cast
 
 from django.template import engines
 from django.template.backends.jinja2 import Jinja2
-from django.template.defaultfilters import filesizeformat, linebreaks_filter, urlencode
+from django.template.defaultfilters import (
+    date,
+    filesizeformat,
+    linebreaks_filter,
+    pluralize,
+    timeuntil_filter,
+    truncatechars,
+    urlencode,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
 from complaints.formatting import render_markdown
+from complaints.templatetags.portal import money
 from jinja2 import Environment, StrictUndefined
 from tenancy.current import readable_moment
 
@@ -31,6 +40,14 @@ from tenancy.current import readable_moment
 def iso_local(moment: datetime) -> str:
     """``moment`` in the current time zone in ISO 8601, as Django's ``c`` date format."""
     return timezone.localtime(moment).isoformat()
+
+
+def local_date(moment: datetime | None, format_string: str) -> str:
+    """``moment`` in the current time zone in a Django date format, as ``{{ moment|date:… }}``
+    writes it in a Django template."""
+    if moment is not None and timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return date(moment, format_string)
 
 
 def url(name: str, *args: Any) -> str:
@@ -50,6 +67,11 @@ def environment(**options: Any) -> Environment:
         linebreaks=linebreaks_filter,
         markdown=render_markdown,
         urlencode=urlencode,
+        local_date=local_date,
+        timeuntil=timeuntil_filter,
+        truncatechars=truncatechars,
+        pluralize=pluralize,
+        money=money,
     )
     env.globals["url"] = url
     return env

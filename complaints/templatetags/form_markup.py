@@ -1,5 +1,6 @@
 """The form markup of ``jinja2/_forms.jinja`` for Django templates: ``_form.html``,
-``_field.html`` and ``complaints/_action_form.html`` are these tags, so the markup is written
+``_field.html``, ``complaints/_action_form.html`` and ``complaints/_feedback.html`` are these
+tags, so the markup is written
 once and rendered by Jinja2 (several times faster than Django's engine for the many fields of
 a complaint page) whichever engine renders the page."""
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.contrib.messages import get_messages
 from django.template.backends.utils import csrf_input
 from django.utils.safestring import SafeString, mark_safe
 
@@ -40,4 +42,15 @@ def action_form(context: template.Context) -> SafeString:
         csrf_input(request) if request is not None else mark_safe(""),
         *(context.get(name) or "" for name in ("button_class", "title", "preview")),
         context.get("resolution_preview") or "",
+    )
+
+
+@register.simple_tag(takes_context=True)
+def action_feedback(context: template.Context) -> SafeString:
+    """The region confirming the action just done (``acted_url``), with the messages after an
+    htmx action."""
+    request: Any = getattr(context, "request", None)
+    htmx = bool(getattr(request, "htmx", False))
+    return form_macro("feedback")(
+        context.get("acted_url") or "", get_messages(request) if htmx else []
     )
