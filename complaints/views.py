@@ -114,7 +114,7 @@ def timeline_events(complaint: Complaint, user: Any) -> EventQuerySet:
     # Of the complaint and those merged into it, as a subquery (its primary key and the
     # merged-into index), so the events are read through the timeline index.
     threads = Complaint.objects.filter(Q(pk=complaint.pk) | Q(merged_into=complaint))
-    return Event.objects.visible_to(user).filter(complaint__in=threads.values("pk"))
+    return Event.objects.on_threads(threads, user)
 
 
 def _with_actors_and_threads(complaint: Complaint, events: list[Event]) -> None:
