@@ -129,9 +129,17 @@ def test_complaint_page_at_desktop_and_phone_widths(
         resolve_form.get_by_label("Resolution summary for the consumer").fill(
             "We found the statement and sent it again."
         )
+        # The preview button disables itself while its letter loads (htmx says in the console
+        # when the element to disable is not found).
+        console_errors: list[str] = []
+        agent.on(
+            "console",
+            lambda m, seen=console_errors: seen.append(m.text) if m.type == "error" else None,
+        )
         resolve_form.get_by_role("button", name="Preview the letter").click()
         preview = agent.get_by_role("region", name=re.compile("Preview of the"))
         expect(preview).to_contain_text("We found the statement and sent it again.")
+        assert console_errors == []
         expect(preview.locator("mark").first).to_be_visible()
         pages.check(agent, f"letter-preview-{label}")
 
