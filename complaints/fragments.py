@@ -1,12 +1,15 @@
-"""The Jinja2 environment of the pages' busiest fragments.
+"""The Jinja2 environment of the pages' busiest parts.
 
-Pages are Django templates (``templates/``). The few fragments a page repeats per row, the
-queue's rows and the timeline's entries, are Jinja2 templates (``jinja2/``), which Jinja2
-compiles to Python: rendering 25 queue rows through Django's template engine took two thirds
-of the queue page's processor time at a million complaints (issue 13's profile), through
-Jinja2 a tenth of that. The fragments are rendered by ``render_fragment`` and placed in the
-Django page as safe HTML. Autoescaping is on, as in Django templates; an undefined name is an
-error, not an empty string.
+Pages are Django templates (``templates/``). The parts that cost the most to render are
+Jinja2 templates (``jinja2/``), which Jinja2 compiles to Python: the queue page's content
+and rows, the console complaint page's workspace and timeline entries, and the form markup
+every page uses (``_forms.jinja``, through ``complaints.templatetags.form_markup``).
+Rendering 25 queue rows through Django's template engine took two thirds of the queue
+page's processor time at a million complaints (issue 13's profile), through Jinja2 a tenth
+of that. They are rendered by ``render_fragment`` (a whole template or one macro of it) and
+placed in the Django page as safe HTML. Autoescaping is on, as in Django templates; an
+undefined name is an error, not an empty string. Filters that write as Django's do
+(``local_date``, ``urlencode``, ``timeuntil``, ``pluralize`` …) are Django's own.
 """
 
 from __future__ import annotations

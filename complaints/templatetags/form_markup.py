@@ -1,8 +1,7 @@
 """The form markup of ``jinja2/_forms.jinja`` for Django templates: ``_form.html``,
 ``_field.html``, ``complaints/_action_form.html`` and ``complaints/_feedback.html`` are these
-tags, so the markup is written
-once and rendered by Jinja2 (several times faster than Django's engine for the many fields of
-a complaint page) whichever engine renders the page."""
+tags, so the markup is written once and rendered by Jinja2 (several times faster than
+Django's engine for the many fields of a complaint page) whichever engine renders the page."""
 
 from __future__ import annotations
 
