@@ -996,10 +996,14 @@ def console_rename_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect(back)
 
 
-def _queue_url(query: str) -> str:
-    """Back to the queue with the filters and page the person was looking at."""
-    params = QueryDict(query).urlencode()
-    return f"{reverse('console_queue')}?{params}" if params else reverse("console_queue")
+def _queue_url(query: str, ticked: list[str] | None = None) -> str:
+    """Back to the queue with the filters and page the person was looking at, and the
+    complaints in ``ticked`` (references) still ticked."""
+    params = QueryDict(query, mutable=True)
+    if ticked:
+        params.setlist("complaints", ticked)
+    encoded = params.urlencode()
+    return f"{reverse('console_queue')}?{encoded}" if encoded else reverse("console_queue")
 
 
 @require_POST
@@ -1016,7 +1020,9 @@ def console_bulk(request: AuthenticatedRequest) -> HttpResponse:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, str(error))
-        return redirect(back)
+        # The ticked rows stay ticked, to correct the action and send again.
+        ticked = form.cleaned_data.get("complaints") or []
+        return redirect(_queue_url(request.POST.get("query", ""), ticked))
     action = form.cleaned_data["action"]
     spec = ACTIONS[action]
     references = form.cleaned_data["complaints"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,26 @@ def test_bulk_by_htmx_returns_to_the_same_queue_whose_results_show_the_report(
     content = page.content.decode()
     assert content.lstrip().startswith('<div id="queue-results"')
     assert f"Assigned to you: {three[0].reference}." in content
+
+
+def test_a_refused_bulk_action_keeps_the_rows_ticked(
+    agent_client: Client, three: list[Complaint]
+) -> None:
+    ticked = [three[0].reference, three[1].reference]
+    response = agent_client.post(
+        "/console/bulk/",
+        {"action": "priority", "complaints": ticked, "query": "view=team"},
+        **HTMX,
+    )
+    page = agent_client.get(response["Location"], **HTMX).content.decode()
+    assert "Choose the new priority." in page
+    boxes = re.findall(r'<input type="checkbox" name="complaints" value="([^"]+)"[^>]*>', page)
+    checked = {
+        ref
+        for ref in boxes
+        if f'value="{ref}" form="bulk-form" aria-label="Select {ref}" checked' in page
+    }
+    assert checked == set(ticked)
 
 
 def test_bulk_redirect_never_leaves_the_queue(agent_client: Client, three: list[Complaint]) -> None:
