@@ -534,29 +534,15 @@ def sla_compliance(scope: Scope) -> Table:
     """
     period = scope.period
     until = min(period.end, scope.now)
-    counted: dict[str, list[int]] = {}
-
-    def add(rows: Any) -> None:
-        for row in rows:
-            figures = counted.setdefault(row["clock"], [0, 0])
-            figures[0] += row["due"] or 0
-            figures[1] += row["in_time"] or 0
-
     first, last = quarter_ceiling(period.start), quarter_floor(until)
     # Each part read from the deadlines is a range of the index (an OR of conditions would
     # scan the whole period and filter).
     live = Q(settled_at__gte=period.start, settled_at__lt=period.end, settled_at__lte=scope.now)
     if first < last:
-        add(
-            SettledDeadlineCount.objects.filter(bucket__gte=first, bucket__lt=last)
-            .values("clock")
-            .annotate(due=Sum("count"), in_time=Sum("count", filter=Q(in_time=True)))
-            .order_by()
-        )
         live = Q(settled_at__gte=last, settled_at__lt=period.end, settled_at__lte=scope.now)
         if period.start < first:
             live |= Q(settled_at__gte=period.start, settled_at__lt=first)
-    add(
+    figures: Any = (
         Deadline.objects.filter(enforced=True)
         .exclude(STOPPED_BEFORE_DUE)
         .alias(settled_at=SETTLED_AT)
@@ -566,6 +552,21 @@ def sla_compliance(scope: Scope) -> Table:
         .annotate(due=Count("clock"), in_time=Count("clock", filter=Q(met_at__lte=F("due_at"))))
         .order_by()
     )
+    if first < last:
+        rolled = (
+            SettledDeadlineCount.objects.filter(bucket__gte=first, bucket__lt=last)
+            .values("clock")
+            .annotate(due=Sum("count"), in_time=Sum("count", filter=Q(in_time=True)))
+            .order_by()
+        )
+        # One statement, so one snapshot: a deadline moving between the rollup's quarters and
+        # the current one as the figures are read is counted once.
+        figures = rolled.union(figures, all=True)
+    counted: dict[str, list[int]] = {}
+    for row in figures:
+        totals = counted.setdefault(row["clock"], [0, 0])
+        totals[0] += row["due"] or 0
+        totals[1] += row["in_time"] or 0
     rows = [
         (Clock(clock).label, due, in_time, due - in_time, share(in_time, due))
         for clock, (due, in_time) in sorted(counted.items())

@@ -46,41 +46,49 @@ def _counted(rows: str, sign: int) -> str:
     return (
         "SELECT date_bin('15 minutes', LEAST(due_at, COALESCE(met_at, due_at)), "  # noqa: S608
         "TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket, clock, "
-        f"COALESCE(met_at <= due_at, false) AS in_time, (id % {SLOTS})::smallint AS slot, "
+        f"COALESCE(met_at <= due_at, false) AS in_time, mod(id, {SLOTS})::smallint AS slot, "
         f"{sign} AS delta FROM {rows} "
         "WHERE enforced AND NOT "
         "(met_at IS NULL AND stopped_at IS NOT NULL AND stopped_at <= due_at)"
     )
 
 
-def _added(*counted: str) -> str:
-    """The statement adding the sums of ``counted`` to the rollup, in key order."""
+def _added(*counted: str, into: str = TABLE) -> str:
+    """The statement adding the sums of ``counted`` to the rollup (``into``), in key order."""
     keys = "bucket, clock, in_time, slot"
     return (
-        f"INSERT INTO {TABLE} AS counted ({keys}, count) "  # noqa: S608 - own SQL
+        f"INSERT INTO {into} AS counted ({keys}, count) "  # noqa: S608 - own SQL
         f"SELECT {keys}, sum(delta) FROM ({' UNION ALL '.join(counted)}) AS changed "
         f"GROUP BY {keys} HAVING sum(delta) <> 0 ORDER BY {keys} "
         f"ON CONFLICT ({keys}) DO UPDATE SET count = counted.count + EXCLUDED.count"
     )
 
 
-# One statement each, as Citus propagates DDL statement by statement. The function's table
-# names are resolved through the search path, which is the tenant's schema when it runs.
+# One statement each, as Citus propagates DDL statement by statement. The function writes to
+# the rollup of the schema whose deadlines changed (``TG_TABLE_SCHEMA``), never one the
+# session's search path happens to name; it names no schema itself, so a tenant cloned from
+# the template gets it unchanged. A TRUNCATE of the deadlines empties the rollup.
+_INTO = f"%I.{TABLE}"
 INSTALL = [
     f"""
 CREATE OR REPLACE FUNCTION reports_count_settled_deadlines() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        {_added(_counted("inserted", 1))};
+    IF TG_OP = 'TRUNCATE' THEN
+        EXECUTE format('DELETE FROM {_INTO}', TG_TABLE_SCHEMA);
+    ELSIF TG_OP = 'INSERT' THEN
+        EXECUTE format($sql${_added(_counted("inserted", 1), into=_INTO)}$sql$, TG_TABLE_SCHEMA);
     ELSIF TG_OP = 'DELETE' THEN
-        {_added(_counted("deleted", -1))};
+        EXECUTE format($sql${_added(_counted("deleted", -1), into=_INTO)}$sql$, TG_TABLE_SCHEMA);
     ELSE
-        {_added(_counted("before_update", -1), _counted("after_update", 1))};
+        EXECUTE format(
+            $sql${_added(_counted("before_update", -1), _counted("after_update", 1), into=_INTO)}$sql$,
+            TG_TABLE_SCHEMA
+        );
     END IF;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql
-    """,
+    """,  # noqa: S608 - this module's own SQL
     """
     CREATE TRIGGER deadline_settled_insert AFTER INSERT ON deadlines_deadline
         REFERENCING NEW TABLE AS inserted
@@ -96,8 +104,13 @@ $$ LANGUAGE plpgsql
         REFERENCING OLD TABLE AS deleted
         FOR EACH STATEMENT EXECUTE FUNCTION reports_count_settled_deadlines()
     """,
+    """
+    CREATE TRIGGER deadline_settled_truncate AFTER TRUNCATE ON deadlines_deadline
+        FOR EACH STATEMENT EXECUTE FUNCTION reports_count_settled_deadlines()
+    """,
 ]
 REMOVE = [
+    "DROP TRIGGER IF EXISTS deadline_settled_truncate ON deadlines_deadline",
     "DROP TRIGGER IF EXISTS deadline_settled_delete ON deadlines_deadline",
     "DROP TRIGGER IF EXISTS deadline_settled_update ON deadlines_deadline",
     "DROP TRIGGER IF EXISTS deadline_settled_insert ON deadlines_deadline",

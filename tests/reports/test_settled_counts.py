@@ -97,6 +97,34 @@ def test_every_way_a_deadline_is_written_keeps_the_rollup_equal_to_a_recount(
     assert kept() == written
 
 
+def test_a_write_counts_in_the_rollup_of_its_own_schema_whatever_the_search_path(
+    received_at: Callable[..., Complaint],
+) -> None:
+    received_at(london(2026, 6, 1, 9))
+    schema = connection.schema_name
+    before = kept()
+    with connection.cursor() as cursor:
+        # A maintenance session that names the tenant's table but sits in another schema.
+        cursor.execute("SET LOCAL search_path TO public")
+        cursor.execute(
+            f"UPDATE \"{schema}\".deadlines_deadline SET met_at = due_at - interval '1 hour'"
+        )
+        cursor.execute(f'SET LOCAL search_path TO "{schema}", public')
+    assert kept() == counted_here() != before
+
+
+def test_emptying_the_deadline_table_empties_the_rollup(
+    received_at: Callable[..., Complaint],
+) -> None:
+    received_at(london(2026, 6, 1, 9))
+    assert kept()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the set-up's deferred key checks
+        cursor.execute("TRUNCATE deadlines_deadline CASCADE")
+    assert kept() == Counter() == counted_here()
+    assert metrics.sla_compliance(JUNE).rows == []
+
+
 def test_the_report_counts_whole_quarters_from_the_rollup_and_the_rest_from_the_deadlines(
     received_at: Callable[..., Complaint],
 ) -> None:

@@ -133,10 +133,10 @@ def test_a_new_tenant_schema_is_defined_exactly_as_the_template(
     template, clone = definition(template_schema()), definition(tenant.schema_name)
     for part in template:
         assert clone[part] == template[part], part
-    # The triggers (the audit log's append-only two, the SLA compliance rollup's three) call
+    # The triggers (the audit log's append-only two, the SLA compliance rollup's four) call
     # the new schema's own functions, not the template's.
     assert all(own_schema for *_, own_schema in clone["triggers"])
-    assert len(clone["triggers"]) == 5
+    assert len(clone["triggers"]) == 6
 
 
 def test_a_new_tenant_schema_holds_only_what_the_migrations_write(
