@@ -36,7 +36,7 @@ from django.utils.timesince import timesince
 
 from complaints.formatting import render_markdown
 from complaints.templatetags.portal import money
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, Template
 from tenancy.current import readable_moment
 
 
@@ -80,10 +80,15 @@ def environment(**options: Any) -> Environment:
     return env
 
 
+def _template(name: str) -> Template:
+    """The Jinja2 template ``name`` (under ``jinja2/``) from the environment Django built."""
+    return cast(Jinja2, engines["jinja2"]).env.get_template(name)
+
+
 def form_macro(name: str) -> Callable[..., SafeString]:
     """The macro ``name`` of ``jinja2/_forms.jinja`` (the forms' markup), as a function that
     returns safe HTML."""
-    macro = getattr(cast(Jinja2, engines["jinja2"]).env.get_template("_forms.jinja").module, name)
+    macro = getattr(_template("_forms.jinja").module, name)
     return lambda *args: mark_safe(str(macro(*args)))  # noqa: S308 - autoescaped by Jinja2
 
 
@@ -91,8 +96,7 @@ def render_fragment(name: str, context: dict[str, Any], macro: str = "") -> Safe
     """The Jinja2 template ``name`` (under ``jinja2/``) rendered with ``context``, or only its
     ``macro`` (called without arguments): autoescaped HTML, marked safe for the Django page
     that includes it."""
-    backend = cast(Jinja2, engines["jinja2"])
-    template = backend.env.get_template(name)
+    template = _template(name)
     if not macro:
         return mark_safe(template.render(context))  # noqa: S308 - autoescaped by Jinja2
     module = template.make_module(context)

@@ -453,7 +453,7 @@ def _correspondence(kind: str, *, internal: bool) -> Subquery:
     )
 
 
-def _attach(rows: list[Any], field: str, found: dict[int, Any]) -> None:
+def attach_related(rows: list[Any], field: str, found: dict[int, Any]) -> None:
     """Give each of ``rows`` its ``field`` (a foreign key) from ``found``, by id, as
     ``select_related`` would: reading it then costs no query."""
     descriptor = getattr(type(rows[0]), field).field
@@ -491,7 +491,7 @@ class ListRowIterable(ModelIterable):
             if attname in deferred:
                 continue
             ids = {pk for row in rows if (pk := getattr(row, attname)) is not None}
-            _attach(rows, field, cached.by_id(ids) if ids else {})
+            attach_related(rows, field, cached.by_id(ids) if ids else {})
         return iter(rows)
 
 

@@ -65,6 +65,7 @@ from complaints.models import (
     Outcome,
     ResolutionProposal,
     SavedView,
+    attach_related,
     canned_response_titles,
 )
 from complaints.money import format_amount
@@ -128,11 +129,9 @@ def _with_actors_and_threads(complaint: Complaint, events: list[Event]) -> None:
     threads: dict[int, Complaint] = {complaint.pk: complaint}
     if merged := {e.complaint_id for e in events} - threads.keys():
         threads.update(Complaint.objects.only("reference").in_bulk(merged))
-    actor, thread = Event._meta.get_field("actor"), Event._meta.get_field("complaint")
-    for event in events:
-        if event.actor_id in people:
-            actor.set_cached_value(event, people[event.actor_id])
-        thread.set_cached_value(event, threads[event.complaint_id])
+    if events:
+        attach_related(events, "actor", people)
+        attach_related(events, "complaint", threads)
 
 
 def timeline(
@@ -873,7 +872,10 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
         },
         csrf_input=csrf_input(request),
         queue_url=reverse("console_queue"),
-        messages_html=render_to_string("_messages.html", request=request) if htmx else "",
+        # The messages alone: a request would run every context processor again.
+        messages_html=(
+            render_to_string("_messages.html", {"messages": get_messages(request)}) if htmx else ""
+        ),
         restarted_html=(
             render_to_string("_restarted_page.html", {"page": page}) if page.restarted else ""
         ),
@@ -1014,7 +1016,8 @@ def console_bulk(request: AuthenticatedRequest) -> HttpResponse:
     Each complaint succeeds or fails on its own; a refused one is left exactly as it was.
     """
     user = request.user
-    back = _queue_url(request.POST.get("query", ""))
+    query = request.POST.get("query", "")
+    back = _queue_url(query)
     form = BulkActionForm(request.POST, user=user)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -1022,7 +1025,7 @@ def console_bulk(request: AuthenticatedRequest) -> HttpResponse:
                 messages.error(request, str(error))
         # The ticked rows stay ticked, to correct the action and send again.
         ticked = form.cleaned_data.get("complaints") or []
-        return redirect(_queue_url(request.POST.get("query", ""), ticked))
+        return redirect(_queue_url(query, ticked))
     action = form.cleaned_data["action"]
     spec = ACTIONS[action]
     references = form.cleaned_data["complaints"]

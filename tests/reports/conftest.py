@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +12,7 @@ import pytest
 from complaints.models import Complaint, RootCause
 from reports.metrics import Period, Scope
 from reports.rollups import rebuild_counts
+from reports.settled import rebuild_settled_counts
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -46,3 +47,15 @@ def received_at(make_complaint: Callable[..., Complaint]) -> Callable[..., Compl
 @pytest.fixture
 def process_gap(bank: Any) -> RootCause:
     return RootCause.objects.create(name="Process gap")
+
+
+@pytest.fixture
+def recounted_afterwards(db: None, django_db_blocker: Any) -> Iterator[None]:
+    """Recount the bank's committed rollups (daily counts, settled deadlines) once the
+    committed test data is gone (listed before ``world``, this is torn down after it)."""
+    from tests.complaints.test_concurrency import in_bank
+
+    yield
+    with django_db_blocker.unblock():
+        in_bank(rebuild_counts)
+        in_bank(rebuild_settled_counts)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import random
 import statistics
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -369,15 +369,6 @@ def test_rebuilding_the_rollups_gives_the_rows_the_changes_kept(
     rebuild_counts()
 
     assert _rows() == kept
-
-
-@pytest.fixture
-def recounted_afterwards(db: None, django_db_blocker: Any) -> Iterator[None]:
-    """Recount the committed rollups once the committed test data is gone (listed before
-    ``world``, this is torn down after it)."""
-    yield
-    with django_db_blocker.unblock():
-        in_bank(rebuild_counts)
 
 
 def test_two_changes_committing_at_once_on_one_count_are_both_counted(

@@ -6,12 +6,11 @@ quarter hours and the deadlines themselves only at the edges."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -181,14 +180,6 @@ def test_the_rollup_query_is_an_index_only_scan_of_a_range_of_quarters(
     plan = explain_with_only("settled_count_one_row_per_key", rolled, table)
     assert any("Index Only Scan using settled_count_one_row_per_key" in line for line in plan)
     assert any("Index Cond" in line and "bucket >=" in line for line in plan), plan
-
-
-@pytest.fixture
-def recounted_afterwards(db: None, django_db_blocker: Any) -> Iterator[None]:
-    """Recount the committed rollup once the committed test data is gone."""
-    yield
-    with django_db_blocker.unblock():
-        in_bank(rebuild_settled_counts)
 
 
 def test_two_deadlines_met_at_once_in_one_rollup_row_are_both_counted(
