@@ -26,6 +26,7 @@ from complaints.models import (
     ComplaintQuerySet,
     Outcome,
     Priority,
+    RankedMatches,
     RootCause,
     Status,
     Team,
@@ -624,10 +625,9 @@ class QueueFilterForm(forms.Form):
     # (the active ones alone would list nothing).
     RESOLVED_ONLY = frozenset({"resolved_from", "resolved_to", "rating", "root_cause"})
 
-    def apply(
-        self, queryset: ComplaintQuerySet, *, actor: Any, now: datetime, sort: str
-    ) -> ComplaintQuerySet:
-        """``queryset`` narrowed by the filters; searched, and ranked if ``sort`` is best match.
+    def apply(self, queryset: ComplaintQuerySet, *, actor: Any, now: datetime) -> ComplaintQuerySet:
+        """``queryset`` narrowed by the filters and the search (``ranked`` orders a search's
+        matches best first).
 
         Without a status, the active complaints, or every status when a filter only resolved
         complaints can match is given (``RESOLVED_ONLY``); ``EVERY_STATUS`` keeps every status.
@@ -653,11 +653,13 @@ class QueueFilterForm(forms.Form):
         queryset = queryset.filter(self._age(data, now))
         for field in ("received", "resolved"):
             queryset = queryset.filter(self._local_days(field, data))
-        if sort == BEST_MATCH:
-            return queryset.best_matches(data["q"], actor=actor, now=now)
         if data.get("q", "").strip():
             queryset = queryset.search(data["q"], actor=actor)
         return queryset
+
+    def ranked(self, matches: ComplaintQuerySet, *, actor: Any, now: datetime) -> RankedMatches:
+        """The matches ``apply`` left of the search, best first (``best_matches``)."""
+        return matches.best_matches(self.valid_data()["q"], actor=actor, now=now)
 
     @staticmethod
     def _age(data: dict[str, Any], now: datetime) -> Q:

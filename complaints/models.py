@@ -10,14 +10,11 @@ from typing import Any, ClassVar, TypeVar
 from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
-from django.db import models
+from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
+from django.db import connection, models
 from django.db.models import (
     Case,
-    DurationField,
-    ExpressionWrapper,
     F,
-    FloatField,
     Func,
     IntegerField,
     OuterRef,
@@ -26,7 +23,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Extract, Lower
+from django.db.models.functions import Coalesce, Lower
 from django.db.models.query import ModelIterable
 from django.http import FileResponse
 from django.utils import timezone
@@ -632,34 +629,92 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
             match |= Q(internal_search_vector=query)
         return self.filter(match)
 
-    def best_matches(self, text: str, *, actor: Any, now: datetime) -> ComplaintQuerySet:
-        """The matches of ``text`` among these complaints, best first, for a list page.
+    def best_matches(self, text: str, *, actor: Any, now: datetime) -> RankedMatches:
+        """These complaints, the matches of ``text`` (narrowed by ``search`` with the same
+        ``text`` and ``actor``), best first, to be read a slice at a time (``RankedMatches``).
 
-        The candidates are the ``SEARCH_CANDIDATES`` most recently received matches (so the
-        cost stays bounded however common the words are); they are ordered by text rank
-        (``ts_rank``, subject above description above replies, internal notes for those who
-        may read them) divided by ``1 + age / SEARCH_HALF_LIFE``, so a match received a
-        month ago needs twice the rank of one received now. ``now`` is an aware datetime.
+        ``now`` (an aware datetime) is the moment recency is counted from.
         """
-        candidates = (
-            self.search(text, actor=actor)
-            .order_by("-received_at", "-id")
-            .values("pk")[:SEARCH_CANDIDATES]
+        return RankedMatches(self, text, actor=actor, now=now)
+
+
+class RankedMatches:
+    """The matches of a search, best first, read a slice at a time: ``matches[0:26]`` is a list.
+
+    The candidates are the ``SEARCH_CANDIDATES`` most recently received matches (so the cost
+    stays bounded however common the words are); they are ordered by text rank (``ts_rank``:
+    subject above description above replies, internal notes for those who may read them)
+    divided by ``1 + age / SEARCH_HALF_LIFE``, so a match received a month ago needs twice the
+    rank of one received now; ties by most recently received. A search for a reference is
+    ordered by recency alone.
+
+    A slice costs two statements: one ranks the candidates in a derived table read from the
+    text index and the table once (their vectors come with them) and returns the slice's
+    ids; the other reads those rows in the shape of the searched queryset (its columns and
+    joins), so a list page joins the consumer of 26 rows, not of every candidate.
+    """
+
+    def __init__(self, matches: ComplaintQuerySet, text: str, *, actor: Any, now: datetime):
+        self.matches = matches
+        self.text = text
+        self.internal = sees_internal(actor)
+        self.now = now
+
+    def __getitem__(self, window: slice) -> list[Complaint]:
+        start, stop = window.start or 0, window.stop
+        assert stop is not None and window.step is None, "a slice with an end"
+        if stop <= start:
+            return []
+        recent = self.matches.order_by("-received_at", "-id")
+        if _reference_match(self.text) is not None:
+            return list(recent[start:stop])
+        ids = self._ranked_ids(recent, start, stop)
+        if not ids:
+            return []
+        found = {row.pk: row for row in self._rows(ids)}
+        return [found[pk] for pk in ids if pk in found]
+
+    def _rows(self, ids: list[int]) -> ComplaintQuerySet:
+        """The complaints ``ids`` (found by the ranking, which applied every condition) with
+        the columns, joins and row class of the searched queryset but none of its conditions,
+        which PostgreSQL would plan again for nothing."""
+        shape = self.matches
+        rows = shape.model._default_manager.filter(pk__in=ids)
+        rows.query.select_related = shape.query.select_related
+        rows.query.deferred_loading = shape.query.deferred_loading
+        rows._iterable_class = shape._iterable_class
+        return rows
+
+    def _ranked_ids(self, recent: ComplaintQuerySet, start: int, stop: int) -> list[int]:
+        """The ids of the ranked matches ``start`` to ``stop`` (positions, from 0)."""
+        vectors = ["search_vector", *(["internal_search_vector"] if self.internal else [])]
+        candidates = recent.values("id", "received_at", *vectors)[:SEARCH_CANDIDATES]
+        compiler = candidates.query.get_compiler(connection=connection)
+        words_sql, words_params = compiler.compile(
+            _search_query(self.text).resolve_expression(candidates.query)
         )
-        if _reference_match(text) is not None:
-            return self.search(text, actor=actor).annotate(score=Value(1.0))
-        query = _search_query(text)
-        rank: Any = Coalesce(SearchRank(F("search_vector"), query), Value(0.0))
-        if sees_internal(actor):
-            rank = rank + Coalesce(SearchRank(F("internal_search_vector"), query), Value(0.0))
-        age = ExpressionWrapper(Value(now) - F("received_at"), output_field=DurationField())
-        recency = 1.0 + Extract(age, "epoch") / SEARCH_HALF_LIFE.total_seconds()
-        score = ExpressionWrapper(rank / recency, output_field=FloatField())
-        return (
-            self.filter(pk__in=candidates)
-            .annotate(score=score)
-            .order_by("-score", "-received_at", "-id")
+        rank = " + ".join(
+            f"COALESCE(ts_rank(candidates.{vector}, {words_sql}), 0)" for vector in vectors
         )
+        candidates_sql, candidates_params = candidates.query.sql_with_params()
+        # Only compiled ORM fragments are joined in; every value is a parameter.
+        statement = (
+            f"SELECT id FROM (SELECT candidates.id, candidates.received_at, ({rank}) / "  # noqa: S608
+            "(1 + EXTRACT(epoch FROM %s - candidates.received_at) / %s) AS score "
+            f"FROM ({candidates_sql}) AS candidates) AS ranked "
+            "ORDER BY score DESC, received_at DESC, id DESC LIMIT %s OFFSET %s"
+        )
+        params = (
+            *(words_params * len(vectors)),
+            self.now,
+            SEARCH_HALF_LIFE.total_seconds(),
+            *candidates_params,
+            stop - start,
+            start,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            return [pk for (pk,) in cursor.fetchall()]
 
 
 class Complaint(models.Model):

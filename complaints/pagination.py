@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -15,6 +15,14 @@ from django.db.models import BooleanField, Expression, F, OrderBy, Value
 from django.db.models.sql.compiler import SQLCompiler
 
 Row = TypeVar("Row", bound=models.Model)
+Item = TypeVar("Item", covariant=True)
+
+
+class Sliceable(Protocol[Item]):
+    """Rows in a fixed order that can be read a slice at a time (a queryset, or the ranked
+    matches of a search)."""
+
+    def __getitem__(self, window: slice, /) -> Iterable[Item]: ...
 
 
 class CursorError(ValueError):
@@ -201,28 +209,28 @@ def _undated(
 
 
 def bounded_page(
-    queryset: models.QuerySet[Row], *, after: str | None, size: int, strict: bool = False
+    rows: Sliceable[Row], *, after: str | None, size: int, strict: bool = False
 ) -> KeysetPage[Row]:
-    """One page of a queryset that is already ordered and bounded (a ranked search).
+    """One page of rows that are already ordered and bounded (a ranked search).
 
     A rank is not a stable position to seek from, so the cursor is the number of rows read
-    so far; that is safe only because the queryset holds a bounded number of rows (for
-    search, ``SEARCH_CANDIDATES``). An unreadable cursor starts over (the page says it
+    so far; that is safe only because there is a bounded number of rows (for search,
+    ``SEARCH_CANDIDATES``). An unreadable cursor starts over (the page says it
     ``restarted``), or with ``strict`` raises ``CursorError``.
     """
     start = _decode_offset(after) if after else 0
     restarted = bool(after) and start == 0
     if strict and restarted:
         raise CursorError(after)
-    rows = list(queryset[start : start + size + 1])
-    if start and not rows and not strict:  # past the last match: the first page
+    page = list(rows[start : start + size + 1])
+    if start and not page and not strict:  # past the last match: the first page
         start, restarted = 0, True
-        rows = list(queryset[: size + 1])
+        page = list(rows[: size + 1])
     next_cursor = None
-    if len(rows) > size:
-        rows = rows[:size]
+    if len(page) > size:
+        page = page[:size]
         next_cursor = base64.urlsafe_b64encode(f"{OFFSET_CURSOR}|{start + size}".encode()).decode()
-    return KeysetPage(rows=rows, next_cursor=next_cursor, restarted=restarted)
+    return KeysetPage(rows=page, next_cursor=next_cursor, restarted=restarted)
 
 
 OFFSET_CURSOR = "rows-read"

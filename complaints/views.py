@@ -731,7 +731,7 @@ def read_queue(user: User, data: QueryDict, now: datetime) -> Queue:
         Complaint.objects.visible_to(user).for_list(), current, user, now
     )
     sort = filters.chosen_sort(default_sort)
-    queryset = filters.apply(queryset, actor=user, now=now, sort=sort)
+    queryset = filters.apply(queryset, actor=user, now=now)
     return Queue(current, filters, queryset, sort, {"view": current, **filters.query_params()})
 
 
@@ -785,7 +785,8 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
     views = queue_views(user)
     after = request.GET.get("after")
     if sort == BEST_MATCH:
-        page = bounded_page(queryset, after=after, size=PAGE_SIZE)
+        ranked = filters.ranked(queryset, actor=user, now=now)
+        page = bounded_page(ranked, after=after, size=PAGE_SIZE)
     else:
         field, descending = QUEUE_SORTS[sort]
         page = keyset_page(

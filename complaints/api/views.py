@@ -289,12 +289,13 @@ class ComplaintListView(ScopedView, GenericAPIView):  # type: ignore[type-arg]
         sort = data.get("sort") or ("best" if (data.get("q") or "").strip() else "-received")
         if sort == BEST_MATCH and not (data.get("q") or "").strip():
             raise ValidationError({"sort": ["Sort by best match only with a search (q)."]})
-        queryset = filters.apply(queryset, actor=user, now=now, sort=sort)
+        queryset = filters.apply(queryset, actor=user, now=now)
         size = page_size(request)
         cursor = params.get("cursor")
         try:
             if sort == BEST_MATCH:
-                page = bounded_page(queryset, after=cursor, size=size, strict=True)
+                ranked = filters.ranked(queryset, actor=user, now=now)
+                page = bounded_page(ranked, after=cursor, size=size, strict=True)
             else:
                 field, descending = SORTS[sort]
                 page = keyset_page(

@@ -104,13 +104,16 @@ def test_list_rows_select_only_the_columns_they_show(
     client = request.getfixturevalue(client_name)
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
-    (rows_query,) = [q["sql"] for q in captured if "complaints_complaint" in q["sql"]]
-    selected = rows_query.split(" FROM ", 1)[0]
-    assert '"complaints_complaint"."subject"' in selected
-    # A ranked search reads the vectors to rank them, but never returns them.
-    selected = re.sub(r'ts_rank\("complaints_complaint"\."\w+"', "ts_rank(", selected)
-    for column in ("search_vector", "internal_search_vector", "description", "password"):
-        assert f'."{column}"' not in selected
+    statements = [q["sql"] for q in captured if "complaints_complaint" in q["sql"]]
+    # Every statement's own columns: a ranked search reads the vectors of its candidates in
+    # a derived table to rank them (returning their ids), but never returns them.
+    selected = [sql.split(" FROM ", 1)[0] for sql in statements]
+    shown = [columns for columns in selected if '"complaints_complaint"."subject"' in columns]
+    assert len(shown) == 1
+    assert len(statements) == (2 if "sort" not in url and "q=" in url else 1)
+    for columns in selected:
+        for column in ("search_vector", "internal_search_vector", "description", "password"):
+            assert f'."{column}"' not in columns and f" {column}" not in columns
 
 
 @pytest.mark.parametrize("typed", ["payment", "card paym", "paym", "standi", "card chargin"])
