@@ -83,6 +83,11 @@ urlpatterns = [
         name="console_canned_fill",
     ),
     path(
+        "console/complaints/<reference:reference>/<slug:action>/form/",
+        views.console_action_form,
+        name="console_action_form",
+    ),
+    path(
         "console/complaints/<reference:reference>/<slug:action>/",
         views.console_action,
         name="console_action",

@@ -204,6 +204,31 @@ def _box_urls(template: str, reference: str, action: str) -> list[str]:
     return [draft, _action_url(template, reference, action)]
 
 
+# The console's folded actions whose forms a page does not build: each is fetched when its
+# fold is first opened (``console_action_form``), unless it is bound (refused, or just done) or
+# named by ``opened``. The rest of the page's forms are most of its work otherwise.
+LAZY_FOLDS = frozenset(
+    {
+        "assign",
+        "team",
+        "priority",
+        "category",
+        "refer",
+        "escalate",
+        "in_progress",
+        "holding_response",
+        "merge",
+    }
+)
+
+
+def _action_form(name: str, complaint: Complaint, user: User, initial: dict[str, Any]) -> Any:
+    """The unbound form of action ``name`` on ``complaint`` for ``user``."""
+    return ACTIONS[name].form(
+        complaint=complaint, actor=user, auto_id=f"id_{name}_%s", initial=initial
+    )
+
+
 def _workspace(
     request: AuthenticatedRequest,
     complaint: Complaint,
@@ -211,16 +236,19 @@ def _workspace(
     bound: dict[str, forms.Form] | None = None,
     *,
     acted: str = "",
+    opened: str = "",
 ) -> HttpResponse:
     """A complaint page, or only its workspace region for an htmx request.
 
     The action forms carry the newest timeline entry shown (the version the person sees) and
     the reply and note boxes are filled from the person's drafts. ``acted`` names the action
-    just done, so its confirmation is shown and focused beside its form.
+    just done, so its confirmation is shown and focused beside its form; ``opened`` a folded
+    action shown open with its form (the page a fold links to without JavaScript).
     """
     user = request.user
     actions = CONSOLE_ACTIONS if template == CONSOLE_PAGE else PORTAL_ACTIONS
     available = {name for name in actions if user.has_perm(ACTIONS[name].permission, complaint)}
+    built = available - (LAZY_FOLDS - {opened} - (bound or {}).keys())
     everything = request.GET.get("timeline") == "all"
     events, earlier = timeline(complaint, user, shown=10_000 if everything else TIMELINE_SHOWN)
     version = max((event.pk for event in events), default=0)
@@ -232,15 +260,13 @@ def _workspace(
     }
     drafts = drafts_for(user, complaint, request.session, boxes) if boxes else {}
     action_forms: dict[str, Any] = {}
-    for name in available:
+    for name in built:
         form: Any = (bound or {}).get(name)
         if form is None:
             initial: dict[str, Any] = {"seen": version}
             if name in DRAFT_BOXES and drafts.get(DRAFT_BOXES[name]):
                 initial["body"] = drafts[DRAFT_BOXES[name]]
-            form = ACTIONS[name].form(
-                complaint=complaint, actor=user, auto_id=f"id_{name}_%s", initial=initial
-            )
+            form = _action_form(name, complaint, user, initial)
         else:
             # The page now shows the complaint as it is: sending the form again acts on it.
             form.data = form.data.copy()
@@ -263,6 +289,8 @@ def _workspace(
         "acted": acted,
         "acted_url": _action_url(template, complaint.reference, acted) if acted else "",
         "forms": action_forms,
+        "available": available,
+        "opened": opened,
         "allowed_statuses": services.allowed_statuses(complaint, user),
         "deadlines": services.clocks_on_page(complaint),
         "says_in_progress": bool(
@@ -1066,6 +1094,35 @@ def console_bulk(request: AuthenticatedRequest) -> HttpResponse:
 def console_complaint(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for(request, reference, "complaints.view_complaint", shown=True)
     return _workspace(request, complaint, CONSOLE_PAGE)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@permission_required("complaints.use_console")
+def console_action_form(request: AuthenticatedRequest, reference: str, action: str) -> HttpResponse:
+    """The form of a folded action (``LAZY_FOLDS``), fetched by htmx when its fold is opened;
+    without htmx, the complaint page with that fold open.
+
+    ``seen`` is the version of the page the fold is on, so that acting checks what changed
+    since the person loaded the page, not since they opened the fold. 404 for an action that
+    is not folded; 403 when the person may not do it on this complaint.
+    """
+    if action not in LAZY_FOLDS:
+        raise Http404
+    complaint = get_complaint_for(request, reference, ACTIONS[action].permission, shown=True)
+    if not request.htmx:  # type: ignore[attr-defined]
+        return _workspace(request, complaint, CONSOLE_PAGE, opened=action)
+    seen = _int_or_none(request.GET.get("seen"))
+    if seen is None:
+        newest = timeline_events(complaint, request.user).order_by("-pk").values_list("pk")
+        seen = next(iter(newest[:1]), (0,))[0]
+    context = {
+        "complaint": complaint,
+        "forms": {action: _action_form(action, complaint, request.user, {"seen": seen})},
+        "csrf_input": csrf_input(request),
+        "fold_name": action,
+    }
+    return HttpResponse(render_fragment(CONSOLE_WORKSPACE, context, "fold"))
 
 
 @returns_to(_console_page)

@@ -14,6 +14,10 @@
     document.querySelectorAll("form[action]").forEach(function (candidate) {
       if (!form && candidate.getAttribute("action") === acted) form = candidate;
     });
+    // A fold whose form is fetched when opened names its action itself.
+    document.querySelectorAll("details[data-action]").forEach(function (candidate) {
+      if (!form && candidate.getAttribute("data-action") === acted) form = candidate;
+    });
     if (form) {
       var folded = form.closest("details");
       var anchor = folded && !folded.open ? folded : form;

@@ -190,6 +190,19 @@ def form_with_button(page: Any, button: str | re.Pattern[str]) -> Any:
     return page.locator("form").filter(has=submit).first
 
 
+def open_fold(page: Any, summary: str) -> Any:
+    """Open the folded action whose summary is ``summary`` and return its form, which the
+    page fetches when the fold is first opened (``complaints.views.LAZY_FOLDS``)."""
+    pattern = re.compile(rf"^\s*{re.escape(summary)}\s*$")
+    heading = page.locator("details > summary", has_text=pattern).first
+    fold = heading.locator("xpath=..")
+    if fold.get_attribute("open") is None:
+        heading.click()
+    form = fold.locator("form").first
+    expect(form).to_be_visible()
+    return form
+
+
 def reveal(form: Any) -> Any:
     """Open the folded section (<details>) a form sits in, if it is folded."""
     if not form.is_visible():

@@ -20,6 +20,7 @@ from tests.browser.support import (
     fresh_demo_code,
     has_horizontal_scroll,
     new_complaint,
+    open_fold,
     reveal,
 )
 
@@ -80,7 +81,7 @@ def test_priority_change_is_confirmed_beside_its_form_with_the_focus_on_the_mess
     reference = new_complaint(e2e_server, signed_in_page, "Card declined abroad")
     agent = agent_on(e2e_server, signed_in_page, reference)
 
-    priority_form = reveal(form_with_button(agent, "Change priority"))
+    priority_form = open_fold(agent, "Priority")
     priority_form.get_by_label("Priority").select_option(label="High")
     priority_form.get_by_role("button", name="Change priority").click()
 
@@ -92,7 +93,7 @@ def test_priority_change_is_confirmed_beside_its_form_with_the_focus_on_the_mess
     # It sits right after the priority section, in the actions column.
     assert feedback.evaluate(
         "el => !!el.previousElementSibling"
-        " && el.previousElementSibling.textContent.includes('Change priority')"
+        " && el.previousElementSibling.matches('details[data-action$=\"/priority/\"]')"
     )
     pages.check(agent, "priority-confirmed")
 

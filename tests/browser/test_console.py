@@ -15,6 +15,7 @@ from tests.browser.support import (
     document_was_kept,
     form_with_button,
     mark_document,
+    open_fold,
     reveal,
     submit_complaint,
 )
@@ -59,7 +60,7 @@ def test_agent_works_a_complaint_to_resolution_and_the_consumer_accepts(
     reply_form.get_by_role("button", name="Send reply").click()
     expect(timeline).to_contain_text(reply)
 
-    priority_form = reveal(form_with_button(agent, "Change priority"))
+    priority_form = open_fold(agent, "Priority")
     priority_form.get_by_label("Priority").select_option(label="High")
     priority_form.get_by_role("button", name="Change priority").click()
     expect(agent.get_by_text("Priority changed.")).to_be_visible()

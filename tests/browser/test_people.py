@@ -17,7 +17,7 @@ from tests.browser.support import (
     Pages,
     form_with_button,
     has_horizontal_scroll,
-    reveal,
+    open_fold,
 )
 
 pytestmark = pytest.mark.browser
@@ -104,7 +104,7 @@ def test_agent_is_notified_of_an_assignment_and_marks_it_read(
 ) -> None:
     manager = signed_in_page("bank", "manager@bank.example")
     reference = open_first(manager, e2e_server, "?view=unassigned")
-    assign = reveal(form_with_button(manager, "Assign"))
+    assign = open_fold(manager, "Assign")
     alex = assign.locator("option", has_text="Alex").first.get_attribute("value")
     assign.get_by_label("Assignee").select_option(value=alex)
     assign.get_by_role("button", name="Assign").click()

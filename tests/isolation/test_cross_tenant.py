@@ -249,6 +249,11 @@ SESSION_CASES: list[Case] = [
     _get("console_complaint", lambda v: f"/console/complaints/{ref(v)}/", "manager"),
     _get("console_presence", lambda v: f"/console/complaints/{ref(v)}/presence/", "manager"),
     _get(
+        "console_action_form",
+        lambda v: f"/console/complaints/{ref(v)}/assign/form/?seen=1",
+        "manager",
+    ),
+    _get(
         "console_canned_fill",
         lambda v: f"/console/complaints/{ref(v)}/canned/?canned={v.canned.pk}",
         "manager",
