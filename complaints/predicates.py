@@ -86,7 +86,8 @@ can_view_complaint = (
 approves_resolutions = (is_manager | is_tenant_admin) & can_view_complaint
 works_in_console = is_console_staff
 # Who reads internal notes and internal files: staff in the console and the system itself.
-# ``Event.objects.visible_to`` and ``Attachment.objects.visible_to`` apply it; nothing else does.
+# ``Event.objects.visible_to`` and ``Attachment.objects.visible_to`` (and ``downloadable_by``,
+# for files of entries read through it) apply it; nothing else does.
 sees_internal = is_console_staff | is_system
 
 

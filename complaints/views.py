@@ -145,7 +145,8 @@ def timeline(
         events = events.filter(
             Q(created_at__lt=before.created_at) | Q(created_at=before.created_at, pk__lt=before.pk)
         )
-    attachments = Attachment.objects.visible_to(user).order_by("pk")
+    # The entries were read through the visibility rule; their files need only the internal one.
+    attachments = Attachment.objects.downloadable_by(user).order_by("pk")
     newest = list(
         events.order_by("-created_at", "-pk").prefetch_related(
             Prefetch("attachments", queryset=attachments, to_attr="files")
