@@ -205,11 +205,13 @@ def _box_urls(template: str, reference: str, action: str) -> list[str]:
     return [draft, _action_url(template, reference, action)]
 
 
-# The console's folded actions whose forms a page does not build: each is fetched when its
+# The console's folded actions whose forms a page does not render: each is fetched when its
 # fold is first opened (``console_action_form``), unless it is bound (refused, or just done) or
-# named by ``opened``. The rest of the page's forms are most of its work otherwise.
+# named by ``opened``. Of those, the page does not even build the forms but ``BUILT_FOLDED``'s.
+# The rest of the page's forms are most of its work otherwise.
 LAZY_FOLDS = frozenset(
     {
+        "resolve",
         "assign",
         "team",
         "priority",
@@ -221,6 +223,8 @@ LAZY_FOLDS = frozenset(
         "merge",
     }
 )
+# "Send and resolve" in the reply box takes its choices from the resolve form.
+BUILT_FOLDED = frozenset({"resolve"})
 
 
 def _action_form(name: str, complaint: Complaint, user: User, initial: dict[str, Any]) -> Any:
@@ -249,7 +253,7 @@ def _workspace(
     user = request.user
     actions = CONSOLE_ACTIONS if template == CONSOLE_PAGE else PORTAL_ACTIONS
     available = {name for name in actions if user.has_perm(ACTIONS[name].permission, complaint)}
-    built = available - (LAZY_FOLDS - {opened} - (bound or {}).keys())
+    built = available - (LAZY_FOLDS - BUILT_FOLDED - {opened} - (bound or {}).keys())
     everything = request.GET.get("timeline") == "all"
     events, earlier = timeline(complaint, user, shown=10_000 if everything else TIMELINE_SHOWN)
     version = max((event.pk for event in events), default=0)
@@ -292,6 +296,7 @@ def _workspace(
         "forms": action_forms,
         "available": available,
         "opened": opened,
+        "lazy_folds": LAZY_FOLDS,
         "allowed_statuses": services.allowed_statuses(complaint, user),
         "deadlines": services.clocks_on_page(complaint),
         "says_in_progress": bool(

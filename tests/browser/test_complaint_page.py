@@ -21,7 +21,6 @@ from tests.browser.support import (
     has_horizontal_scroll,
     new_complaint,
     open_fold,
-    reveal,
 )
 
 pytestmark = pytest.mark.browser
@@ -125,7 +124,7 @@ def test_complaint_page_at_desktop_and_phone_widths(
         assert not has_horizontal_scroll(agent)
         pages.check(agent, f"complaint-page-{label}")
 
-        resolve_form = reveal(form_with_button(agent, "Send resolution"))
+        resolve_form = open_fold(agent, "Resolve")
         resolve_form.get_by_label("Outcome").select_option(label="Upheld")
         resolve_form.get_by_label("Resolution summary for the consumer").fill(
             "We found the statement and sent it again."

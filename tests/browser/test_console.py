@@ -16,7 +16,6 @@ from tests.browser.support import (
     form_with_button,
     mark_document,
     open_fold,
-    reveal,
     submit_complaint,
 )
 
@@ -67,7 +66,7 @@ def test_agent_works_a_complaint_to_resolution_and_the_consumer_accepts(
     expect(timeline).to_contain_text(re.compile(r"Priority.*High", re.I))
 
     summary = "We collected the direct debit early by mistake and refunded the charges."
-    resolve_form = reveal(form_with_button(agent, "Send resolution"))
+    resolve_form = open_fold(agent, "Resolve")
     resolve_form.get_by_label("Outcome").select_option(label="Upheld")
     resolve_form.get_by_label("Root cause").select_option(label="Staff error")
     resolve_form.get_by_label("Redress").fill("15.00")

@@ -341,7 +341,7 @@ def test_agents_console_resolve_goes_for_approval_and_says_so(
     assert "Resolution sent to a manager for approval." in page
     assert "Waiting for a manager's approval." in page
     assert "Approve and send" not in page
-    assert 'id="id_resolve_summary"' not in page
+    assert 'id="id_resolve_summary"' not in page and "/resolve/form/" not in page
     assert complaint.status == Status.NEW
 
 
@@ -366,7 +366,7 @@ def test_console_shows_the_waiting_proposal_with_the_managers_buttons(
         assert "£25.00" in page and "GBP 25.00" not in page
         assert "Duplicate card transaction" in page
         assert "Proposed by Alex Agent" in page
-        assert 'id="id_resolve_summary"' not in page
+        assert 'id="id_resolve_summary"' not in page and "/resolve/form/" not in page
     assert "Approve and send" in for_manager
     assert "Return with comment" in for_manager
     assert "Waiting for a manager's approval." not in for_manager
@@ -378,9 +378,12 @@ def test_console_shows_the_waiting_proposal_with_the_managers_buttons(
 def test_without_a_proposal_the_console_shows_resolve_and_no_approval(
     approval_required: TenantSettings, agent_client: Client, complaint: Complaint
 ) -> None:
-    page = agent_client.get(console(complaint.reference)).content.decode()
+    url = console(complaint.reference)
+    page = agent_client.get(url).content.decode()
 
-    assert 'id="id_resolve_summary"' in page
+    assert f'hx-get="{url}resolve/form/?seen=' in page  # the folded resolve form
+    fold = agent_client.get(f"{url}resolve/form/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="id_resolve_summary"' in fold
     assert "Resolution waiting for approval" not in page
 
 

@@ -30,7 +30,7 @@ def test_the_page_folds_the_actions_without_building_their_forms(
     url = page_of(complaint)
     content = agent_client.get(url).content.decode()
     version = version_in(content)
-    for name in ("assign", "team", "priority", "category", "refer", "escalate", "merge"):
+    for name in ("resolve", "assign", "team", "priority", "category", "refer", "escalate", "merge"):
         assert f'hx-get="{url}{name}/form/?seen={version}"' in content
         assert f'<a href="{url}{name}/form/">Open the form</a>' in content
         assert f'id="id_{name}_seen"' not in content
@@ -89,7 +89,7 @@ def test_a_refused_folded_action_shows_its_form_open_with_the_error(
     assert 'class="error"' in content
 
 
-@pytest.mark.parametrize("action", ["reply", "note", "status", "resolve", "hand_back", "nonsense"])
+@pytest.mark.parametrize("action", ["reply", "note", "status", "claim", "hand_back", "nonsense"])
 def test_only_a_folded_action_has_a_form_of_its_own(
     agent_client: Client, complaint: Complaint, action: str
 ) -> None:

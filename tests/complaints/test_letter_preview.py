@@ -61,8 +61,9 @@ def test_agent_previews_exactly_the_final_response_that_is_then_sent(
 
 
 def _preview_then_send(agent_client: Client, complaint: Complaint, root_cause: RootCause) -> str:
-    page = agent_client.get(f"/console/complaints/{complaint.reference}/").content.decode()
-    assert f'hx-post="{preview_url(complaint, "resolve")}"' in page
+    url = f"/console/complaints/{complaint.reference}/"
+    fold = agent_client.get(f"{url}resolve/form/", HTTP_HX_REQUEST="true").content.decode()
+    assert f'hx-post="{preview_url(complaint, "resolve")}"' in fold
 
     response = agent_client.post(
         preview_url(complaint, "resolve"), resolve_data(root_cause), **HTMX
