@@ -4,6 +4,7 @@ import re
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -492,6 +493,16 @@ class ListRowIterable(ModelIterable):
         return iter(rows)
 
 
+@lru_cache(maxsize=4096)
+def _seen_by_agent(agent_id: int) -> Q:
+    """The complaints agent ``agent_id`` sees: unrouted, assigned to them, or in a team they
+    are a member of. The membership is a subquery, read by PostgreSQL each time the condition
+    runs (never out of date), so the condition itself is built once per agent and process
+    and shared (Django copies what it resolves)."""
+    teams = Team.members.through.objects.filter(user_id=agent_id).values("team_id")
+    return Q(team__isnull=True) | Q(assignee_id=agent_id) | Q(team_id__in=teams)
+
+
 class ComplaintQuerySet(models.QuerySet["Complaint"]):
     def active(self) -> ComplaintQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
@@ -513,8 +524,7 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
         if role == Role.CONSUMER:
             return self.filter(consumer=actor)
         if role == Role.AGENT:
-            teams = Team.members.through.objects.filter(user_id=actor.pk).values("team_id")
-            return self.filter(Q(team__isnull=True) | Q(assignee=actor) | Q(team_id__in=teams))
+            return self.filter(_seen_by_agent(actor.pk))
         if role == Role.SPECIALIST:
             return self.filter(specialist=actor)
         if role == Role.CLIENT:
@@ -887,8 +897,10 @@ class Complaint(models.Model):
 
     @cached_property
     def open_proposal(self) -> ResolutionProposal | None:
-        """The resolution waiting for a manager's approval, read once per instance."""
-        return self.resolution_proposals.open().select_related("root_cause", "proposed_by").first()
+        """The resolution waiting for a manager's approval (at most one waits,
+        ``resolution_proposal_one_open_per_complaint``), read once per instance."""
+        waiting = ResolutionProposal.objects.filter(complaint_id=self.pk).open()
+        return next(iter(waiting.select_related("root_cause", "proposed_by")[:1]), None)
 
 
 # A complaint's reference: the letter C, the year of receipt and the tenant's sequence number.
