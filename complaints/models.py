@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.models import (
     Case,
@@ -24,6 +25,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce, Lower
 from django.db.models.query import ModelIterable
 from django.http import FileResponse
@@ -372,6 +374,142 @@ def _completions(start: str) -> list[str]:
     return sorted(completions)
 
 
+# PostgreSQL's English stop words (``tsearch_data/english.stop``, which ``SEARCH_CONFIG``'s
+# stemmer uses): never indexed, so a last word typed that is one is not read as the start of
+# a word (it would leave only its made-up completions to match).
+ENGLISH_STOP_WORDS = frozenset(
+    [
+        "i",
+        "me",
+        "my",
+        "myself",
+        "we",
+        "our",
+        "ours",
+        "ourselves",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "he",
+        "him",
+        "his",
+        "himself",
+        "she",
+        "her",
+        "hers",
+        "herself",
+        "it",
+        "its",
+        "itself",
+        "they",
+        "them",
+        "their",
+        "theirs",
+        "themselves",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "this",
+        "that",
+        "these",
+        "those",
+        "am",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "have",
+        "has",
+        "had",
+        "having",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "a",
+        "an",
+        "the",
+        "and",
+        "but",
+        "if",
+        "or",
+        "because",
+        "as",
+        "until",
+        "while",
+        "of",
+        "at",
+        "by",
+        "for",
+        "with",
+        "about",
+        "against",
+        "between",
+        "into",
+        "through",
+        "during",
+        "before",
+        "after",
+        "above",
+        "below",
+        "to",
+        "from",
+        "up",
+        "down",
+        "in",
+        "out",
+        "on",
+        "off",
+        "over",
+        "under",
+        "again",
+        "further",
+        "then",
+        "once",
+        "here",
+        "there",
+        "when",
+        "where",
+        "why",
+        "how",
+        "all",
+        "any",
+        "both",
+        "each",
+        "few",
+        "more",
+        "most",
+        "other",
+        "some",
+        "such",
+        "no",
+        "nor",
+        "not",
+        "only",
+        "own",
+        "same",
+        "so",
+        "than",
+        "too",
+        "very",
+        "s",
+        "t",
+        "can",
+        "will",
+        "just",
+        "don",
+        "should",
+        "now",
+    ]
+)
+
+
 def _search_query(text: str) -> SearchQuery:
     """The text search ``text`` asks for: web-search syntax (``"a phrase"``, ``-excluded``,
     ``or``), with the last word typed read as the start of a word (``refun`` finds
@@ -381,7 +519,10 @@ def _search_query(text: str) -> SearchQuery:
     ending the stemmer removes, as the stem of each word it may be the start of (``standi``:
     the stems starting "standi", or "stand" of "standing"); every one an index lookup. The
     prefix is written into ``to_tsquery`` only when it is letters and digits alone, in quotes,
-    so no character typed can change the query's syntax.
+    so no character typed can change the query's syntax. A last word that is a stop word
+    (``card the``) is left to the web-search syntax, which drops it. Words joined by ``or``
+    up to the last (``card or mortga``) are alternatives to it, as web-search syntax reads
+    ``or``: ``card or mortgage`` finds either.
     """
     words = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
     typed = text.rstrip()
@@ -391,14 +532,31 @@ def _search_query(text: str) -> SearchQuery:
     # Only a plain word is a prefix: an e-mail address, a hyphenated word or an exclusion is
     # matched whole, as the words it is indexed as.
     start = tokens[-1]
-    if not re.fullmatch(r"[^\W_]+", start) or start.lower() == "or":
+    if not re.fullmatch(r"[^\W_]+", start) or start.lower() in ENGLISH_STOP_WORDS:
         return words
-    rest = typed[: len(typed) - len(start)]
     alternatives = " | ".join([f"'{start}':*", *(f"'{word}'" for word in _completions(start))])
     prefix = SearchQuery(alternatives, search_type="raw", config=SEARCH_CONFIG)
-    if not re.search(r"[^\W_]", rest):
+    # The words before the last, and those joined to it by "or" ("a or b or c").
+    rest, either = tokens[:-1], []
+    while len(rest) >= 2 and rest[-1].lower() == "or" and '"' not in rest[-2]:
+        either.append(SearchQuery(rest[-2], search_type="websearch", config=SEARCH_CONFIG))
+        rest = rest[:-2]
+    for alternative in either:
+        prefix = alternative | prefix
+    before = " ".join(rest)
+    if not re.search(r"[^\W_]", before):
         return prefix
-    return SearchQuery(rest, search_type="websearch", config=SEARCH_CONFIG) & prefix
+    return SearchQuery(before, search_type="websearch", config=SEARCH_CONFIG) & prefix
+
+
+# A complaint's public and internal words together (what staff search), for the exclusions
+# of a search: ``-card`` must hold for both texts, not for either.
+EVERY_WORD = CombinedExpression(
+    Coalesce(F("search_vector"), Value("", output_field=SearchVectorField())),
+    "||",
+    Coalesce(F("internal_search_vector"), Value("", output_field=SearchVectorField())),
+    output_field=SearchVectorField(),
+)
 
 
 # The sequence number of a reference (``000083`` of ``C-2026-000083``), which a search by a
@@ -635,9 +793,14 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
             return self.alias(reference_number=REFERENCE_NUMBER).filter(by_reference)
         query = _search_query(text)
         match = Q(search_vector=query)
-        if sees_internal(actor):
-            match |= Q(internal_search_vector=query)
-        return self.filter(match)
+        if not sees_internal(actor):
+            return self.filter(match)
+        match |= Q(internal_search_vector=query)
+        if not re.search(r'(?:^|\s)-[^\W_"]|(?:^|\s)-"', text):
+            return self.filter(match)
+        # An excluded word is excluded from the complaint's words as a whole: either text
+        # alone may lack it while the other has it. The indexes still find the candidates.
+        return self.alias(every_word=EVERY_WORD).filter(match, every_word=query)
 
     def best_matches(self, text: str, *, actor: Any, now: datetime) -> RankedMatches:
         """These complaints, the matches of ``text`` (narrowed by ``search`` with the same
@@ -706,7 +869,10 @@ class RankedMatches:
         rank = " + ".join(
             f"COALESCE(ts_rank(candidates.{vector}, {words_sql}), 0)" for vector in vectors
         )
-        candidates_sql, candidates_params = candidates.query.sql_with_params()
+        try:
+            candidates_sql, candidates_params = candidates.query.sql_with_params()
+        except EmptyResultSet:  # a filter that matches nothing (``none()``): no statement
+            return []
         # Only compiled ORM fragments are joined in; every value is a parameter.
         statement = (
             f"SELECT id FROM (SELECT candidates.id, candidates.received_at, ({rank}) / "  # noqa: S608

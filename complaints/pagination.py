@@ -239,7 +239,7 @@ OFFSET_CURSOR = "rows-read"
 def _decode_offset(cursor: str) -> int:
     try:
         name, start = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        readable = name == OFFSET_CURSOR and start.isdigit() and len(start) < 10
+        readable = name == OFFSET_CURSOR and start.isascii() and start.isdigit() and len(start) < 10
         return int(start) if readable else 0
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return 0

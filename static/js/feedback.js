@@ -26,4 +26,32 @@
     feedback.focus({ preventScroll: true });
     feedback.scrollIntoView({ block: "nearest" });
   });
+
+  // A fold whose form could not be fetched says so (and keeps its link to the form's page).
+  function foldFailed(event, text) {
+    var fold = event.detail && event.detail.elt;
+    if (!fold || !fold.matches || !fold.matches("details[data-action]")) return;
+    var body = fold.querySelector(".fold");
+    if (!body) return;
+    var note = body.querySelector(".fold-error") || document.createElement("p");
+    note.className = "error fold-error";
+    note.setAttribute("role", "alert");
+    note.textContent = text;
+    body.insertBefore(note, body.firstChild);
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    foldFailed(
+      event,
+      status === 404
+        ? "This complaint is no longer in your queues. Reload the page to see where it is."
+        : status === 403
+          ? "You may not take this action on this complaint."
+          : "The form could not be loaded. Reload the page and try again."
+    );
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    foldFailed(event, "The form could not be loaded: check your connection, then reload the page.");
+  });
 })();

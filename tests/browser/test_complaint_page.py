@@ -165,3 +165,25 @@ def test_send_and_resolve_from_the_reply_box(
     expect(timeline).to_contain_text(text)
     expect(timeline).to_contain_text("Resolved")
     pages.check(agent, "send-and-resolve-done")
+
+
+def test_a_fold_that_cannot_load_says_why(
+    e2e_server: E2EServer, signed_in_page: Callable[..., Any]
+) -> None:
+    reference = new_complaint(e2e_server, signed_in_page, "Cheque not credited")
+    agent = agent_on(e2e_server, signed_in_page, reference)
+    manager = signed_in_page("bank", "manager@bank.example")
+    manager.goto(e2e_server.url("bank", f"/console/complaints/{reference}/"))
+    move = open_fold(manager, "Move to another queue")
+    move.get_by_label("Team").select_option(label="Lending")
+    move.get_by_role("button", name="Move").click()
+    expect(manager.get_by_text("Moved to another queue.")).to_be_visible()
+
+    # The agent's page still shows the complaint, which is now in another team's queue.
+    agent.locator("details > summary", has_text="Category").click()
+
+    alert = agent.locator("details[data-action$='/category/'] .fold-error")
+    expect(alert).to_have_text(
+        "This complaint is no longer in your queues. Reload the page to see where it is."
+    )
+    expect(alert).to_have_attribute("role", "alert")

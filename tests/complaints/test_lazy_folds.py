@@ -53,6 +53,8 @@ def test_an_opened_fold_carries_the_version_of_the_page_so_a_change_since_is_cau
     assert f'name="seen" value="{seen}"' in form and 'name="priority"' in form
     refused = agent_client.post(f"{url}priority/", {"priority": "low", "seen": seen}, **HTMX)
     assert "This complaint changed since you opened it" in refused.content.decode()
+    # Refused, the form is shown open with what was typed, though the error is not a field's.
+    assert f'<details data-action="{url}priority/" open>' in refused.content.decode()
     complaint.refresh_from_db()
     assert complaint.priority == "urgent"
 

@@ -12,9 +12,10 @@ from django.test import Client
 
 from accounts.models import Role, User
 from complaints.forms import QUEUE_SORTS
-from complaints.models import Complaint, Status, Team
+from complaints.models import ENGLISH_STOP_WORDS, SEARCH_CONFIG, Complaint, Status, Team
 from complaints.pagination import keyset_page
-from tests.complaints.conftest import put_in_status, references_in
+from complaints.services import add_internal_note
+from tests.complaints.conftest import as_request_user, put_in_status, references_in
 
 
 @pytest.fixture
@@ -356,3 +357,75 @@ def test_a_forged_cursor_in_any_order_starts_over(
     response = manager_client.get("/console/", {"sort": order, "after": forged})
     assert response.status_code == 200
     assert references_in(response) == [theirs.reference]
+
+
+def test_an_excluded_word_is_excluded_from_the_public_text_and_the_notes_together(
+    agent_client: Client, agent: User, theirs: Complaint, bystander: Complaint
+) -> None:
+    add_internal_note(theirs, "Zebrafinch ledger checked.", actor=as_request_user(agent))
+    Complaint.objects.filter(pk=theirs.pk).refresh_search()
+
+    assert references_in(agent_client.get("/console/", {"q": "zebrafinch"})) == [theirs.reference]
+    assert references_in(agent_client.get("/console/", {"q": "-zebrafinch"})) == [
+        bystander.reference
+    ]
+    assert references_in(agent_client.get("/console/", {"q": "card -zebrafinch"})) == []
+    assert references_in(agent_client.get("/console/", {"q": "-card"})) == [bystander.reference]
+
+
+@pytest.mark.parametrize(
+    ("typed", "finds"),
+    [
+        ("card the", ["theirs"]),
+        ("the card", ["theirs"]),
+        ("card was", ["theirs"]),
+        ("card or locked", ["theirs", "bystander"]),
+        ("card OR lock", ["theirs", "bystander"]),
+        ("doors or cafe or refus", ["theirs", "bystander"]),
+        ("declined or lock", ["theirs", "bystander"]),
+        ("card declined or lock", ["theirs"]),
+        ("branch or", ["bystander"]),
+    ],
+)
+def test_a_last_word_that_is_a_stop_word_or_an_alternative_is_read_as_web_search_reads_it(
+    agent_client: Client, theirs: Complaint, bystander: Complaint, typed: str, finds: list[str]
+) -> None:
+    names = {theirs.reference: "theirs", bystander.reference: "bystander"}
+    found = [
+        names[reference] for reference in references_in(agent_client.get("/console/", {"q": typed}))
+    ]
+    assert sorted(found) == sorted(finds)
+
+
+def test_the_stop_words_are_those_the_server_drops(bank: object) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT word FROM unnest(%s::text[]) AS word"
+            " WHERE numnode(plainto_tsquery(%s::regconfig, word)) > 0",
+            [sorted(ENGLISH_STOP_WORDS), SEARCH_CONFIG],
+        )
+        assert cursor.fetchall() == []
+        cursor.execute("SELECT numnode(plainto_tsquery(%s::regconfig, 'card'))", [SEARCH_CONFIG])
+        assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"status": "bogus"},
+        {"priority": "x"},
+        {"category": "abc"},
+        {"age_min": "-1"},
+        {"received_from": "2026-13-45"},
+        {"received_from": "2027-01-01", "received_to": "2026-01-01"},
+        {"sort": "bogus"},
+    ],
+)
+def test_a_search_with_a_filter_that_does_not_fit_lists_nothing_and_says_why(
+    agent_client: Client, theirs: Complaint, filters: dict[str, str]
+) -> None:
+    for htmx in ({}, {"HTTP_HX_REQUEST": "true"}):
+        response = agent_client.get("/console/", {"q": "card", **filters}, **htmx)
+        assert response.status_code == 200
+        assert references_in(response) == []
+        assert 'class="error"' in response.content.decode()
