@@ -6,8 +6,10 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django_tenants.utils import get_public_schema_name, tenant_context
 
+from reports.models import DailyCount, SettledDeadlineCount
 from reports.rollups import rebuild_counts
 from reports.settled import rebuild_settled_counts
 from tenancy.models import Tenant
@@ -32,6 +34,11 @@ class Command(BaseCommand):
             with tenant_context(tenant):
                 rows = rebuild_counts()
                 settled = rebuild_settled_counts()
+                # Every row was rewritten: fresh statistics now, not when autovacuum comes
+                # by (the report queries are planned for a few rows otherwise).
+                with connection.cursor() as cursor:
+                    for model in (DailyCount, SettledDeadlineCount):
+                        cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
             self.stdout.write(
                 f"{tenant.slug}: {rows} daily counts, {settled} settled-deadline counts"
             )
