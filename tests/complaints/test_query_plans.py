@@ -16,6 +16,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.postgres.search import SearchVector
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import Invitation, User
 from complaints.models import SEARCH_CONFIG, Complaint, Team
@@ -134,6 +135,10 @@ def test_search_in_the_active_queue_reads_the_partial_text_index(
     Complaint.objects.filter(reference__startswith="P-").update(
         search_vector=SearchVector("subject", "description", config=SEARCH_CONFIG)
     )
+    # The queue's complaints hold every word typed, so the ranked search below finds them.
+    shown = Complaint.objects.filter(pk__in=[complaint.pk for complaint in queue])
+    shown.update(description="The standing order kept charging my card.")
+    shown.refresh_search()
     with connection.cursor() as cursor:
         # Steady state, as autovacuum keeps it: the text indexes' pending lists merged (the
         # suite's rolled-back inserts leave them long) and statistics fresh.
@@ -149,6 +154,22 @@ def test_search_in_the_active_queue_reads_the_partial_text_index(
         plan = "\n".join(line for (line,) in cursor.fetchall())
     assert "Bitmap Index Scan on complaint_active_search_idx" in plan, plan
     assert "Bitmap Index Scan on complaint_active_internal_idx" in plan, plan
+
+    # Ranked as the queue ranks it: the ranking statement finds its candidates through the
+    # same indexes, and the page's rows are read by their primary key.
+    ranked = queryset.best_matches(typed, actor=agent, now=timezone.now())
+    with CaptureQueriesContext(connection) as captured:
+        assert ranked[0:26]
+    ranking, rows = [query["sql"] for query in captured.captured_queries]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {ranking}")
+        ranking_plan = "\n".join(line for (line,) in cursor.fetchall())
+        cursor.execute(f"EXPLAIN {rows}")
+        rows_plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "Bitmap Index Scan on complaint_active_search_idx" in ranking_plan, ranking_plan
+    assert "complaints_complaint_pkey" in rows_plan, rows_plan
+    assert "complaint_active_search_idx" not in rows_plan, rows_plan
 
 
 @pytest.mark.parametrize("role", [None, "consumer"])
