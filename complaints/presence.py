@@ -32,19 +32,27 @@ def _fresh(entries: dict[int, dict[str, Any]], now: float) -> dict[int, dict[str
     return {pk: entry for pk, entry in entries.items() if now - entry["at"] < PRESENCE_SECONDS}
 
 
-def record_presence(complaint: Complaint, user: Any, *, replying: bool | None = None) -> None:
-    """Note that ``user`` has the complaint open; ``replying=None`` keeps what was known."""
+def record_presence(
+    complaint: Complaint, user: Any, *, replying: bool | None = None
+) -> list[Presence]:
+    """Note that ``user`` has the complaint open; ``replying=None`` keeps what was known.
+
+    Returns the others with it open (``others_present``), read in the same round trip."""
     now = time.time()
     entries = _fresh(cache.get(_key(complaint)) or {}, now)
     if replying is None:
         replying = bool(entries.get(user.pk, {}).get("replying"))
     entries[user.pk] = {"name": user.display_name, "replying": replying, "at": now}
     cache.set(_key(complaint), entries, PRESENCE_SECONDS)
+    return _others(entries, user)
 
 
 def others_present(complaint: Complaint, user: Any) -> list[Presence]:
     """The other staff members with the complaint open, those replying first."""
-    entries = _fresh(cache.get(_key(complaint)) or {}, time.time())
+    return _others(_fresh(cache.get(_key(complaint)) or {}, time.time()), user)
+
+
+def _others(entries: dict[int, dict[str, Any]], user: Any) -> list[Presence]:
     others = [
         Presence(name=entry["name"], replying=entry["replying"])
         for pk, entry in entries.items()

@@ -73,7 +73,7 @@ from complaints.pagination import KeysetPage, bounded_page, keyset_page
 from complaints.placeholders import CANNED_RESPONSE_PLACEHOLDERS, PlaceholderError
 from complaints.plain_words import promised_deadline, promises
 from complaints.portal_forms import GuidedComplaintForm
-from complaints.presence import others_present, record_presence
+from complaints.presence import record_presence
 from complaints.services import ComplaintError
 from complaints.services.notices import staff_digest
 from complaints.text import clean_text
@@ -320,8 +320,8 @@ def _workspace(
         ]
         context["next_deadline"] = min(running, key=lambda row: row.deadline.due_at, default=None)
         reply = action_forms.get("reply")
-        record_presence(complaint, user, replying=bool(reply and reply["body"].value()))
-        context["present"] = others_present(complaint, user)
+        replying = bool(reply and reply["body"].value())
+        context["present"] = record_presence(complaint, user, replying=replying)
     else:
         context["reopen_until"] = services.reopen_window_ends(complaint)
     # The one date the consumer is promised: the portal says it, the console shows it.
@@ -1143,8 +1143,7 @@ def console_presence(request: AuthenticatedRequest, reference: str) -> HttpRespo
             complaint, request.user, replying=bool(request.POST.get("body", "").strip())
         )
         return HttpResponse(status=204)
-    record_presence(complaint, request.user)
-    context = {"complaint": complaint, "present": others_present(complaint, request.user)}
+    context = {"complaint": complaint, "present": record_presence(complaint, request.user)}
     return HttpResponse(render_fragment(CONSOLE_WORKSPACE, context, "presence"))
 
 
