@@ -190,6 +190,10 @@ class MessageForm(ComplaintActionForm):
 # A resolution's outcomes: a withdrawal is the consumer's, never a handler's resolution.
 RESOLUTION_OUTCOMES = [(o.value, o.label) for o in Outcome if o != Outcome.WITHDRAWN]
 
+# What a resolution must say, chosen on purpose: neither starts at a value.
+OUTCOME_REQUIRED = "Choose an outcome: upheld, partly upheld or not upheld."
+ROOT_CAUSE_REQUIRED = "Choose the root cause, for root-cause analysis."
+
 
 # The status moves a staff reply may make in the same change, and their buttons.
 REPLY_MOVES = {"await_consumer": "Send and mark awaiting consumer"}
@@ -280,9 +284,9 @@ class ReplyForm(MessageForm):
         data = super().clean() or {}
         if data.get("then") == REPLY_RESOLVES:
             if not data.get("outcome") and "outcome" not in self.errors:
-                self.add_error("outcome", "Choose an outcome: upheld, partly upheld or not upheld.")
+                self.add_error("outcome", OUTCOME_REQUIRED)
             if data.get("root_cause") is None and "root_cause" not in self.errors:
-                self.add_error("root_cause", "Choose the root cause, for root-cause analysis.")
+                self.add_error("root_cause", ROOT_CAUSE_REQUIRED)
         return data
 
     @property
@@ -309,7 +313,16 @@ ASSIGNEE_ROLES = (Role.AGENT, Role.MANAGER)
 
 
 class AssignForm(ComplaintActionForm):
-    assignee = StaffChoiceField(*ASSIGNEE_ROLES, required=False, empty_label="Nobody (unassigned)")
+    """Who has the complaint: it starts at the person who has it now, so sending it unchanged
+    changes nothing (the service refuses it) instead of unassigning."""
+
+    assignee = StaffChoiceField(
+        *ASSIGNEE_ROLES, label="Assignee", required=False, empty_label="Nobody (unassigned)"
+    )
+
+    def __init__(self, *args: Any, complaint: Complaint, actor: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, complaint=complaint, actor=actor, **kwargs)
+        self.fields["assignee"].initial = complaint.assignee_id
 
 
 class CurrentValueForm(ComplaintActionForm):
@@ -361,9 +374,16 @@ class EscalateForm(ComplaintActionForm):
 
 
 class ResolveForm(ComplaintActionForm):
-    outcome = forms.ChoiceField(choices=RESOLUTION_OUTCOMES)
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=[("", "Choose…"), *RESOLUTION_OUTCOMES],
+        error_messages={"required": OUTCOME_REQUIRED},
+    )
     root_cause = CachedModelChoiceField(
-        queryset=RootCause.objects.filter(is_active=True), label="Root cause"
+        queryset=RootCause.objects.filter(is_active=True),
+        label="Root cause",
+        empty_label="Choose…",
+        error_messages={"required": ROOT_CAUSE_REQUIRED},
     )
     redress_amount = AmountField(
         label="Redress",

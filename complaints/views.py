@@ -297,6 +297,7 @@ def _workspace(
         "available": available,
         "opened": opened,
         "lazy_folds": LAZY_FOLDS,
+        "reassigns": user.has_perm("complaints.reassign_complaints"),
         "allowed_statuses": services.allowed_statuses(complaint, user),
         "deadlines": services.clocks_on_page(complaint),
         "says_in_progress": bool(

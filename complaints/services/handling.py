@@ -90,6 +90,8 @@ def assign_complaint(complaint: Complaint, assignee: User | None, *, actor: Acto
             raise ComplaintError("Only complaints still being worked can be assigned.")
         if assignee is not None and complaint.assignee_id == assignee.pk:
             raise ComplaintError(f"{assignee.display_name} already has this complaint.")
+        if assignee is None and complaint.assignee_id is None:
+            raise ComplaintError("Nobody has this complaint already.")
         previous = complaint.assignee
         change.set(assignee=assignee)
         event = change.record(

@@ -30,7 +30,7 @@ def test_the_page_folds_the_actions_without_building_their_forms(
     url = page_of(complaint)
     content = agent_client.get(url).content.decode()
     version = version_in(content)
-    for name in ("resolve", "assign", "team", "priority", "category", "refer", "escalate", "merge"):
+    for name in ("resolve", "team", "priority", "category", "refer", "escalate", "merge"):
         assert f'hx-get="{url}{name}/form/?seen={version}"' in content
         assert f'<a href="{url}{name}/form/">Open the form</a>' in content
         assert f'id="id_{name}_seen"' not in content
@@ -70,10 +70,10 @@ def test_a_fold_opened_without_a_version_acts_on_the_newest_one(
 
 
 def test_without_javascript_a_fold_opens_on_the_complaint_page(
-    agent_client: Client, complaint: Complaint
+    manager_client: Client, complaint: Complaint
 ) -> None:
     url = page_of(complaint)
-    page = agent_client.get(f"{url}assign/form/")
+    page = manager_client.get(f"{url}assign/form/")
     assert page.status_code == 200
     content = page.content.decode()
     assert f'<details data-action="{url}assign/" open><summary>Assign</summary>' in content
@@ -117,3 +117,44 @@ def test_a_complaint_out_of_sight_has_no_form(
     assert other_agent_client.get(f"{url}assign/form/", **HTMX).status_code == 404
     assert other_agent_client.get(f"{url}assign/form/").status_code == 404
     assert consumer_client.get(f"{url}assign/form/", **HTMX).status_code == 403
+
+
+def test_the_assign_fold_starts_at_whoever_has_the_complaint_and_is_no_agents(
+    manager_client: Client, agent_client: Client, complaint: Complaint, agent: User
+) -> None:
+    url = page_of(complaint)
+    assert f'hx-get="{url}assign/form/' not in agent_client.get(url).content.decode()
+    assert f'hx-get="{url}assign/form/' in manager_client.get(url).content.decode()
+    unassigned = manager_client.get(f"{url}assign/form/", **HTMX).content.decode()
+    # Nothing marked: the browser shows the first option, "Nobody (unassigned)".
+    assert "selected" not in unassigned.split('name="assignee"', 1)[1].split("</select>", 1)[0]
+    # Sent unchanged, nothing changes: nobody has it already.
+    sent = manager_client.post(f"{url}assign/", {"assignee": ""}, **HTMX).content.decode()
+    assert "Nobody has this complaint already." in sent
+
+    Complaint.objects.filter(pk=complaint.pk).update(assignee=agent)
+    assigned = manager_client.get(f"{url}assign/form/", **HTMX).content.decode()
+    assert f'<option value="{agent.pk}" selected' in assigned
+    sent = manager_client.post(f"{url}assign/", {"assignee": agent.pk}, **HTMX).content.decode()
+    assert f"{agent.display_name} already has this complaint." in sent
+    complaint.refresh_from_db()
+    assert complaint.assignee_id == agent.pk
+
+
+def test_the_resolve_fold_makes_the_outcome_and_root_cause_a_choice(
+    agent_client: Client, complaint: Complaint
+) -> None:
+    url = page_of(complaint)
+    form = agent_client.get(f"{url}resolve/form/", **HTMX).content.decode()
+    outcome = form.split('name="outcome"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="" selected>Choose…</option>' in outcome
+    cause = form.split('name="root_cause"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="" selected>Choose…</option>' in cause
+
+    sent = agent_client.post(f"{url}resolve/", {"summary": "Refunded."}, **HTMX)
+    content = sent.content.decode()
+    assert "Choose an outcome: upheld, partly upheld or not upheld." in content
+    assert "Choose the root cause, for root-cause analysis." in content
+    assert f'<details data-action="{url}resolve/" open>' in content
+    complaint.refresh_from_db()
+    assert complaint.status != "resolved" and complaint.outcome == ""

@@ -187,7 +187,7 @@ def test_resolving_without_a_root_cause_shows_the_form_error_and_changes_nothing
     )
     complaint.refresh_from_db()
     assert response.status_code == 200
-    assert "This field is required." in response.content.decode()
+    assert "Choose the root cause, for root-cause analysis." in response.content.decode()
     assert complaint.status == Status.NEW
 
 
