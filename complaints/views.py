@@ -577,16 +577,23 @@ def console_letter_preview(
 
 
 def timeline_entries(
-    request: AuthenticatedRequest, complaint: Complaint, events: list[Event], earlier: int
+    request: AuthenticatedRequest,
+    complaint: Complaint,
+    events: list[Event],
+    earlier: int,
+    *,
+    focused: bool = False,
 ) -> SafeString:
     """The timeline's entries (``jinja2/complaints/timeline_entries.jinja``) as HTML: oldest
-    first, after a link to the ``earlier`` ones."""
+    first, after a link to the ``earlier`` ones. ``focused``: the first entry takes the focus
+    when htmx puts it in the page (it replaces the link that was focused)."""
     return render_fragment(
         "complaints/timeline_entries.jinja",
         {
             "complaint": complaint,
             "events": events,
             "earlier": earlier,
+            "focused": focused,
             "user": request.user,
             "tenant_name": request.tenant.name,  # type: ignore[attr-defined]
             "earlier_url": reverse("timeline_earlier", args=[complaint.reference]),
@@ -606,7 +613,7 @@ def timeline_earlier(request: AuthenticatedRequest, reference: str) -> HttpRespo
         timeline_events(complaint, request.user), pk=_int_or_none(request.GET.get("before"))
     )
     events, earlier = timeline(complaint, request.user, before=before, shown=TIMELINE_PAGE)
-    return HttpResponse(timeline_entries(request, complaint, events, earlier))
+    return HttpResponse(timeline_entries(request, complaint, events, earlier, focused=True))
 
 
 @require_GET

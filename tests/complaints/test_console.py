@@ -447,6 +447,11 @@ def test_console_page_query_count_does_not_grow_with_the_timeline_and_older_entr
     assert earlier.content.count(b'class="event ') == 12
     assert b"Staff reply 0" in earlier.content
     assert b"earlier entr" not in earlier.content
+    # The link that was focused is replaced: the first entry it brought takes the focus.
+    entries = earlier.content.decode().split('<li class="event ')
+    assert 'tabindex="-1" autofocus>' in entries[1].split("\n", 1)[0]
+    assert all("autofocus" not in entry for entry in entries[2:])
+    assert b"autofocus" not in response.content
     everything = agent_client.get(f"{url}?timeline=all")
     assert everything.content.count(b'class="event ') == 32
 

@@ -72,6 +72,8 @@ def _preview_then_send(agent_client: Client, complaint: Complaint, root_cause: R
     content = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in content
+    # The button that asked is disabled while it asks: the preview takes the focus.
+    assert 'tabindex="-1" autofocus>' in content
     assert "Our final response to your complaint" in content
     assert "Dear Casey Consumer" in content
     assert '<mark title="Required: the Financial Ombudsman Service' in content
