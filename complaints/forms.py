@@ -16,6 +16,7 @@ from accounts.models import EMAIL_MAX_LENGTH, Role
 from complaints.attachments import ALLOWED_DESCRIPTION, MAX_FILES_PER_MESSAGE
 from complaints.choices import CachedModelChoiceField
 from complaints.models import (
+    ENGLISH_STOP_WORDS,
     QUEUE_COLUMNS,
     REFERENCE_PATTERN,
     TEXT_MAX_LENGTH,
@@ -624,6 +625,19 @@ class QueueFilterForm(forms.Form):
             if high < low or (first == "age_min" and high <= low):
                 self.add_error(last, message)
         return data
+
+    def clean_q(self) -> str:
+        """The search text. One with no word to look for (only common words such as "the",
+        which the text search drops, or only punctuation) is refused with a sentence rather
+        than listing nothing without saying why."""
+        text = str(self.cleaned_data.get("q") or "")
+        words = re.findall(r"[^\W_]+", text)
+        if text.strip() and all(word.lower() in ENGLISH_STOP_WORDS for word in words):
+            raise forms.ValidationError(
+                "Type a word to search for: common words such as “the” and punctuation alone "
+                "find nothing."
+            )
+        return text
 
     def valid_data(self) -> dict[str, Any]:
         """The filters that were given and make sense; the others are dropped."""

@@ -429,3 +429,13 @@ def test_a_search_with_a_filter_that_does_not_fit_lists_nothing_and_says_why(
         assert response.status_code == 200
         assert references_in(response) == []
         assert 'class="error"' in response.content.decode()
+
+
+@pytest.mark.parametrize("typed", ["the", "or", "-", '"', "&", "the or a", "!!!"])
+def test_a_search_without_a_word_to_look_for_says_so(
+    agent_client: Client, theirs: Complaint, typed: str
+) -> None:
+    response = agent_client.get("/console/", {"q": typed})
+    assert response.status_code == 200
+    assert references_in(response) == []
+    assert "Type a word to search for" in response.content.decode()
