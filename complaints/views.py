@@ -227,11 +227,37 @@ LAZY_FOLDS = frozenset(
 BUILT_FOLDED = frozenset({"resolve"})
 
 
-def _action_form(name: str, complaint: Complaint, user: User, initial: dict[str, Any]) -> Any:
-    """The unbound form of action ``name`` on ``complaint`` for ``user``."""
+def _action_form(
+    name: str, complaint: Complaint, user: User, initial: dict[str, Any], *, shown: bool = False
+) -> Any:
+    """The unbound form of action ``name`` on ``complaint`` for ``user``. ``shown`` (it will
+    be rendered, not only read): the resolve form starts from the resolution a manager
+    returned, if that is what is being revised (a query, made only then)."""
+    if shown and name == "resolve":
+        initial = {**_returned_resolution(complaint), **initial}
     return ACTIONS[name].form(
         complaint=complaint, actor=user, auto_id=f"id_{name}_%s", initial=initial
     )
+
+
+def _returned_resolution(complaint: Complaint) -> dict[str, Any]:
+    """The fields of the resolution a manager last returned with a comment, when it is the
+    complaint's latest proposal, none waits for approval and the complaint has not been
+    resolved since: revising it then starts from what was proposed (its outcome is never
+    left to a default). Empty otherwise."""
+    latest = complaint.resolution_proposals.order_by("-pk").first()
+    if latest is None or latest.decision != ResolutionProposal.Decision.RETURNED:
+        return {}
+    resolved, returned = complaint.resolved_at, latest.decided_at
+    if resolved is not None and returned is not None and resolved > returned:
+        return {}
+    return {
+        "outcome": latest.outcome,
+        "root_cause": latest.root_cause_id,
+        "summary": latest.summary,
+        "redress_amount": "" if latest.redress_amount is None else str(latest.redress_amount),
+        "redress_currency": latest.redress_currency,
+    }
 
 
 def _workspace(
@@ -271,7 +297,7 @@ def _workspace(
             initial: dict[str, Any] = {"seen": version}
             if name in DRAFT_BOXES and drafts.get(DRAFT_BOXES[name]):
                 initial["body"] = drafts[DRAFT_BOXES[name]]
-            form = _action_form(name, complaint, user, initial)
+            form = _action_form(name, complaint, user, initial, shown=name == opened)
         else:
             # The page now shows the complaint as it is: sending the form again acts on it.
             form.data = form.data.copy()
@@ -1132,7 +1158,9 @@ def console_action_form(request: AuthenticatedRequest, reference: str, action: s
         seen = next(iter(newest[:1]), (0,))[0]
     context = {
         "complaint": complaint,
-        "forms": {action: _action_form(action, complaint, request.user, {"seen": seen})},
+        "forms": {
+            action: _action_form(action, complaint, request.user, {"seen": seen}, shown=True)
+        },
         "csrf_input": csrf_input(request),
         "fold_name": action,
     }

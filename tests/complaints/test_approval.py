@@ -550,3 +550,27 @@ def test_admin_turns_on_manager_approval_of_final_responses(admin_client: Client
 
     assert response.status_code == 302
     assert TenantSettings.current().final_response_approval is True
+
+
+def test_a_returned_resolution_is_revised_from_what_was_proposed(
+    approval_required: TenantSettings,
+    agent_client: Client,
+    complaint: Complaint,
+    staff: User,
+    boss: User,
+    root_cause: RootCause,
+) -> None:
+    url = console(complaint.reference)
+    fresh = agent_client.get(f"{url}resolve/form/", HTTP_HX_REQUEST="true").content.decode()
+    assert '<option value="" selected>Choose…</option>' in fresh  # nothing proposed yet
+
+    return_resolution(proposed(complaint, staff, root_cause), "Redress £50.", actor=boss)
+
+    fold = agent_client.get(f"{url}resolve/form/", HTTP_HX_REQUEST="true").content.decode()
+    assert '<option value="partly_upheld" selected>' in fold
+    assert f'<option value="{root_cause.pk}" selected>' in fold
+    assert "We refunded the second payment of £84.20.</textarea>" in fold
+    assert 'value="25.00"' in fold
+    # Without JavaScript, the page with the fold open starts from it too.
+    page = agent_client.get(f"{url}resolve/form/").content.decode()
+    assert '<option value="partly_upheld" selected>' in page
