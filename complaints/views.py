@@ -20,8 +20,10 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModi
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import parse_etags, urlencode
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -48,7 +50,7 @@ from complaints.forms import (
     ResolveForm,
     SavedViewForm,
 )
-from complaints.fragments import render_fragment
+from complaints.fragments import render_fragment, render_page
 from complaints.letters import preview_letter
 from complaints.models import (
     QUEUE_COLUMNS,
@@ -179,8 +181,13 @@ PORTAL_ACTIONS = frozenset({"reply", "status", "accept", "reject", "rate"})
 CONSOLE_ACTIONS = frozenset(ACTIONS) - {"accept", "reject", "rate"}
 
 PORTAL_PAGE = "complaints/complaint_detail.html"
-CONSOLE_PAGE = "complaints/console_complaint.html"
-CONSOLE_WORKSPACE = "complaints/console_workspace.jinja"
+# The console's complaint page and its workspace (Jinja2, in the site's layout).
+CONSOLE_PAGE = CONSOLE_WORKSPACE = "complaints/console_workspace.jinja"
+
+
+def console_script() -> SafeString:
+    """The console pages' script (keyboard shortcuts, selection), placed after their content."""
+    return format_html('<script src="{}" defer></script>', static("js/console.js"))
 
 
 # The boxes whose text is kept as a draft, by action.
@@ -362,10 +369,14 @@ def _workspace(
             htmx=bool(htmx),
             messages=get_messages(request),
         )
-        workspace = render_fragment(CONSOLE_WORKSPACE, context, "workspace")
         if htmx:
-            return HttpResponse(workspace)
-        return render(request, template, {"complaint": complaint, "workspace": workspace})
+            return HttpResponse(render_fragment(CONSOLE_WORKSPACE, context, "workspace"))
+        return render_page(
+            request,
+            render_fragment(CONSOLE_WORKSPACE, context, "page_content"),
+            title=complaint.reference,
+            extra_body=console_script(),
+        )
     if htmx:
         template = f"{template}#workspace"
     return render(request, template, context)
@@ -736,7 +747,6 @@ QUEUE_VIEW_PERMISSIONS = {"approval": "complaints.approve_resolutions"}
 # A view's count reads at most this many rows (shown as "1000+" beyond), and is kept briefly.
 VIEW_COUNT_CAP = 1000
 VIEW_COUNT_SECONDS = 60
-QUEUE_PAGE = "complaints/console_queue.html"
 QUEUE_CONTENT = "complaints/console_queue.jinja"
 QUEUE_POLL_SECONDS = 20
 # What the queue says was done, per bulk action.
@@ -952,8 +962,13 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
     if partial:
         response = HttpResponse(render_fragment(QUEUE_CONTENT, context, "results"))
     else:
-        content = render_fragment(QUEUE_CONTENT, context, "content")
-        response = render(request, QUEUE_PAGE, {"content": content})
+        response = render_page(
+            request,
+            render_fragment(QUEUE_CONTENT, context, "content"),
+            title="Queue",
+            main_class="wrap wide",
+            extra_body=console_script(),
+        )
     if partial:
         response["ETag"] = etag
     # Never stored: Back after claiming a complaint fetches the queue as it is now. The
@@ -1194,7 +1209,7 @@ def console_canned_fill(request: AuthenticatedRequest, reference: str) -> HttpRe
     reply = MessageForm(initial={"body": text}, complaint=complaint, auto_id="id_reply_%s")
     if request.htmx:  # type: ignore[attr-defined]
         record_presence(complaint, request.user, replying=True)
-        return render(request, f"{CONSOLE_PAGE}#reply_body", {"form": reply})
+        return HttpResponse(str(reply["body"]))
     return _workspace(request, complaint, CONSOLE_PAGE, {"reply": reply})
 
 

@@ -47,3 +47,11 @@ def money(amount: Decimal | None, currency: str) -> str:
 def markdown(text: str) -> SafeString:
     """Markdown as sanitised HTML (``complaints.formatting.render_markdown``)."""
     return render_markdown(text)
+
+
+@register.simple_tag(takes_context=True)
+def site_header(context: template.Context) -> SafeString:
+    """The site's header (``jinja2/layout.jinja``), shared with the pages Jinja2 renders."""
+    from complaints.fragments import site_header as header
+
+    return header(context)
