@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+from cachetools import TTLCache
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import parse_etags, urlencode
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -79,6 +81,7 @@ from complaints.presence import record_presence
 from complaints.services import ComplaintError
 from complaints.services.notices import staff_digest
 from complaints.text import clean_text
+from configuration.cache import fingerprint
 from configuration.models import TenantSettings
 from tenancy import current as current_tenancy
 
@@ -850,6 +853,78 @@ def _queue_etag(page: KeysetPage[Complaint], params: dict[str, str]) -> str:
     return f'W/"{hashlib.sha256(fingerprint.encode()).hexdigest()[:32]}"'
 
 
+# The queue's rendered controls (tabs, saved views, filters, the save-view and bulk forms) by
+# everything they show; each process keeps CONTROLS_KEPT of them, each for at most
+# CONTROLS_SECONDS (as long as a configuration value read from the database is used).
+CONTROLS_KEPT = 256
+CONTROLS_SECONDS = 60
+_controls: TTLCache[tuple[Any, ...], str] = TTLCache(maxsize=CONTROLS_KEPT, ttl=CONTROLS_SECONDS)
+_controls_lock = threading.Lock()
+# Stands for the request's CSRF field in kept controls (the token is masked afresh each time).
+CSRF_PLACEHOLDER = SafeString("<!-- csrf -->")
+
+
+def _controls_key(context: dict[str, Any], data: QueryDict) -> tuple[Any, ...] | None:
+    """Everything the queue's controls show: the tenant's configuration (its generations:
+    the teams, categories, root causes and staff of the pickers), the person and what they
+    may do, the tab, the saved views with their counts, and the filters as typed (``data``).
+    None when they must be rendered afresh: the filters were refused (their errors are
+    shown), or the configuration cannot be fingerprinted (``configuration.cache.fingerprint``).
+    """
+    if context["filters"].errors:
+        return None
+    configuration = fingerprint()
+    if configuration is None:
+        return None
+    user = context["user"]
+    saved = context["saved_view"]
+    return (
+        configuration,
+        user.pk,
+        user.role,
+        context["bulk"],
+        tuple(sorted(context["can"].items())),
+        tuple(context["views"].items()),
+        context["current_view"],
+        tuple(
+            (view.pk, view.name, view.query, view.shared, view.owner_id, view.count_label)
+            for view in context["saved_views"]
+        ),
+        (saved.pk, tuple(sorted(context["columns"]))) if saved else None,
+        tuple(
+            (name, tuple(data.getlist(name)))
+            for name in ("view", "saved", *context["filters"].fields)
+            if name in data
+        ),
+    )
+
+
+def kept_controls(context: dict[str, Any], data: QueryDict) -> SafeString | None:
+    """The queue's controls for ``context`` as this process last rendered them, with this
+    request's CSRF field; None when none are kept."""
+    key = _controls_key(context, data)
+    if key is None:
+        return None
+    with _controls_lock:
+        html = _controls.get(key)
+    if html is None:
+        return None
+    return mark_safe(html.replace(CSRF_PLACEHOLDER, context["csrf_input"]))  # noqa: S308
+
+
+def keep_controls(context: dict[str, Any], data: QueryDict) -> SafeString:
+    """The queue's controls rendered for ``context`` (macro "controls"), kept for the next
+    request that shows the same (``_controls_key``)."""
+    key = _controls_key(context, data)
+    html = str(
+        render_fragment(QUEUE_CONTENT, {**context, "csrf_input": CSRF_PLACEHOLDER}, "controls")
+    )
+    if key is not None:
+        with _controls_lock:
+            _controls[key] = html
+    return mark_safe(html.replace(CSRF_PLACEHOLDER, context["csrf_input"]))  # noqa: S308
+
+
 @require_GET
 @vary_on_headers("HX-Request")
 @permission_required("complaints.use_console")
@@ -899,16 +974,12 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
             saved.count_label = counts[saved.pk]  # type: ignore[attr-defined]
     chosen = next((view for view in saved_views if view.pk == saved_pk), None)
     columns = chosen.shown_columns if chosen else set(QUEUE_COLUMNS)
+    bulk = user.has_perm("complaints.bulk_update")
     context: dict[str, Any] = {
         "saved_views": saved_views,
         "saved_view": chosen,
         "columns": columns,
-        "column_count": len(columns) + 2 + (1 if user.has_perm("complaints.bulk_update") else 0),
-        "save_view_form": SavedViewForm(
-            user=user,
-            initial={"query": urlencode(_saved_query(params)), "columns": sorted(columns)},
-            auto_id="id_save_%s",
-        ),
+        "column_count": len(columns) + 2 + (1 if bulk else 0),
         "sorting": _sort_headers(params, sort),
         "page": page,
         "views": views,
@@ -923,9 +994,17 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
         "selected": set(request.GET.getlist("complaints")),
         "now": now,
         "partial": partial,
+        "bulk": bulk,
+        "user": user,
+        "can": {
+            "save_view": user.has_perm("complaints.save_queue_view"),
+            "share_view": user.has_perm("complaints.share_queue_view"),
+            "manage_canned": user.has_perm("complaints.manage_canned_responses"),
+            "log_on_behalf": user.has_perm("complaints.log_on_behalf"),
+        },
+        "csrf_input": csrf_input(request),
+        "queue_url": reverse("console_queue"),
     }
-    bulk = user.has_perm("complaints.bulk_update")
-    context["bulk_form"] = BulkActionForm(user=user, auto_id="id_bulk_%s") if bulk else None
     context["rows"] = render_fragment(
         "complaints/queue_rows.jinja",
         {
@@ -942,15 +1021,6 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
     # The page's content in Jinja2, as the rows are (Django's template engine took most of
     # the page's processor time).
     context.update(
-        user=user,
-        can={
-            "save_view": user.has_perm("complaints.save_queue_view"),
-            "share_view": user.has_perm("complaints.share_queue_view"),
-            "manage_canned": user.has_perm("complaints.manage_canned_responses"),
-            "log_on_behalf": user.has_perm("complaints.log_on_behalf"),
-        },
-        csrf_input=csrf_input(request),
-        queue_url=reverse("console_queue"),
         # The messages alone: a request would run every context processor again.
         messages_html=(
             render_to_string("_messages.html", {"messages": get_messages(request)}) if htmx else ""
@@ -959,9 +1029,18 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
             render_to_string("_restarted_page.html", {"page": page}) if page.restarted else ""
         ),
     )
+    controls = None if partial else kept_controls(context, request.GET)
+    if controls is None:
+        context["save_view_form"] = SavedViewForm(
+            user=user,
+            initial={"query": urlencode(_saved_query(params)), "columns": sorted(columns)},
+            auto_id="id_save_%s",
+        )
+        context["bulk_form"] = BulkActionForm(user=user, auto_id="id_bulk_%s") if bulk else None
     if partial:
         response = HttpResponse(render_fragment(QUEUE_CONTENT, context, "results"))
     else:
+        context["controls_html"] = controls or keep_controls(context, request.GET)
         response = render_page(
             request,
             render_fragment(QUEUE_CONTENT, context, "content"),

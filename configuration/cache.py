@@ -133,6 +133,21 @@ def generations(schema: str) -> dict[str, str]:
     return tokens
 
 
+def fingerprint() -> tuple[tuple[str, str], ...] | None:
+    """The current generation of every entry of the tenant the connection works in, as one
+    hashable value: whatever is built from the configuration alone (a rendered form with its
+    choices) can be kept under it, and is never read again once any entry changes. None
+    while some entry has no generation (the cache is unreachable, a change is not yet
+    announced) or this transaction changed one: then nothing may be kept."""
+    schema = current.schema_name()
+    if any(changed == schema for changed, _name in _changing.get()):
+        return None
+    tokens = generations(schema)
+    if len(tokens) < len(TenantCached.every):
+        return None
+    return (("schema", schema), *sorted(tokens.items()))
+
+
 def _renew_generation(schema: str, name: str) -> None:
     """Give an entry a new generation: every process reads it afresh. When the cache cannot
     take it, this process reads the entry from the database and announces it again at each
