@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -1551,3 +1552,37 @@ class SavedView(models.Model):
         """The columns to show: those saved that still exist, or all when none were."""
         chosen = {column for column in self.columns if column in QUEUE_COLUMNS}
         return chosen or set(QUEUE_COLUMNS)
+
+
+@dataclass(frozen=True)
+class SavedViewIndex:
+    """Every saved view of a tenant, as ``available_to`` orders them (shared first, then by
+    name and id): the shared ones, and each person's own that are not shared."""
+
+    shared: tuple[SavedView, ...]
+    own: dict[int, tuple[SavedView, ...]]
+
+
+def _index_saved_views() -> SavedViewIndex:
+    shared: list[SavedView] = []
+    own: dict[int, list[SavedView]] = {}
+    for view in SavedView.objects.order_by("-shared", "name", "id"):
+        if view.shared:
+            shared.append(view)
+        else:
+            own.setdefault(view.owner_id, []).append(view)
+    return SavedViewIndex(tuple(shared), {owner: tuple(views) for owner, views in own.items()})
+
+
+# The queue lists the saved views on every page; they change when someone saves, renames,
+# shares or removes one (or their owner is deleted). The instances are shared between
+# requests: read them, never change them.
+SAVED_VIEWS = TenantCached("saved-views", _index_saved_views)
+SAVED_VIEWS.forget_on_change(SavedView)
+
+
+def saved_views_of(user: Any) -> list[SavedView]:
+    """The saved views ``user`` may open, as ``SavedView.objects.available_to(user)`` lists
+    them (their own and the shared ones, shared first), from the tenant's cache."""
+    index = SAVED_VIEWS.get()
+    return [*index.shared, *index.own.get(user.pk, ())]

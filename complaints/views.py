@@ -71,6 +71,7 @@ from complaints.models import (
     SavedView,
     attach_related,
     canned_response_titles,
+    saved_views_of,
 )
 from complaints.money import format_amount
 from complaints.pagination import KeysetPage, bounded_page, keyset_page
@@ -887,9 +888,10 @@ def _controls_key(context: dict[str, Any], data: QueryDict) -> tuple[Any, ...] |
         tuple(context["views"].items()),
         context["current_view"],
         tuple(
-            (view.pk, view.name, view.query, view.shared, view.owner_id, view.count_label)
+            (view.pk, view.name, view.query, view.shared, view.owner_id)
             for view in context["saved_views"]
         ),
+        tuple(sorted(context["saved_view_counts"].items())),
         (saved.pk, tuple(sorted(context["columns"]))) if saved else None,
         tuple(
             (name, tuple(data.getlist(name)))
@@ -959,24 +961,18 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
         unchanged["HX-Reswap"] = "none"
         return unchanged
     query = urlencode({name: value for name, value in params.items() if name != "after"})
-    # The person's saved views, listed on the full page; a poll only needs the chosen one's
-    # columns.
-    saved_views = (
-        list(SavedView.objects.available_to(user))
-        if not partial
-        else list(SavedView.objects.available_to(user).filter(pk=saved_pk))
-        if saved_pk is not None
-        else []
-    )
-    if not partial:
-        counts = view_counts(user, saved_views, now)
-        for saved in saved_views:
-            saved.count_label = counts[saved.pk]  # type: ignore[attr-defined]
+    # The person's saved views (from the tenant's cache), listed on the full page with their
+    # counts; a poll only needs the chosen one's columns.
+    saved_views = saved_views_of(user)
+    if partial:
+        saved_views = [view for view in saved_views if view.pk == saved_pk]
+    counts = {} if partial else view_counts(user, saved_views, now)
     chosen = next((view for view in saved_views if view.pk == saved_pk), None)
     columns = chosen.shown_columns if chosen else set(QUEUE_COLUMNS)
     bulk = user.has_perm("complaints.bulk_update")
     context: dict[str, Any] = {
         "saved_views": saved_views,
+        "saved_view_counts": counts,
         "saved_view": chosen,
         "columns": columns,
         "column_count": len(columns) + 2 + (1 if bulk else 0),

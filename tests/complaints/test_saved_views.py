@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from accounts.models import User
+from accounts.models import Role, User
 from complaints import views
 from complaints.models import (
     Complaint,
@@ -19,6 +19,7 @@ from complaints.models import (
     RootCause,
     SavedView,
     Team,
+    saved_views_of,
 )
 from tests.complaints.conftest import references_in
 
@@ -82,9 +83,9 @@ def test_counts_are_kept_briefly_so_a_second_page_does_not_count_again(
     SavedView.objects.create(name="Everything", owner=agent, query="view=team")
     SavedView.objects.create(name="Urgent", owner=agent, query="priority=urgent")
     agent_client.get("/console/")
-    # The queue page's own queries (tests/complaints/test_console.py) and the list of views;
-    # no count.
-    with django_assert_num_queries(6):
+    # The queue page's own queries (tests/complaints/test_console.py), the list of views
+    # included (from the tenant's cache); no count.
+    with django_assert_num_queries(5):
         agent_client.get("/console/")
 
 
@@ -302,3 +303,47 @@ def test_agents_have_no_approval_queue(
     assert b"Awaiting my approval" not in agent_client.get("/console/").content
     # Asked for anyway, it is their ordinary queue.
     assert len(references_in(agent_client.get("/console/?view=approval"))) == 3
+
+
+def test_the_cached_list_of_views_is_the_one_the_database_gives(
+    agent: User, manager: User, make_user: Callable[..., User]
+) -> None:
+    colleague = make_user(Role.AGENT, "cora@example.com", full_name="Cora Colleague")
+    for owner, name, shared in [
+        (agent, "b mine", False),
+        (agent, "A mine", False),
+        (agent, "shared by me", True),
+        (manager, "Team urgent", True),
+        (manager, "manager's own", False),
+        (colleague, "cora's own", False),
+    ]:
+        SavedView.objects.create(owner=owner, name=name, shared=shared, query="view=team")
+
+    for person in (agent, manager, colleague):
+        assert saved_views_of(person) == list(SavedView.objects.available_to(person))
+    # Shared first (the manager's and the agent's own), then the agent's own.
+    assert {view.name for view in saved_views_of(agent)[:2]} == {"Team urgent", "shared by me"}
+
+
+def test_the_cached_list_follows_every_change_at_once(
+    agent: User, make_user: Callable[..., User]
+) -> None:
+    colleague = make_user(Role.AGENT, "cora@example.com", full_name="Cora Colleague")
+    view = SavedView.objects.create(owner=colleague, name="Cora's", query="view=team")
+    assert saved_views_of(agent) == []
+
+    view.shared = True
+    view.save()
+    assert [v.name for v in saved_views_of(agent)] == ["Cora's"]
+
+    view.name = "Cards"
+    view.save()
+    assert [v.name for v in saved_views_of(agent)] == ["Cards"]
+
+    colleague.delete()  # their views go with them
+    assert saved_views_of(agent) == []
+
+    mine = SavedView.objects.create(owner=agent, name="Mine", query="view=mine")
+    assert saved_views_of(agent) == [mine]
+    mine.delete()
+    assert saved_views_of(agent) == []
