@@ -823,6 +823,8 @@ def view_counts(user: User, views: list[SavedView], now: datetime) -> dict[int, 
     Never a COUNT over the table: each count reads at most ``VIEW_COUNT_CAP`` + 1 rows and
     says "1000+" beyond; counts are cached per tenant and person for ``VIEW_COUNT_SECONDS``.
     """
+    if not views:
+        return {}
     keys = {
         view.pk: f"queue-count:{user.pk}:{hashlib.sha256(view.query.encode()).hexdigest()[:24]}"
         for view in views
