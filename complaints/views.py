@@ -992,6 +992,8 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
         "selected": set(request.GET.getlist("complaints")),
         "now": now,
         "partial": partial,
+        # The results region's own refresh (htmx names the element that triggered it).
+        "polled": partial and htmx.trigger == "queue-results",
         "bulk": bulk,
         "user": user,
         "can": {

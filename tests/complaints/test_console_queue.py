@@ -664,3 +664,18 @@ def test_sorting_by_a_column_header_in_place_shows_in_the_sort_box(
 
     box = content.split('<div class="filter filter-sort" id="filter-sort" hx-swap-oob="true">')[1]
     assert '<option value="-reference" selected>' in box.split("</div>")[0]
+
+
+def test_the_results_own_refresh_leaves_the_forms_alone(
+    manager_client: Client, complaint: Complaint
+) -> None:
+    url = "/console/?view=team&status=bogus"
+    polled = manager_client.get(url, HTTP_HX_TRIGGER="queue-results", **HTMX).content.decode()
+    filtered = manager_client.get(url, **HTMX).content.decode()
+
+    # A filter changed: the forms' errors, the view to save and the order follow the results.
+    assert 'id="filter-errors-status" hx-swap-oob="true"' in filtered
+    assert 'id="save-view" hx-swap-oob="true"' in filtered
+    # The refresh asks with the filters already shown: what is being typed stays.
+    assert "hx-swap-oob" not in polled
+    assert "Nothing is listed until the filters are corrected" in polled

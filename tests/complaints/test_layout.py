@@ -23,6 +23,7 @@ from accounts.models import Role, User
 from complaints.fragments import render_page
 from configuration.models import TenantSettings
 from tenancy.models import Tenant
+from tests.conftest import sign_in, tenant_client
 
 DJANGO_PAGE = (
     '{% extends "base.html" %}{% block head_title %}{{ title }}{% endblock %}'
@@ -131,3 +132,19 @@ def test_the_console_pages_are_in_the_layout(agent_client: Client, complaint: ob
         assert f"<title>{title} · " in html
         assert 'id="notification-badge"' in html and "Alex Agent" in html
         assert 'id="shortcuts-help"' in html and "js/console.js" in html
+
+
+def test_before_the_second_factor_the_header_offers_only_sign_out(
+    bank: Tenant, agent: User
+) -> None:
+    client = sign_in(tenant_client(bank), agent, second_factor=False)
+
+    html = client.get("/account/two-factor/").content.decode()
+
+    header = html[html.index("<header") : html.index("</header>")]
+    assert "Alex Agent" in header and "Sign out" in header
+    for link in ("notification-badge", "Queue", "Sessions and devices", "· Agent"):
+        assert link not in header
+    # Proven: the whole header.
+    signed_in = sign_in(tenant_client(bank), agent).get("/console/").content.decode()
+    assert 'id="notification-badge"' in signed_in and "Sessions and devices" in signed_in
