@@ -30,6 +30,13 @@ from configuration.cache import CachedRows, TenantCached
 from tenancy import current
 
 
+def is_row_id(value: Any) -> bool:
+    """Whether ``value`` reads as a row id: 1 to 18 ASCII digits (``str.isdigit`` also takes
+    "²" or "①", which ``int`` refuses, and a longer number passes a bigint)."""
+    text = str(value)
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 @dataclass(frozen=True)
 class StaffOptions:
     """The ``<option>`` elements of one set of roles, in name order, and how many there are."""
@@ -41,7 +48,7 @@ class StaffOptions:
         """The options with ``value`` (a user id) selected, if it is one of them."""
         if value in (None, ""):
             return self.html
-        option = f'<option value="{int(value)}">' if str(value).isdigit() else None
+        option = f'<option value="{int(value)}">' if is_row_id(value) else None
         if option is None or option not in self.html:
             return self.html
         selected = option.replace(">", " selected>", 1)
@@ -171,7 +178,7 @@ class StaffChoiceField(forms.Field):
     def to_python(self, value: Any) -> User | None:
         if value in self.empty_values:
             return None
-        if not str(value).isdigit():
+        if not is_row_id(value):
             raise forms.ValidationError(self.error_messages["invalid_choice"], "invalid_choice")
         person = User.objects.filter(pk=int(value), role__in=self.roles, is_active=True).first()
         if person is None:

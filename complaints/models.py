@@ -1505,7 +1505,9 @@ QUEUE_COLUMNS = {
 }
 
 
-class SavedViewQuerySet(models.QuerySet["SavedView"]):
+class SavedViewQuerySet(ConfigurationQuerySet["SavedView"]):
+    """Saved views; a bulk write forgets the tenant's cached list (``SAVED_VIEWS``)."""
+
     def available_to(self, user: Any) -> SavedViewQuerySet:
         """The views ``user`` may open: their own and the shared ones, shared first."""
         return self.filter(Q(owner=user) | Q(shared=True)).order_by("-shared", "name", "id")

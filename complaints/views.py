@@ -32,7 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import AuthenticatedRequest, permission_required
-from accounts.directory import STAFF
+from accounts.directory import STAFF, is_row_id
 from accounts.middleware import full_page_redirect, returns_to
 from accounts.models import Role, User
 from complaints import services
@@ -695,7 +695,7 @@ def new_complaint(request: AuthenticatedRequest) -> HttpResponse:
         product_id = request.GET.get("product", "")
         product = (
             Category.objects.filter(pk=product_id, parent__isnull=True, is_active=True).first()
-            if product_id.isdigit()
+            if is_row_id(product_id)
             else None
         )
         form = GuidedComplaintForm(product=product)
@@ -857,10 +857,12 @@ def _queue_etag(page: KeysetPage[Complaint], params: dict[str, str]) -> str:
 
 
 # The queue's rendered controls (tabs, saved views, filters, the save-view and bulk forms) by
-# everything they show; each process keeps CONTROLS_KEPT of them, each for at most
-# CONTROLS_SECONDS (as long as a configuration value read from the database is used).
+# everything they show; each process keeps CONTROLS_KEPT of them, each for CONTROLS_SECONDS.
+# Any announced change of what they show changes their key at once; should an announcement
+# be lost, a value is used at most configuration.cache.MAX_AGE_SECONDS after it was read from
+# the database, and a rendering of it CONTROLS_SECONDS longer.
 CONTROLS_KEPT = 256
-CONTROLS_SECONDS = 60
+CONTROLS_SECONDS = 10
 _controls: TTLCache[tuple[Any, ...], str] = TTLCache(maxsize=CONTROLS_KEPT, ttl=CONTROLS_SECONDS)
 _controls_lock = threading.Lock()
 # Stands for the request's CSRF field in kept controls (the token is masked afresh each time).
@@ -963,12 +965,15 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
         unchanged["HX-Reswap"] = "none"
         return unchanged
     query = urlencode({name: value for name, value in params.items() if name != "after"})
-    # The person's saved views (from the tenant's cache), listed on the full page with their
-    # counts; a poll only needs the chosen one's columns.
+    # The results' own refresh (htmx names the element that triggered it) asks with the
+    # filters already shown: it brings the rows alone.
+    polled = partial and htmx.trigger == "queue-results"
+    # The person's saved views (from the tenant's cache), listed with their counts on the
+    # page and after a filter changed; a poll only needs the chosen one's columns.
     saved_views = saved_views_of(user)
-    if partial:
+    if polled:
         saved_views = [view for view in saved_views if view.pk == saved_pk]
-    counts = {} if partial else view_counts(user, saved_views, now)
+    counts = {} if polled else view_counts(user, saved_views, now)
     chosen = next((view for view in saved_views if view.pk == saved_pk), None)
     columns = chosen.shown_columns if chosen else set(QUEUE_COLUMNS)
     bulk = user.has_perm("complaints.bulk_update")
@@ -992,8 +997,7 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
         "selected": set(request.GET.getlist("complaints")),
         "now": now,
         "partial": partial,
-        # The results region's own refresh (htmx names the element that triggered it).
-        "polled": partial and htmx.trigger == "queue-results",
+        "polled": polled,
         "bulk": bulk,
         "user": user,
         "can": {

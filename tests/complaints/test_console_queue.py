@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Role, User
-from complaints.models import Category, Channel, Complaint, Priority, Status, Team
+from complaints.models import Category, Channel, Complaint, Priority, SavedView, Status, Team
 from complaints.pagination import keyset_page
 from complaints.services import add_internal_note, reply_to_complaint
 from tests.complaints.conftest import as_request_user, put_in_status, references_in
@@ -679,3 +679,36 @@ def test_the_results_own_refresh_leaves_the_forms_alone(
     # The refresh asks with the filters already shown: what is being typed stays.
     assert "hx-swap-oob" not in polled
     assert "Nothing is listed until the filters are corrected" in polled
+
+
+def test_a_filter_change_on_a_saved_view_unmarks_it(
+    manager_client: Client, manager: User, complaint: Complaint
+) -> None:
+    view = SavedView.objects.create(owner=manager, name="Mine", query="view=team")
+    opened = manager_client.get(f"/console/?view=team&saved={view.pk}").content.decode()
+    assert f'saved={view.pk}" aria-current="page"' in opened
+    assert "Rename or remove" in opened
+
+    changed = manager_client.get("/console/?view=team&priority=urgent", **HTMX).content.decode()
+
+    assert 'id="queue-tabs" hx-swap-oob="true"' in changed
+    assert 'id="rename-view" hx-swap-oob="true"' in changed
+    assert f'saved={view.pk}" aria-current="page"' not in changed
+    assert "Rename or remove" not in changed
+
+
+@pytest.mark.parametrize("digit", ["²", "①", "٣", "9" * 30])
+def test_a_person_written_in_other_digits_is_refused_not_a_server_error(
+    manager_client: Client, complaint: Complaint, digit: str
+) -> None:
+    listed = manager_client.get("/console/", {"assignee": digit})
+    assert listed.status_code == 200
+    assert "Choose someone from the list." in listed.content.decode()
+
+    bulk = manager_client.post(
+        "/console/bulk/",
+        {"action": "assign", "assignee": digit, "complaints": [complaint.reference]},
+    )
+    assert bulk.status_code in (200, 302)
+    complaint.refresh_from_db()
+    assert complaint.assignee is None

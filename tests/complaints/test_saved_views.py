@@ -21,6 +21,7 @@ from complaints.models import (
     Team,
     saved_views_of,
 )
+from configuration.cache import forget_pending_changes
 from tests.complaints.conftest import references_in
 
 
@@ -325,25 +326,44 @@ def test_the_cached_list_of_views_is_the_one_the_database_gives(
     assert {view.name for view in saved_views_of(agent)[:2]} == {"Team urgent", "shared by me"}
 
 
+def seen_by(person: User) -> list[SavedView]:
+    """The views ``person`` is offered at the next request (every change before it
+    committed: the list is read from the tenant's cache, not the database)."""
+    forget_pending_changes()
+    return saved_views_of(person)
+
+
 def test_the_cached_list_follows_every_change_at_once(
     agent: User, make_user: Callable[..., User]
 ) -> None:
     colleague = make_user(Role.AGENT, "cora@example.com", full_name="Cora Colleague")
     view = SavedView.objects.create(owner=colleague, name="Cora's", query="view=team")
-    assert saved_views_of(agent) == []
+    assert seen_by(agent) == []
 
     view.shared = True
     view.save()
-    assert [v.name for v in saved_views_of(agent)] == ["Cora's"]
+    assert [v.name for v in seen_by(agent)] == ["Cora's"]
 
     view.name = "Cards"
     view.save()
-    assert [v.name for v in saved_views_of(agent)] == ["Cards"]
+    assert [v.name for v in seen_by(agent)] == ["Cards"]
 
     colleague.delete()  # their views go with them
-    assert saved_views_of(agent) == []
+    assert seen_by(agent) == []
 
     mine = SavedView.objects.create(owner=agent, name="Mine", query="view=mine")
-    assert saved_views_of(agent) == [mine]
+    assert seen_by(agent) == [mine]
     mine.delete()
-    assert saved_views_of(agent) == []
+    assert seen_by(agent) == []
+
+
+def test_a_bulk_write_to_saved_views_is_followed_at_once(agent: User, manager: User) -> None:
+    view = SavedView.objects.create(owner=manager, name="Team", shared=True, query="view=team")
+    assert seen_by(agent) == [view]
+    assert seen_by(agent) == [view]  # now from the cache
+
+    SavedView.objects.filter(pk=view.pk).update(shared=False)
+    assert seen_by(agent) == []
+
+    SavedView.objects.bulk_create([SavedView(owner=agent, name="Bulk", query="view=mine")])
+    assert [v.name for v in seen_by(agent)] == ["Bulk"]
