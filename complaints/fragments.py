@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template import Context, engines
 from django.template.backends.jinja2 import Jinja2
@@ -31,7 +33,7 @@ from django.template.defaultfilters import (
     urlencode,
 )
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
@@ -74,8 +76,20 @@ def priority_label(value: str) -> str:
 
 
 def url(name: str, *args: Any) -> str:
-    """The path of the URL named ``name`` with ``args``, as Django's ``{% url %}`` tag."""
-    return reverse(name, args=args)
+    """The path of the URL named ``name`` with ``args``, as Django's ``{% url %}`` tag; a
+    path once built is remembered for the URL configuration (a tenant's or the platform's)
+    and prefix it was built under (a complaint page builds some thirty, the same at each
+    view of it)."""
+    try:
+        urlconf = get_urlconf() or settings.ROOT_URLCONF
+        return _reversed(urlconf, get_script_prefix(), name, args)
+    except TypeError:  # an argument that cannot be a key
+        return reverse(name, args=args)
+
+
+@lru_cache(maxsize=8192)
+def _reversed(urlconf: Any, prefix: str, name: str, args: tuple[Any, ...]) -> str:
+    return reverse(name, urlconf=urlconf, args=args)
 
 
 def environment(**options: Any) -> Environment:

@@ -52,7 +52,7 @@ from complaints.forms import (
     ResolveForm,
     SavedViewForm,
 )
-from complaints.fragments import render_fragment, render_page
+from complaints.fragments import render_fragment, render_page, url
 from complaints.letters import preview_letter
 from complaints.models import (
     QUEUE_COLUMNS,
@@ -203,16 +203,16 @@ FORM_TOKEN_SECONDS = 24 * 60 * 60
 
 def _action_url(template: str, reference: str, action: str) -> str:
     name = "console_action" if template == CONSOLE_PAGE else "portal_action"
-    return reverse(name, args=[reference, action])
+    return url(name, reference, action)
 
 
 def _box_urls(template: str, reference: str, action: str) -> list[str]:
     """The addresses that take the text of a box: its draft beacon, then its action (text
     sent is newer than text saved while typing)."""
     if template == CONSOLE_PAGE:
-        draft = reverse("console_draft", args=[reference, action])
+        draft = url("console_draft", reference, action)
     else:
-        draft = reverse("portal_draft", args=[reference])
+        draft = url("portal_draft", reference)
     return [draft, _action_url(template, reference, action)]
 
 
@@ -295,10 +295,10 @@ def _workspace(
     events, earlier = timeline(complaint, user, shown=10_000 if everything else TIMELINE_SHOWN)
     version = max((event.pk for event in events), default=0)
     boxes = {
-        url: box
+        address: box
         for name, box in DRAFT_BOXES.items()
         if name in available and name not in (bound or {})
-        for url in _box_urls(template, complaint.reference, name)
+        for address in _box_urls(template, complaint.reference, name)
     }
     drafts = drafts_for(user, complaint, request.session, boxes) if boxes else {}
     action_forms: dict[str, Any] = {}
@@ -637,10 +637,8 @@ def timeline_entries(
             "focused": focused,
             "user": request.user,
             "tenant_name": request.tenant.name,  # type: ignore[attr-defined]
-            "earlier_url": reverse("timeline_earlier", args=[complaint.reference]),
-            "attachment_url": lambda reference, pk: reverse(
-                "attachment_download", args=[reference, pk]
-            ),
+            "earlier_url": url("timeline_earlier", complaint.reference),
+            "attachment_url": lambda reference, pk: url("attachment_download", reference, pk),
         },
     )
 
@@ -991,7 +989,7 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
         "query": query,
         "return_query": urlencode(params),
         "view_label": views[current],
-        "poll_url": f"{reverse('console_queue')}?{urlencode(params)}",
+        "poll_url": f"{url('console_queue')}?{urlencode(params)}",
         "poll_headers": json.dumps({"If-None-Match": etag}),
         "poll_seconds": QUEUE_POLL_SECONDS,
         "selected": set(request.GET.getlist("complaints")),
@@ -1007,7 +1005,7 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
             "log_on_behalf": user.has_perm("complaints.log_on_behalf"),
         },
         "csrf_input": csrf_input(request),
-        "queue_url": reverse("console_queue"),
+        "queue_url": url("console_queue"),
     }
     context["rows"] = render_fragment(
         "complaints/queue_rows.jinja",

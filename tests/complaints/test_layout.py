@@ -16,11 +16,12 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest
 from django.template import engines
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
+from django.urls import NoReverseMatch, set_script_prefix
 from django.utils.safestring import mark_safe
 
 from accounts.models import Role, User
-from complaints.fragments import render_page
+from complaints.fragments import render_page, url
 from configuration.models import TenantSettings
 from tenancy.models import Tenant
 from tests.conftest import sign_in, tenant_client
@@ -148,3 +149,23 @@ def test_before_the_second_factor_the_header_offers_only_sign_out(
     # Proven: the whole header.
     signed_in = sign_in(tenant_client(bank), agent).get("/console/").content.decode()
     assert 'id="notification-badge"' in signed_in and "Sessions and devices" in signed_in
+
+
+def test_paths_built_once_are_those_of_the_url_configuration_in_use(bank: Tenant) -> None:
+
+    assert url("console_complaint", "C-2026-000001") == "/console/complaints/C-2026-000001/"
+    assert url("console_complaint", "C-2026-000001") == "/console/complaints/C-2026-000001/"
+    set_script_prefix("/complaints/")
+    try:
+        assert url("console_complaint", "C-2026-000001") == (
+            "/complaints/console/complaints/C-2026-000001/"
+        )
+    finally:
+        set_script_prefix("/")
+    # The platform's own pages are not a tenant's: a path built under one configuration is
+    # never given under another.
+    with override_settings(ROOT_URLCONF="project.urls_public"):
+        platform = url("tenant_list")
+    assert platform.startswith("/")
+    with pytest.raises(NoReverseMatch):
+        url("tenant_list")
