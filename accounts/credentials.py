@@ -55,6 +55,18 @@ def needs_second_factor(user: User) -> bool:
     return user.is_staff_member and (second_factor_required(user) or user_has_device(user))
 
 
+def second_factor_pending(user: Any) -> bool:
+    """Whether ``user`` signed in with the password alone and must still prove the second
+    factor: then they reach nothing but the second-factor pages
+    (``accounts.middleware.SessionCredentialMiddleware``) and the site header shows only who
+    they are and Sign out. False for a request django-otp did not verify (no
+    ``is_verified`` on the user)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_staff_member:
+        return False
+    verified = getattr(user, "is_verified", None)
+    return verified is not None and not verified() and needs_second_factor(user)
+
+
 def sign_in_locked_until(user: User) -> datetime | None:
     """The UTC time until which the account's sign-in is locked, or None when it is not."""
     until = user.second_factor_locked_until

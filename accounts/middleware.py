@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 from django_otp import user_has_device
 
-from accounts.credentials import CredentialRefused, check_credential, needs_second_factor
+from accounts.credentials import CredentialRefused, check_credential, second_factor_pending
 from tenancy.models import is_on_current_host
 
 # Paths a staff member may reach between the password step and the second factor.
@@ -170,11 +170,8 @@ class SessionCredentialMiddleware:
             logout(request)
             messages.error(request, str(refusal))
             return full_page_redirect(request, resolve_url(settings.LOGIN_URL))
-        if (
-            user.is_staff_member  # type: ignore[union-attr]
-            and not user.is_verified()  # type: ignore[union-attr, attr-defined]
-            and not request.path.startswith(SECOND_FACTOR_EXEMPT_PREFIXES)
-            and needs_second_factor(user)  # type: ignore[arg-type]
+        if not request.path.startswith(SECOND_FACTOR_EXEMPT_PREFIXES) and second_factor_pending(
+            user
         ):
             name = "two_factor_verify" if user_has_device(user) else "two_factor_setup"
             return full_page_redirect(request, sign_in_url(request, name))

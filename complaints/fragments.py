@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
-from accounts.credentials import needs_second_factor
+from accounts.credentials import second_factor_pending
 from complaints.formatting import render_markdown
 from complaints.models import Priority, Status
 from complaints.templatetags.portal import money, readable_on
@@ -166,17 +166,6 @@ def layout_values(values: Mapping[str, Any] | Context) -> dict[str, Any]:
     }
     taken["second_factor_pending"] = second_factor_pending(taken["user"])
     return taken
-
-
-def second_factor_pending(user: Any) -> bool:
-    """Whether ``user`` signed in with the password alone and must still prove the second
-    factor (the rule of ``accounts.middleware.SessionCredentialMiddleware``, which lets them
-    reach only the second-factor pages): the header then shows neither the console's links
-    nor their unread notifications. False without django-otp's verification on the user."""
-    if not getattr(user, "is_authenticated", False) or not user.is_staff_member:
-        return False
-    verified = getattr(user, "is_verified", None)
-    return verified is not None and not verified() and needs_second_factor(user)
 
 
 def processed(request: HttpRequest) -> dict[str, Any]:

@@ -903,29 +903,26 @@ def _controls_key(context: dict[str, Any], data: QueryDict) -> tuple[Any, ...] |
     )
 
 
-def kept_controls(context: dict[str, Any], data: QueryDict) -> SafeString | None:
-    """The queue's controls for ``context`` as this process last rendered them, with this
-    request's CSRF field; None when none are kept."""
+def queue_controls(
+    context: dict[str, Any], data: QueryDict, add_forms: Callable[[], None]
+) -> SafeString:
+    """The queue's controls for ``context`` (macro "controls") with this request's CSRF
+    field: as this process last rendered them for the same (``_controls_key``), else
+    rendered now (``add_forms`` first puts the save-view and bulk forms in ``context``) and
+    kept for the next request."""
     key = _controls_key(context, data)
-    if key is None:
-        return None
-    with _controls_lock:
-        html = _controls.get(key)
-    if html is None:
-        return None
-    return mark_safe(html.replace(CSRF_PLACEHOLDER, context["csrf_input"]))  # noqa: S308
-
-
-def keep_controls(context: dict[str, Any], data: QueryDict) -> SafeString:
-    """The queue's controls rendered for ``context`` (macro "controls"), kept for the next
-    request that shows the same (``_controls_key``)."""
-    key = _controls_key(context, data)
-    html = str(
-        render_fragment(QUEUE_CONTENT, {**context, "csrf_input": CSRF_PLACEHOLDER}, "controls")
-    )
+    html = None
     if key is not None:
         with _controls_lock:
-            _controls[key] = html
+            html = _controls.get(key)
+    if html is None:
+        add_forms()
+        html = str(
+            render_fragment(QUEUE_CONTENT, {**context, "csrf_input": CSRF_PLACEHOLDER}, "controls")
+        )
+        if key is not None:
+            with _controls_lock:
+                _controls[key] = html
     return mark_safe(html.replace(CSRF_PLACEHOLDER, context["csrf_input"]))  # noqa: S308
 
 
@@ -1031,18 +1028,20 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
             render_to_string("_restarted_page.html", {"page": page}) if page.restarted else ""
         ),
     )
-    controls = None if partial else kept_controls(context, request.GET)
-    if controls is None:
+
+    def add_forms() -> None:
         context["save_view_form"] = SavedViewForm(
             user=user,
             initial={"query": urlencode(_saved_query(params)), "columns": sorted(columns)},
             auto_id="id_save_%s",
         )
         context["bulk_form"] = BulkActionForm(user=user, auto_id="id_bulk_%s") if bulk else None
+
     if partial:
+        add_forms()
         response = HttpResponse(render_fragment(QUEUE_CONTENT, context, "results"))
     else:
-        context["controls_html"] = controls or keep_controls(context, request.GET)
+        context["controls_html"] = queue_controls(context, request.GET, add_forms)
         response = render_page(
             request,
             render_fragment(QUEUE_CONTENT, context, "content"),

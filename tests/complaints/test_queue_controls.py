@@ -1,5 +1,5 @@
 """The queue's controls (tabs, saved views, filters, the save-view and bulk forms) are rendered
-once for everything they show and kept by the process (``complaints.views.kept_controls``): a
+once for everything they show and kept by the process (``complaints.views.queue_controls``): a
 page with kept controls reads exactly as one rendered afresh, carries its own request's CSRF
 token, and shows any change of what they show at the next request."""
 
