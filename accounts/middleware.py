@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from contextlib import suppress
 from urllib.parse import urlencode, urlsplit
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -15,12 +17,31 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 from django_otp import user_has_device
+from django_otp.middleware import OTPMiddleware
+from django_otp.models import Device
 
 from accounts.credentials import CredentialRefused, check_credential, second_factor_pending
+from accounts.sessions import row_by_key
 from tenancy.models import is_on_current_host
 
 # Paths a staff member may reach between the password step and the second factor.
 SECOND_FACTOR_EXEMPT_PREFIXES = ("/account/two-factor/", "/accounts/logout/", "/static/", "/api/")
+
+
+class SecondFactorMiddleware(OTPMiddleware):
+    """django-otp's middleware (``request.user.otp_device``, ``is_verified()``), reading the
+    device the session names with one statement composed once (``accounts.sessions``) instead
+    of the ORM's, on every signed-in request. The device must still exist, belong to the
+    person and be confirmed (django-otp's own checks, unchanged)."""
+
+    def _device_from_persistent_id(self, persistent_id: str) -> Device | None:
+        persistent_id = self._normalize_persistent_id(persistent_id)
+        with suppress(ValueError, LookupError, TypeError):
+            label, device_id = persistent_id.rsplit("/", 1)
+            model = apps.get_model(label)
+            if issubclass(model, Device):
+                return row_by_key(model, "pk", int(device_id))
+        return None
 
 
 # Session key of the text posted to an action while the person was signed out: the action's

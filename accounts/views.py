@@ -131,7 +131,7 @@ def accept_invitation_view(request: AuthenticatedRequest, token: str) -> HttpRes
         except AccountError as error:
             form.add_error(None, str(error))
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="accounts.sessions.AccountBackend")
             messages.success(request, "Welcome. Set up your authenticator app to finish.")
             return redirect("two_factor_setup")
     return render(

@@ -142,7 +142,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -229,7 +229,7 @@ else:
         }
     }
 # Sessions live in each tenant's own schema, so a session of one tenant means nothing in another.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -238,11 +238,12 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # --- Accounts -----------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
-# The rules backend answers every permission of ours, before ModelBackend queries tables.
+# The rules backend answers every permission of ours, before the ModelBackend (AccountBackend)
+# queries tables; both account backends read the signed-in account lean (accounts.sessions).
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.sessions.AccountBackend",
+    "accounts.sessions.AccountAuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -218,7 +218,7 @@ def tenant_client(tenant: Tenant) -> Client:
 
 def sign_in(client: Client, user: User, *, second_factor: bool = True) -> Client:
     """Log ``user`` in on ``client``; staff also pass their second factor unless told not to."""
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="accounts.sessions.AccountBackend")
     if second_factor and user.is_staff_member:
         device = TOTPDevice.objects.get(user=user, confirmed=True)
         session = client.session

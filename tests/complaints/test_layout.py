@@ -12,7 +12,6 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import constants
 from django.contrib.messages.storage.fallback import FallbackStorage
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest
 from django.template import engines
@@ -21,6 +20,7 @@ from django.urls import NoReverseMatch, set_script_prefix
 from django.utils.safestring import mark_safe
 
 from accounts.models import Role, User
+from accounts.sessions import SessionStore
 from complaints.fragments import render_page, url
 from configuration.models import TenantSettings
 from tenancy.models import Tenant

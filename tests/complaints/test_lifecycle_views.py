@@ -88,7 +88,7 @@ def test_other_consumer_and_outsider_cannot_download_a_file(
     attachment = Attachment.objects.get()
     url = f"/complaints/{complaint.reference}/files/{attachment.pk}/"
     other = Client(HTTP_HOST="bank.localhost")
-    other.force_login(other_consumer, backend="django.contrib.auth.backends.ModelBackend")
+    other.force_login(other_consumer, backend="accounts.sessions.AccountBackend")
     assert other.get(url).status_code == 404
     # The outsider's own telco session, on the bank host: the bank does not know it.
     refused = outsider_at_bank.get(url)

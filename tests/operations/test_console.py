@@ -292,7 +292,7 @@ def test_operator_without_verified_second_factor_is_sent_to_two_factor(
 def test_operator_without_any_authenticator_is_sent_to_set_one_up(public_tenant: Tenant) -> None:
     operator = create_user(Role.OPERATOR, "owen@example.com", second_factor=False)
     client = Client(HTTP_HOST="localhost")
-    client.force_login(operator, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(operator, backend="accounts.sessions.AccountBackend")
 
     response = client.get("/")
 

@@ -41,7 +41,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -55,6 +54,7 @@ from rest_framework_simplejwt.state import token_backend
 
 from accounts.api import issue_tokens
 from accounts.models import Role, User
+from accounts.sessions import SessionStore
 from complaints.benchmark_floor import floor_page
 from complaints.models import ACTIVE_STATUSES, Category, Complaint, Event, Team
 from complaints.pagination import cursor_for
@@ -549,7 +549,7 @@ class Command(BaseCommand):
         """A signed-in session of ``user`` in the tenant, second factor passed for staff."""
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = "accounts.sessions.AccountBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         device = TOTPDevice.objects.filter(user=user).first()
         if device is not None:
