@@ -20,6 +20,8 @@ from functools import lru_cache
 from typing import Any, cast
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.template import Context, engines
 from django.template.backends.jinja2 import Jinja2
@@ -92,6 +94,23 @@ def _reversed(urlconf: Any, prefix: str, name: str, args: tuple[Any, ...]) -> st
     return reverse(name, urlconf=urlconf, args=args)
 
 
+def static_url(path: str) -> str:
+    """The URL of the static file ``path``, as Django's ``{% static %}`` tag gives it (its
+    name in the manifest of hashed names, in production), remembered per ``STATIC_URL``
+    (which carries the script prefix) until a setting changes: a page links five of them."""
+    return _static(settings.STATIC_URL, path)
+
+
+@lru_cache(maxsize=512)
+def _static(static_root_url: str, path: str) -> str:
+    return static(path)
+
+
+@receiver(setting_changed, dispatch_uid="complaints.fragments.static_urls")
+def _forget_static_urls(**kwargs: Any) -> None:
+    _static.cache_clear()
+
+
 def environment(**options: Any) -> Environment:
     """The environment Django's Jinja2 backend builds (``TEMPLATES`` names this function)."""
     options["undefined"] = StrictUndefined
@@ -113,7 +132,7 @@ def environment(**options: Any) -> Environment:
         priority_label=priority_label,
     )
     env.filters["readable_on"] = readable_on
-    env.globals.update(url=url, static=static)
+    env.globals.update(url=url, static=static_url)
     return env
 
 

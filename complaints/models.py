@@ -28,7 +28,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce, Lower
-from django.db.models.query import ModelIterable
+from django.db.models.query import BaseIterable, ModelIterable
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -652,6 +652,77 @@ class ListRowIterable(ModelIterable):
         return iter(rows)
 
 
+class RowPerson:
+    """The consumer of a plain list row (``ListRow``): what the row shows of them, named by
+    the account's own rule (``User.display_name``)."""
+
+    __slots__ = ("email", "full_name", "id")
+    display_name = User.display_name
+
+    def __init__(self, pk: int, full_name: str, email: str) -> None:
+        self.id, self.full_name, self.email = pk, full_name, email
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+class ListRow:
+    """A complaint as the console's queue lists it, without a model instance: the columns of
+    ``LIST_COLUMNS`` as attributes of the same names (``category_id``, ``team_id``,
+    ``assignee_id`` for the relations), ``pk``, the consumer (``RowPerson``), and the
+    category, team and assignee from the tenant's configuration cache (shared read-only
+    instances, None where there is none). Only to be shown: it has no methods of a complaint
+    and cannot be saved."""
+
+    __dict__: dict[str, Any]
+
+    @property
+    def pk(self) -> int:
+        return int(self.__dict__["id"])
+
+
+# The columns a plain list row reads: those of LIST_COLUMNS, the relations by their ids.
+PLAIN_RELATIONS = tuple(
+    (field, cached) for field, cached in LIST_RELATIONS if field in LIST_COLUMNS
+)
+PLAIN_COLUMNS: tuple[str, ...] = (
+    "id",
+    "consumer_id",
+    *(
+        f"{column}_id" if column in dict(PLAIN_RELATIONS) else column
+        for column in LIST_COLUMNS
+        if not column.startswith("consumer__")
+    ),
+    "consumer__full_name",
+    "consumer__email",
+)
+
+
+class PlainRowIterable(BaseIterable):
+    """The rows of a queryset as ``ListRow``s: one statement reading ``PLAIN_COLUMNS`` (the
+    consumer joined) and the related rows from the tenant's configuration cache, as
+    ``ListRowIterable`` gives them but without building a model instance per complaint and
+    per consumer (half of what a queue page's rows cost the processor)."""
+
+    def __iter__(self) -> Iterator[ListRow]:
+        rows = []
+        own = len(PLAIN_COLUMNS) - 2
+        names = PLAIN_COLUMNS[:own]
+        for values in self.queryset.values_list(*PLAIN_COLUMNS):
+            row = ListRow()
+            row.__dict__.update(zip(names, values, strict=False))
+            row.__dict__["consumer"] = RowPerson(values[1], values[own], values[own + 1])
+            rows.append(row)
+        for field, cached in PLAIN_RELATIONS:
+            attname = f"{field}_id"
+            ids = {pk for row in rows if (pk := row.__dict__[attname]) is not None}
+            found = cached.by_id(ids) if ids else {}
+            for row in rows:
+                row.__dict__[field] = found.get(row.__dict__[attname])
+        return iter(rows)
+
+
 @lru_cache(maxsize=4096)
 def _seen_by_agent(agent_id: int) -> Q:
     """The complaints agent ``agent_id`` sees: unrouted, assigned to them, or in a team they
@@ -722,6 +793,13 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
         """
         rows = self.select_related("consumer").only(*LIST_COLUMNS, *also)
         rows._iterable_class = ListRowIterable
+        return rows
+
+    def for_queue(self) -> ComplaintQuerySet:
+        """Rows for the console's queue: ``for_list``'s columns as plain rows (``ListRow``,
+        by ``PlainRowIterable``), only to be shown."""
+        rows = self.for_list()
+        rows._iterable_class = PlainRowIterable
         return rows
 
     def for_page(self, *, shown: bool = False) -> ComplaintQuerySet:

@@ -22,7 +22,6 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModi
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -52,7 +51,7 @@ from complaints.forms import (
     ResolveForm,
     SavedViewForm,
 )
-from complaints.fragments import render_fragment, render_page, url
+from complaints.fragments import render_fragment, render_page, static_url, url
 from complaints.letters import preview_letter
 from complaints.models import (
     QUEUE_COLUMNS,
@@ -191,7 +190,7 @@ CONSOLE_PAGE = CONSOLE_WORKSPACE = "complaints/console_workspace.jinja"
 
 def console_script() -> SafeString:
     """The console pages' script (keyboard shortcuts, selection), placed after their content."""
-    return format_html('<script src="{}" defer></script>', static("js/console.js"))
+    return format_html('<script src="{}" defer></script>', static_url("js/console.js"))
 
 
 # The boxes whose text is kept as a draft, by action.
@@ -808,7 +807,7 @@ def read_queue(user: User, data: QueryDict, now: datetime) -> Queue:
         current = "team"
     filters = QueueFilterForm(data, auto_id="id_filter_%s")
     queryset, default_sort = _queue_view(
-        Complaint.objects.visible_to(user).for_list(), current, user, now
+        Complaint.objects.visible_to(user).for_queue(), current, user, now
     )
     sort = filters.chosen_sort(default_sort)
     queryset = filters.apply(queryset, actor=user, now=now)

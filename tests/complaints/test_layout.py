@@ -15,13 +15,14 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest
 from django.template import engines
+from django.templatetags.static import static
 from django.test import Client, RequestFactory, override_settings
 from django.urls import NoReverseMatch, set_script_prefix
 from django.utils.safestring import mark_safe
 
 from accounts.models import Role, User
 from accounts.sessions import SessionStore
-from complaints.fragments import render_page, url
+from complaints.fragments import render_page, static_url, url
 from configuration.models import TenantSettings
 from tenancy.models import Tenant
 from tests.conftest import sign_in, tenant_client
@@ -169,3 +170,17 @@ def test_paths_built_once_are_those_of_the_url_configuration_in_use(bank: Tenant
     assert platform.startswith("/")
     with pytest.raises(NoReverseMatch):
         url("tenant_list")
+
+
+def test_static_urls_remembered_are_those_django_gives(bank: Tenant) -> None:
+    assert static_url("css/app.css") == static("css/app.css") == "/static/css/app.css"
+    with override_settings(STATIC_URL="assets/"):  # relative: under the script prefix
+        set_script_prefix("/complaints/")
+        try:
+            assert static_url("css/app.css") == static("css/app.css")
+            assert static_url("css/app.css").endswith("/assets/css/app.css")
+        finally:
+            set_script_prefix("/")
+    with override_settings(STATIC_URL="https://assets.example/"):
+        assert static_url("css/app.css") == "https://assets.example/css/app.css"
+    assert static_url("css/app.css") == "/static/css/app.css"

@@ -1,7 +1,8 @@
-"""List rows (``Complaint.objects.for_list()``) take their category, team and staff from the
-tenant's configuration cache (``ListRowIterable``): a change is seen by the next request, a
-row the cache lacks is read in one query, a person no longer active is still named, and one
-tenant's entries never name another's rows."""
+"""List rows (``Complaint.objects.for_list()``, and the queue's plain rows, ``for_queue()``)
+take their category, team and staff from the tenant's configuration cache
+(``ListRowIterable``, ``PlainRowIterable``): a change is seen by the next request, a row the
+cache lacks is read in one query, a person no longer active is still named, and one tenant's
+entries never name another's rows."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import Role, User
-from complaints.models import Category, Complaint, Team
+from complaints.models import LIST_COLUMNS, Category, Complaint, ListRow, Team
 from configuration.cache import forget_pending_changes
 from tenancy.models import Tenant
 from tests.conftest import create_user, sign_in, tenant_client
@@ -29,12 +30,39 @@ def listed(
     return made
 
 
-def row_of(complaint: Complaint) -> Complaint:
-    (row,) = Complaint.objects.filter(pk=complaint.pk).for_list()
+# Both kinds of list row: model instances, and the queue's plain rows.
+ROWS = pytest.mark.parametrize("shape", ["for_list", "for_queue"])
+
+
+def row_of(complaint: Complaint, shape: str = "for_list") -> Any:
+    (row,) = getattr(Complaint.objects.filter(pk=complaint.pk), shape)()
     return row
 
 
+@pytest.mark.parametrize("full_name", ["Casey Consumer", ""])
+def test_a_plain_row_shows_what_the_model_row_shows(
+    listed: Complaint, consumer: User, full_name: str
+) -> None:
+    User.objects.filter(pk=consumer.pk).update(full_name=full_name)
+    forget_pending_changes()
+    model, plain = row_of(listed), row_of(listed, "for_queue")
+
+    assert isinstance(plain, ListRow) and not isinstance(plain, Complaint)
+    assert plain.pk == model.pk == listed.pk
+    for column in LIST_COLUMNS:
+        if "__" in column:
+            continue
+        assert getattr(plain, column) == getattr(model, column), column
+    for relation in ("category", "team", "assignee"):
+        assert getattr(plain, f"{relation}_id") == getattr(model, f"{relation}_id")
+    assert plain.consumer.pk == model.consumer.pk == consumer.pk
+    assert plain.consumer.display_name == model.consumer.display_name
+    assert plain.consumer.display_name == (full_name or consumer.email)
+
+
+@ROWS
 def test_rows_name_their_category_team_and_assignee_without_a_query_each(
+    shape: str,
     listed: Complaint,
     make_complaint: Callable[..., Complaint],
     make_user: Callable[..., User],
@@ -48,10 +76,10 @@ def test_rows_name_their_category_team_and_assignee_without_a_query_each(
             assignee=make_user(Role.AGENT, full_name=f"Agent {number}"),
         )
     forget_pending_changes()  # as a new request would: the changes above are committed
-    list(Complaint.objects.for_list())  # the cache is filled
+    list(getattr(Complaint.objects, shape)())  # the cache is filled
 
     with django_assert_num_queries(1):
-        rows = list(Complaint.objects.order_by("pk").for_list())
+        rows = list(getattr(Complaint.objects.order_by("pk"), shape)())
         names = [(str(row.category), str(row.team), row.assignee.display_name) for row in rows]
 
     assert names[0] == ("Current account / Fees and charges", "Front line", "Alex Agent")
@@ -79,11 +107,12 @@ def test_a_renamed_category_team_or_person_shows_in_the_next_request(
     assert "Alex Adeyemi" in page
 
 
+@ROWS
 def test_a_row_the_cache_lacks_is_read_in_one_query(
-    listed: Complaint, django_assert_num_queries: Any
+    shape: str, listed: Complaint, django_assert_num_queries: Any
 ) -> None:
     forget_pending_changes()
-    row_of(listed)  # the cache is filled
+    row_of(listed, shape)  # the cache is filled
     with connection.cursor() as cursor:  # rows written around the models' signals
         cursor.execute(
             "INSERT INTO complaints_team (name, is_default)"
@@ -96,7 +125,7 @@ def test_a_row_the_cache_lacks_is_read_in_one_query(
     forget_pending_changes()
 
     with django_assert_num_queries(2):  # the row, then the team the cache lacks
-        row = row_of(listed)
+        row = row_of(listed, shape)
         assert str(row.team) == "Written directly"
 
 
@@ -113,12 +142,13 @@ def test_a_suspended_assignee_and_a_referred_specialist_are_still_named(
     assert row.specialist.display_name == "Sam Specialist"
 
 
+@ROWS
 def test_rows_without_a_category_team_or_assignee(
-    make_complaint: Callable[..., Complaint], django_assert_num_queries: Any
+    shape: str, make_complaint: Callable[..., Complaint], django_assert_num_queries: Any
 ) -> None:
     made = make_complaint()
     with django_assert_num_queries(1):
-        row = row_of(made)
+        row = row_of(made, shape)
         assert (row.category, row.team, row.assignee) == (None, None, None)
 
 
