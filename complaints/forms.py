@@ -534,9 +534,32 @@ EVERY_STATUS = "all"
 BEST_MATCH = "best"
 
 
-class QueueFilterForm(forms.Form):
+class SharedFields(dict[str, forms.Field]):
+    """A form class's fields that every form of the class shares instead of copying them: a
+    form's ``self.fields`` is a new dict of the same field objects. Django copies each field
+    (and its widget and choices) for every form so that one form may change its own; for a
+    form built on every request that never does (the queue's filters: two thirds of the form's
+    processor time were the copies), the copies are waste. Such a form must never change a
+    field or a widget (``tests/complaints/test_queue_filters.py`` checks that rendering and
+    validating leave them as they were); set ``self.fields[name]`` to a new field instead."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
+        return dict(self)
+
+
+class SharedFieldsMetaclass(forms.forms.DeclarativeFieldsMetaclass):
+    """Forms of this metaclass (and their subclasses) share their fields (``SharedFields``)."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> type:
+        new_class = super().__new__(mcs, name, bases, attrs)
+        new_class.base_fields = SharedFields(new_class.base_fields)  # type: ignore[attr-defined]
+        return new_class
+
+
+class QueueFilterForm(forms.Form, metaclass=SharedFieldsMetaclass):
     """The queue's filters, read from the query string. A value that does not fit lists
-    nothing, beside its error: never a queue wider than the one asked for."""
+    nothing, beside its error: never a queue wider than the one asked for. Its fields are
+    shared by every form (``SharedFields``): nothing may change them per form."""
 
     q = forms.CharField(
         label="Search",

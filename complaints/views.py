@@ -1012,6 +1012,7 @@ def console_queue(request: AuthenticatedRequest) -> HttpResponse:
             "selected": context["selected"],
             "column_count": context["column_count"],
             "now": now,
+            "zone": timezone.get_current_timezone(),
             "complaint_url": reference_paths("console_complaint"),
             "refused": bool(filters.errors),
         },

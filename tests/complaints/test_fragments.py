@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -88,11 +89,21 @@ def rows(
     return list(Complaint.objects.filter(pk__in=[c.pk for c in made]).for_list())
 
 
+def as_plain(rows: list[Complaint]) -> list[Any]:
+    """The same complaints as the queue lists them (plain rows), in the same order."""
+    plain = {
+        row.pk: row for row in Complaint.objects.filter(pk__in=[r.pk for r in rows]).for_queue()
+    }
+    return [plain[row.pk] for row in rows]
+
+
+@pytest.mark.parametrize("plain", [False, True])
 @pytest.mark.parametrize("bulk", [True, False])
 @pytest.mark.parametrize("columns", [set(QUEUE_COLUMNS), {"status", "due"}, set()])
 def test_the_rows_are_the_markup_the_django_template_wrote(
-    rows: list[Complaint], bulk: bool, columns: set[str]
+    rows: list[Complaint], bulk: bool, columns: set[str], plain: bool
 ) -> None:
+    """Of model rows and of the queue's plain rows alike."""
     context = {
         "rows": rows,
         "columns": columns,
@@ -105,7 +116,13 @@ def test_the_rows_are_the_markup_the_django_template_wrote(
         django = engines["django"].from_string(DJANGO_ROWS).render(context)
         jinja = render_fragment(
             "complaints/queue_rows.jinja",
-            {**context, "complaint_url": reference_paths("console_complaint"), "refused": False},
+            {
+                **context,
+                "rows": as_plain(rows) if plain else rows,
+                "complaint_url": reference_paths("console_complaint"),
+                "refused": False,
+                "zone": timezone.get_current_timezone(),
+            },
         )
 
     assert normalised(jinja) == normalised(django)
@@ -121,7 +138,14 @@ def test_an_empty_queue_says_so(refused: bool, said: str) -> None:
     context = {"rows": [], "columns": set(), "bulk": False, "selected": set()}
     html = render_fragment(
         "complaints/queue_rows.jinja",
-        {**context, "column_count": 4, "now": NOW, "complaint_url": str, "refused": refused},
+        {
+            **context,
+            "column_count": 4,
+            "now": NOW,
+            "zone": UTC,
+            "complaint_url": str,
+            "refused": refused,
+        },
     )
     assert normalised(html) == f'<tr><td colspan="4">{said}</td></tr>'
 
