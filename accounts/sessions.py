@@ -28,20 +28,23 @@ from django.db import connections, models, router
 from django.utils import timezone
 
 M = TypeVar("M", bound=models.Model)
+# A composed read: SQL, attribute names, converters by position, the key's integer range.
+Statement = tuple[
+    str, list[str], list[tuple[int, list[Callable[..., Any]], Any]], tuple[int, int] | None
+]
 
 
 @lru_cache(maxsize=64)
-def _statement(
-    model: type[models.Model], key: str, alias: str
-) -> tuple[str, list[str], list[tuple[int, list[Callable[..., Any]], Any]]]:
+def _statement(model: type[models.Model], key: str, alias: str) -> Statement:
     """The SELECT of every concrete column of ``model`` where the ``key`` column equals a
-    parameter; the columns' attribute names; and the converters the ORM would apply to
-    them (by position)."""
+    parameter; the columns' attribute names; the converters the ORM would apply to them (by
+    position); and the key's range when it is an integer column."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     meta = model._meta
     fields = list(meta.concrete_fields)
-    column = cast("models.Field[Any, Any]", meta.get_field(key)).column
+    key_field = cast("models.Field[Any, Any]", meta.get_field(key))
+    column = key_field.column
     table = quote(meta.db_table)
     columns = ", ".join(f"{table}.{quote(field.column)}" for field in fields)
     # Names from the model's metadata, quoted; the value is a parameter.
@@ -54,7 +57,8 @@ def _statement(
         )
         if found:
             converters.append((position, found, expression))
-    return sql, [field.attname for field in fields], converters
+    bounds = connection.ops.integer_field_ranges.get(key_field.get_internal_type())
+    return sql, [field.attname for field in fields], converters, bounds
 
 
 def row_by_key(model: type[M], key: str, value: Any) -> M | None:
@@ -72,9 +76,8 @@ def row_by_key(model: type[M], key: str, value: Any) -> M | None:
     assert field.concrete, key
     alias = router.db_for_read(model)
     connection = connections[alias]
-    sql, names, converters = _statement(model, field.name, alias)
+    sql, names, converters, bounds = _statement(model, field.name, alias)
     parameter = field.get_db_prep_value(value, connection, prepared=False)
-    bounds = connection.ops.integer_field_ranges.get(field.get_internal_type())
     if bounds is not None and not bounds[0] <= parameter <= bounds[1]:
         return None
     with connection.cursor() as cursor:

@@ -679,7 +679,7 @@ class ListRow:
 
     @property
     def pk(self) -> int:
-        return int(self.__dict__["id"])
+        return self.__dict__["id"]  # type: ignore[no-any-return]
 
 
 # The columns a plain list row reads: those of LIST_COLUMNS, the relations by their ids.
@@ -711,6 +711,7 @@ class PlainRowIterable(BaseIterable):
         names = PLAIN_COLUMNS[:own]
         for values in self.queryset.values_list(*PLAIN_COLUMNS):
             row = ListRow()
+            # The row's own columns; the consumer's name and address go to ``consumer``.
             row.__dict__.update(zip(names, values, strict=False))
             row.__dict__["consumer"] = RowPerson(values[1], values[own], values[own + 1])
             rows.append(row)
