@@ -96,7 +96,11 @@ def row_by_key(model: type[M], key: str, value: Any) -> M | None:
 class SessionStore(db.SessionStore):
     """Django's database sessions, with the session read by one statement composed once
     (``row_by_key``); an expired or unknown session is empty and gets a new key when saved,
-    as in Django's own."""
+    as in Django's own. A key is letters and digits (ASCII, as Django makes them): any other
+    cookie value, a NUL byte that PostgreSQL would refuse included, is no session."""
+
+    def _validate_session_key(self, key: str | None) -> bool:
+        return bool(super()._validate_session_key(key)) and key.isascii() and key.isalnum()  # type: ignore[misc,union-attr]
 
     def _get_session_from_db(self) -> AbstractBaseSession | None:
         session = row_by_key(self.model, "session_key", self.session_key)

@@ -25,6 +25,7 @@ from django.db import models
 from django.dispatch import receiver
 from django.utils.choices import BaseChoiceIterator
 
+from accounts.directory import is_row_id
 from complaints.models import Category, RootCause, Team
 from configuration.cache import TenantCached
 from tenancy import current
@@ -134,6 +135,15 @@ class CachedModelChoiceField(forms.ModelChoiceField):
                 lists.put(kept, generation)
             read[key] = kept[variant]
         return read[key]
+
+    def to_python(self, value: Any) -> Any:
+        """The chosen row; a value that is not a row id in ASCII digits (a fullwidth or an Arabic-Indic three, which
+        ``int`` would read as 3 while no option shows it chosen) is not a choice."""
+        if value not in self.empty_values and not is_row_id(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
 
     def _read_rows(self) -> list[tuple[Any, str]]:
         assert self.queryset is not None

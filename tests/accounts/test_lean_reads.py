@@ -130,3 +130,14 @@ def test_a_signed_in_page_reads_session_account_and_device_once_each(
         if f'FROM "{table}"' in query["sql"]
     ]
     assert tables == ["django_session", "accounts_user", "otp_totp_totpdevice"]
+
+
+@pytest.mark.parametrize(
+    "cookie", ['"abcdefgh\\000ijkl"', "abcdefgh\x00ijkl", "ßßßßßßßßßß", "a" * 40]
+)
+def test_a_cookie_that_is_no_session_key_signs_nobody_in(bank: Tenant, cookie: str) -> None:
+    client = tenant_client(bank)
+    for path in ("/", reverse("console_queue"), "/api/v1/complaints/"):
+        answer = client.get(path, HTTP_COOKIE=f"sessionid={cookie}")
+        assert answer.status_code in (200, 302, 401), (path, answer.status_code)
+    assert SessionStore("abcdefgh\x00ijkl").load() == {}

@@ -93,3 +93,15 @@ def test_pages_and_the_api_leave_the_shared_fields_as_they_were(
         if state.get(attribute) != after[form][name][["field", "widget"].index(part)].get(attribute)
     ]
     assert changed == []
+
+
+@pytest.mark.parametrize("digits", ["\uff13", "\u0663", "\U0001d7d1"])
+def test_a_row_id_in_other_digits_is_refused_not_read_as_a_number(
+    bank: Tenant, manager_client: Client, manager: User, category: Category, digits: str
+) -> None:
+    for name in ("category", "team", "root_cause"):
+        page = manager_client.get("/console/", {name: digits}).content.decode()
+        assert "Nothing listed: correct the filters." in page, name
+    token = issue_tokens(manager, second_factor=True)["access"]
+    api = Client(HTTP_HOST=bank.host, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api.get("/api/v1/complaints/", {"category": digits}).status_code == 400
